@@ -1,0 +1,12 @@
+// The one export surface of the WebAssembly module (the ABI). Every pointer is a byte offset into
+// the module's memory, owned by the JavaScript-side heap (src/wasm/heap.ts); dims are element counts;
+// outputs come last. src/wasm/abi.ts mirrors this file 1:1. No export allocates.
+
+/** Start of free memory after static data; read once by the loader to seed its heap. */
+export function heapBase(): usize { return __heap_base; }
+
+/** 1 when this build was compiled with SIMD; the loader checks it matches the build it chose. */
+export function simdBuild(): i32 { return ASC_FEATURE_SIMD ? 1 : 0; }
+
+// blas: called per layer and per batch by the MLP and by the benchmarks.
+export { gemm } from './blas/gemm';

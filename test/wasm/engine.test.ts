@@ -1,0 +1,45 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadEngine, simdSupported } from '../../src/wasm/engine.js';
+import { MemGuardInputError } from '../../src/errors.js';
+import { throwsTyped } from '../helpers.js';
+
+const t = suite('engine');
+
+t('both builds load and report which one they are', () => {
+  assert.is(loadEngine({ build: 'scalar' }).simd, false);
+  if (simdSupported()) assert.is(loadEngine({ build: 'simd' }).simd, true);
+});
+
+t('heap reuses released blocks and coalesces neighbours', () => {
+  const e = loadEngine();
+  const a = e.alloc(100), b = e.alloc(100), c = e.alloc(100);
+  assert.ok(a < b && b < c);
+  e.release(a); e.release(b);
+  const d = e.alloc(200); // fits only in the coalesced a+b hole
+  assert.is(d, a);
+  e.release(c); e.release(d);
+  assert.is(e.heap.bytesInUse, 0);
+  throwsTyped(() => e.release(d), MemGuardInputError, /not an allocated block/);
+});
+
+t('memory growth re-creates views instead of leaving them detached', () => {
+  const e = loadEngine();
+  const p = e.alloc(4);
+  e.writeF32(p, [1, 2, 3, 4]);
+  const before = e.f32;
+  const big = e.alloc(1 << 22); // 16 MiB: forces memory.grow
+  assert.is.not(e.f32.buffer, before.buffer);
+  assert.is(before.length, 0, 'the old view is detached by growth');
+  assert.equal(Array.from(e.readF32(p, 4)), [1, 2, 3, 4]);
+  e.release(big); e.release(p);
+});
+
+t('withScratch releases its blocks when the callback throws', () => {
+  const e = loadEngine();
+  const used = e.heap.bytesInUse;
+  assert.throws(() => e.withScratch([10, 20], () => { throw new Error('boom'); }), /boom/);
+  assert.is(e.heap.bytesInUse, used);
+});
+
+t.run();
