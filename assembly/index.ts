@@ -10,3 +10,13 @@ export function simdBuild(): i32 { return ASC_FEATURE_SIMD ? 1 : 0; }
 
 // blas: called per layer and per batch by the MLP and by the benchmarks.
 export { gemm } from './blas/gemm';
+export { broadcastRow, columnSum, gatherRows, gatherInts } from './blas/vector';
+
+// nn: activations and losses (per batch from Mlp.fit and tests), optimizers (once per batch over all
+// parameters), mlp forward/backward (per batch from Mlp and inside the defense's search).
+export {
+  reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward,
+} from './nn/activations';
+export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy } from './nn/losses';
+export { sgdStep, adamStep } from './nn/optimizers';
+export { mlpForward, mlpBackward, applyHead } from './nn/mlp';

@@ -13,4 +13,28 @@ export interface Abi {
     transA: number, transB: number, m: number, n: number, k: number, alpha: number,
     a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number,
   ): void;
+
+  broadcastRow(rows: number, cols: number, bias: Ptr, y: Ptr): void;
+  columnSum(rows: number, cols: number, x: Ptr, out: Ptr): void;
+  gatherRows(cols: number, src: Ptr, index: Ptr, count: number, dst: Ptr): void;
+  gatherInts(src: Ptr, index: Ptr, count: number, dst: Ptr): void;
+
+  // nn
+  reluForward(n: number, x: Ptr, y: Ptr): void;
+  reluBackward(n: number, y: Ptr, dy: Ptr, dx: Ptr): void;
+  sigmoidForward(n: number, x: Ptr, y: Ptr): void;
+  sigmoidBackward(n: number, y: Ptr, dy: Ptr, dx: Ptr): void;
+  softmaxForward(rows: number, cols: number, x: Ptr, y: Ptr): void;
+  softmaxBackward(rows: number, cols: number, y: Ptr, dy: Ptr, dx: Ptr): void;
+  softmaxCrossEntropy(rows: number, cols: number, logits: Ptr, labels: Ptr, dLogits: Ptr): number;
+  sigmoidBinaryCrossEntropy(n: number, logits: Ptr, targets: Ptr, dLogits: Ptr): number;
+  sgdStep(n: number, w: Ptr, g: Ptr, velocity: Ptr, lr: number, momentum: number): void;
+  adamStep(
+    n: number, w: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number, step: number,
+  ): void;
+  mlpForward(desc: Ptr, nLayers: number, batch: number, x: Ptr, acts: Ptr): void;
+  mlpBackward(
+    desc: Ptr, nLayers: number, batch: number, x: Ptr, acts: Ptr, dLogits: Ptr, dx: Ptr, paramGrads: number, scratch: Ptr,
+  ): void;
+  applyHead(act: number, rows: number, cols: number, logits: Ptr, y: Ptr): void;
 }
