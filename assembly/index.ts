@@ -20,3 +20,10 @@ export {
 export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy } from './nn/losses';
 export { sgdStep, adamStep } from './nn/optimizers';
 export { mlpForward, mlpBackward, applyHead } from './nn/mlp';
+
+// memguard: simplex projections and release repair (per row, from the projected optimizer, Phase II
+// release and the tests).
+export { argmaxFirst, simplexProject, simplexProjectLabelMax, isValidRelease, repairRelease } from './memguard/simplex';
+
+// memguard: Phase I, the batched noise search (one call per batch of queries from MemGuard.protect).
+export { phase1, phase1WorkspaceBytes } from './memguard/phase1';

@@ -37,4 +37,17 @@ export interface Abi {
     desc: Ptr, nLayers: number, batch: number, x: Ptr, acts: Ptr, dLogits: Ptr, dx: Ptr, paramGrads: number, scratch: Ptr,
   ): void;
   applyHead(act: number, rows: number, cols: number, logits: Ptr, y: Ptr): void;
+
+  // memguard: simplex
+  argmaxFirst(k: number, v: Ptr): number;
+  simplexProject(k: number, x: Ptr, scratch: Ptr): void;
+  simplexProjectLabelMax(k: number, x: Ptr, label: number, margin: number, scratch: Ptr): void;
+  isValidRelease(k: number, v: Ptr, label: number): number;
+  repairRelease(k: number, s: Ptr, candidate: Ptr, scratch: Ptr, out: Ptr): number;
+
+  // memguard: Phase I
+  phase1(
+    desc: Ptr, nLayers: number, batch: number, k: number, s: Ptr, logits: Ptr, options: Ptr, work: Ptr, noise: Ptr, report: Ptr,
+  ): void;
+  phase1WorkspaceBytes(desc: Ptr, nLayers: number, batch: number, k: number): number;
 }

@@ -1,0 +1,326 @@
+// Phase I of MemGuard (SPEC §3), batched: the whole c3 search for every row of a batch in one call.
+// Rows advance in lock-step "ticks": each tick runs ONE forward + backward pass of the defense
+// classifier g over the rows still searching (gathered into a compact batch), which gives both the
+// crossing test for a row's previous step and the gradient for its next one. Rows finish at
+// different ticks and drop out of the gathered batch.
+//
+// Operation order follows src/reference/memguard.ts (the per-query oracle) float32 op for op:
+// exp/log in f64 rounded to f32 (as Math.exp + Float32Array store), left-to-right sums.
+import { mlpBackward, mlpForward } from '../nn/mlp';
+import { simplexProjectLabelMax } from './simplex';
+
+/** Floor before taking logs of probabilities (reference TINY). */
+const TINY: f32 = 1e-30;
+
+// Options block: f64 values, in this order (src/memguard/phase1.ts writes it).
+const OPT_C2 = 0, OPT_C3_START = 1, OPT_C3_FACTOR = 2, OPT_C3_MAX = 3, OPT_BETA = 4,
+  OPT_MAX_STEPS = 5, OPT_TOLERANCE = 6, OPT_MARGIN = 7, OPT_METHOD = 8;
+export const PHASE1_OPTIONS: i32 = 9;
+
+// Per-row report: f64 values, in this order.
+const REP_STEPS = 0, REP_STATUS = 1, REP_C3 = 2, REP_G = 3, REP_G_NOISY = 4;
+export const PHASE1_REPORT: i32 = 5;
+
+/** Row status codes (report[REP_STATUS]). */
+export const STATUS_FAILED: i32 = 0;
+export const STATUS_CONVERGED: i32 = 1;
+export const STATUS_AT_HALF: i32 = 2;
+
+/** Search methods (options[OPT_METHOD]). */
+export const METHOD_LOGITS: i32 = 0; // the paper's: normalized steps on logits, softmax keeps the simplex
+export const METHOD_PROJECTED: i32 = 1; // normalized steps on probabilities, projected back each step
+
+@inline function ldf(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
+@inline function stf(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), v); }
+@inline function ldi(p: usize, i: i32): i32 { return load<i32>(p + (<usize>i << 2)); }
+@inline function sti(p: usize, i: i32, v: i32): void { store<i32>(p + (<usize>i << 2), v); }
+@inline function ldd(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline function std(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
+@inline function row(base: usize, r: i32, k: i32): usize { return base + (<usize>(r * k) << 2); }
+@inline function expf32(x: f32): f32 { return <f32>Math.exp(<f64>x); }
+@inline function signf(x: f32): f32 { return x > 0 ? 1 : x < 0 ? <f32>-1 : 0; }
+
+/** Float32 sigmoid as the reference computes it. */
+@inline function sigmoid32(h: f32): f32 {
+  if (h >= 0) return <f32>1 / (<f32>1 + expf32(-h));
+  const e = expf32(h);
+  return e / (<f32>1 + e);
+}
+
+// Workspace layout (module globals: the module never allocates). Per row: order (k i32), sorted
+// s, z, u, best (k f32 each), h0 (f32), c3 and bestC3 (f64), steps, stepsInRound, state (i32). Per
+// gathered batch: x, dx (batch x k), acts, dLogits (batch), scratch (2 x batch x width), active
+// (batch i32), projection scratch (k).
+let sumOut = 0, width = 0;
+let wOrder: usize = 0, wSorted: usize = 0, wZ: usize = 0, wU: usize = 0, wBest: usize = 0;
+let wH0: usize = 0, wC3: usize = 0, wBestC3: usize = 0, wSteps: usize = 0, wInRound: usize = 0, wState: usize = 0;
+let wX: usize = 0, wDx: usize = 0, wActs: usize = 0, wDLogits: usize = 0, wScratch: usize = 0;
+let wActive: usize = 0, wProj: usize = 0;
+
+/** Reads the network's total output width and widest layer into sumOut / width. */
+function measure(desc: usize, nLayers: i32): void {
+  sumOut = 0; width = 0;
+  for (let l = 0; l < nLayers; l++) {
+    const nIn = load<i32>(desc + (<usize>(l * 8) << 2)), nOut = load<i32>(desc + (<usize>(l * 8 + 1) << 2));
+    sumOut += nOut;
+    width = max(width, max(nIn, nOut));
+  }
+}
+
+/** Lays the workspace out from `base`; returns its end. */
+function layout(base: usize, batch: i32, k: i32): usize {
+  const rk = <usize>(batch * k) << 2, rb4 = <usize>batch << 2, rb8 = <usize>batch << 3;
+  let p = (base + 7) & ~7;
+  wC3 = p; p += rb8;
+  wBestC3 = p; p += rb8;
+  wOrder = p; p += rk;
+  wSorted = p; p += rk;
+  wZ = p; p += rk;
+  wU = p; p += rk;
+  wBest = p; p += rk;
+  wH0 = p; p += rb4;
+  wSteps = p; p += rb4;
+  wInRound = p; p += rb4;
+  wState = p; p += rb4;
+  wX = p; p += rk;
+  wDx = p; p += rk;
+  wActs = p; p += <usize>(batch * sumOut) << 2;
+  wDLogits = p; p += rb4;
+  wScratch = p; p += <usize>(2 * batch * width) << 2;
+  wActive = p; p += rb4;
+  wProj = p; p += <usize>k << 2;
+  return p;
+}
+
+/** Bytes of workspace `phase1` needs for this network and batch. Called once per batch by the TS side. */
+export function phase1WorkspaceBytes(desc: usize, nLayers: i32, batch: i32, k: i32): i32 {
+  measure(desc, nLayers);
+  return <i32>layout(0, batch, k) + 8;
+}
+
+// Row states.
+const SEARCHING: i32 = 0; // forwarded this tick at u; steps from it
+const RESTART: i32 = 1; // a new c3 round begins: u was reset, its forward is next tick's
+const DONE: i32 = 2;
+
+/** Sorts indices 0..k-1 of s ascending by value, equal values by descending index (insertion sort). */
+function sortOrder(k: i32, s: usize, order: usize): void {
+  for (let i = 0; i < k; i++) {
+    const v = ldf(s, i);
+    let j = i - 1;
+    // i is the largest index so far: it goes before every equal value.
+    while (j >= 0 && ldf(s, ldi(order, j)) >= v) { sti(order, j + 1, ldi(order, j)); j--; }
+    sti(order, j + 1, i);
+  }
+}
+
+/** The label (sorted position k-1) is the first maximum of u in the original order. */
+function labelKept(k: i32, u: usize, order: usize): bool {
+  const l = k - 1;
+  const top = ldf(u, l);
+  if (top != top) return false;
+  const lo = ldi(order, l);
+  for (let j = 0; j < l; j++) {
+    const x = ldf(u, j);
+    if (x != x || x > top || (x == top && ldi(order, j) < lo)) return false;
+  }
+  return true;
+}
+
+/** out = softmax(u), reference order of operations. */
+function softmax32(k: i32, u: usize, out: usize): void {
+  let m: f32 = -Infinity;
+  for (let j = 0; j < k; j++) if (ldf(u, j) > m) m = ldf(u, j);
+  let sum: f32 = 0;
+  for (let j = 0; j < k; j++) { const e = expf32(ldf(u, j) - m); stf(out, j, e); sum += e; }
+  for (let j = 0; j < k; j++) stf(out, j, ldf(out, j) / sum);
+}
+
+/**
+ * Gradient of the logit-space loss w.r.t. u into grad, given sp = softmax(u) and
+ * shd = sign(h) dh/ds' (from the backward pass).
+ */
+function logitGradient(k: i32, u: usize, sp: usize, shd: usize, sorted: usize, c2: f32, c3: f32, grad: usize): void {
+  const l = k - 1;
+  let d: f32 = 0;
+  for (let j = 0; j < k; j++) {
+    const v = ldf(shd, j) + c3 * signf(ldf(sp, j) - ldf(sorted, j));
+    stf(grad, j, v); // v_j kept in grad until the second pass
+    d += v * ldf(sp, j);
+  }
+  for (let j = 0; j < k; j++) stf(grad, j, ldf(sp, j) * (ldf(grad, j) - d));
+  let top: f32 = -Infinity;
+  let ties = 0;
+  for (let j = 0; j < l; j++) {
+    const x = ldf(u, j);
+    if (x > top) { top = x; ties = 1; } else if (x == top) ties++;
+  }
+  if (top - ldf(u, l) > 0) {
+    stf(grad, l, ldf(grad, l) - c2);
+    const share = c2 / <f32>ties;
+    for (let j = 0; j < l; j++) if (ldf(u, j) == top) stf(grad, j, ldf(grad, j) + share);
+  }
+}
+
+/** Centred subgradient of |h(p)| + c3 ||p - s||_1 w.r.t. p (projected method). */
+function probabilityGradient(k: i32, p: usize, shd: usize, sorted: usize, c3: f32, grad: usize): void {
+  let mean: f32 = 0;
+  for (let j = 0; j < k; j++) {
+    const v = ldf(shd, j) + c3 * signf(ldf(p, j) - ldf(sorted, j));
+    stf(grad, j, v);
+    mean += v;
+  }
+  mean = mean / <f32>k;
+  for (let j = 0; j < k; j++) stf(grad, j, ldf(grad, j) - mean);
+}
+
+/**
+ * Phase I for `batch` queries of width k against the defense classifier described by desc (one
+ * sigmoid/logit output). s: probabilities (batch x k, original order); logits: the target model's
+ * logits for them, or 0 to use log(max(s, 1e-30)). options: PHASE1_OPTIONS f64 values. Writes
+ * noise r (batch x k, original order; zero where the search failed) and a PHASE1_REPORT f64 row per
+ * query: [steps, status, c3 of the last success, g(s), g(sort(s + r))]. One call per batch.
+ */
+export function phase1(
+  desc: usize, nLayers: i32, batch: i32, k: i32, s: usize, logits: usize, options: usize,
+  work: usize, noise: usize, report: usize,
+): void {
+  measure(desc, nLayers);
+  layout(work, batch, k);
+  const projected = <i32>ldd(options, OPT_METHOD) == METHOD_PROJECTED;
+  const c2 = <f32>ldd(options, OPT_C2);
+  const c3Start = ldd(options, OPT_C3_START), c3Factor = ldd(options, OPT_C3_FACTOR);
+  const c3Limit = ldd(options, OPT_C3_MAX) * (1 + 1e-12);
+  const beta = <f32>ldd(options, OPT_BETA);
+  const maxSteps = <i32>ldd(options, OPT_MAX_STEPS);
+  const tolerance = ldd(options, OPT_TOLERANCE);
+  const margin = <f32>ldd(options, OPT_MARGIN);
+  const hOut = wActs + (<usize>(batch * (sumOut - 1)) << 2); // last layer's logits, when all rows are forwarded
+
+  // Sort every row, record g(s) and decide which rows search at all.
+  for (let r = 0; r < batch; r++) {
+    const order = row(wOrder, r, k), sorted = row(wSorted, r, k), z = row(wZ, r, k);
+    sortOrder(k, row(s, r, k), order);
+    for (let i = 0; i < k; i++) {
+      const o = ldi(order, i);
+      stf(sorted, i, ldf(row(s, r, k), o));
+      stf(z, i, logits ? ldf(row(logits, r, k), o) : <f32>Math.log(<f64>max(ldf(sorted, i), TINY)));
+    }
+    memory.copy(row(wX, r, k), sorted, <usize>k << 2);
+  }
+  mlpForward(desc, nLayers, batch, wX, wActs);
+  for (let r = 0; r < batch; r++) {
+    const h0 = ldf(hOut, r);
+    stf(wH0, r, h0);
+    const g0 = sigmoid32(h0);
+    std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_G, <f64>g0);
+    sti(wSteps, r, 0);
+    std(wBestC3, r, 0);
+    std(wC3, r, c3Start);
+    if (abs(<f64>g0 - 0.5) <= tolerance) {
+      sti(wState, r, DONE);
+      std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_STATUS, <f64>STATUS_AT_HALF);
+    } else {
+      memory.copy(row(wU, r, k), projected ? row(wSorted, r, k) : row(wZ, r, k), <usize>k << 2);
+      sti(wInRound, r, 0);
+      sti(wState, r, SEARCHING);
+      std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_STATUS, <f64>STATUS_FAILED);
+    }
+  }
+
+  while (true) {
+    // Gather the rows still searching; their forward input is softmax(u) (or p itself).
+    let n = 0;
+    for (let r = 0; r < batch; r++) {
+      const st = ldi(wState, r);
+      if (st == DONE) continue;
+      if (st == RESTART) sti(wState, r, SEARCHING);
+      sti(wActive, n, r);
+      if (projected) memory.copy(row(wX, n, k), row(wU, r, k), <usize>k << 2);
+      else softmax32(k, row(wU, r, k), row(wX, n, k));
+      n++;
+    }
+    if (n == 0) break;
+    mlpForward(desc, nLayers, n, wX, wActs);
+    const h = wActs + (<usize>(n * (sumOut - 1)) << 2);
+
+    // Crossing test for each row's previous step; round transitions.
+    for (let i = 0; i < n; i++) {
+      const r = ldi(wActive, i);
+      const hr = ldf(h, i);
+      stf(wDLogits, i, signf(hr));
+      const taken = ldi(wInRound, r);
+      if (taken == 0) continue;
+      const kept = labelKept(k, row(wU, r, k), row(wOrder, r, k));
+      const crossed = hr * ldf(wH0, r) <= 0;
+      if (kept && crossed) {
+        // Round succeeded: keep it, raise c3, restart from the undistorted point.
+        const best = row(wBest, r, k), sorted = row(wSorted, r, k), x = row(wX, i, k);
+        for (let j = 0; j < k; j++) stf(best, j, ldf(x, j) - ldf(sorted, j));
+        std(wBestC3, r, ldd(wC3, r));
+        const next = ldd(wC3, r) * c3Factor;
+        std(wC3, r, next);
+        if (next > c3Limit) sti(wState, r, DONE);
+        else {
+          memory.copy(row(wU, r, k), projected ? sorted : row(wZ, r, k), <usize>k << 2);
+          sti(wInRound, r, 0);
+          sti(wState, r, RESTART);
+        }
+        stf(wDLogits, i, 0);
+      } else if (taken >= maxSteps) {
+        sti(wState, r, DONE);
+        stf(wDLogits, i, 0);
+      }
+    }
+
+    // One backward pass gives sign(h) dh/ds' for every gathered row (zero for rows not stepping).
+    mlpBackward(desc, nLayers, n, wX, wActs, wDLogits, wDx, 0, wScratch);
+
+    for (let i = 0; i < n; i++) {
+      const r = ldi(wActive, i);
+      if (ldi(wState, r) != SEARCHING) continue;
+      const u = row(wU, r, k), x = row(wX, i, k), grad = row(wDx, i, k);
+      const c3 = <f32>ldd(wC3, r);
+      if (projected) probabilityGradient(k, u, grad, row(wSorted, r, k), c3, grad);
+      else logitGradient(k, u, x, grad, row(wSorted, r, k), c2, c3, grad);
+      let sq: f32 = 0;
+      for (let j = 0; j < k; j++) sq += ldf(grad, j) * ldf(grad, j);
+      const norm = Mathf.sqrt(sq);
+      if (!(norm > 0 && norm < Infinity)) { sti(wState, r, DONE); continue; }
+      for (let j = 0; j < k; j++) stf(u, j, ldf(u, j) - beta * (ldf(grad, j) / norm));
+      if (projected) simplexProjectLabelMax(k, u, k - 1, margin, wProj);
+      sti(wSteps, r, ldi(wSteps, r) + 1);
+      sti(wInRound, r, ldi(wInRound, r) + 1);
+    }
+  }
+
+  // Map the best noise back to the original order and evaluate g on the re-sorted s + r.
+  let n = 0;
+  for (let r = 0; r < batch; r++) {
+    const rep = report + (<usize>(r * PHASE1_REPORT) << 3);
+    std(rep, REP_STEPS, <f64>ldi(wSteps, r));
+    const out = row(noise, r, k);
+    memory.fill(out, 0, <usize>k << 2);
+    const bestC3 = ldd(wBestC3, r);
+    std(rep, REP_C3, bestC3);
+    std(rep, REP_G_NOISY, ldd(rep, REP_G));
+    if (bestC3 == 0) continue;
+    std(rep, REP_STATUS, <f64>STATUS_CONVERGED);
+    const order = row(wOrder, r, k), best = row(wBest, r, k), sr = row(wU, r, k);
+    for (let i = 0; i < k; i++) stf(out, ldi(order, i), ldf(best, i));
+    for (let j = 0; j < k; j++) stf(sr, j, ldf(row(s, r, k), j) + ldf(out, j));
+    sortOrder(k, sr, row(wOrder, r, k));
+    const x = row(wX, n, k);
+    for (let i = 0; i < k; i++) stf(x, i, ldf(sr, ldi(row(wOrder, r, k), i)));
+    sti(wActive, n, r);
+    n++;
+  }
+  if (n > 0) {
+    mlpForward(desc, nLayers, n, wX, wActs);
+    const h = wActs + (<usize>(n * (sumOut - 1)) << 2);
+    for (let i = 0; i < n; i++) {
+      const r = ldi(wActive, i);
+      std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_G_NOISY, <f64>sigmoid32(ldf(h, i)));
+    }
+  }
+}

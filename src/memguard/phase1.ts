@@ -1,0 +1,87 @@
+// Runs the batched Phase I search (assembly/memguard/phase1.ts): lays out memory, one WASM call per
+// batch, and unpacks the per-row report.
+import { check } from '../errors.js';
+import type { Mlp } from '../nn/mlp.js';
+import { PHASE1_DEFAULTS, type Phase1Options } from '../reference/memguard.js';
+
+export type { Phase1Options };
+export { PHASE1_DEFAULTS };
+
+/** The search method: the paper's logit-space steps, or projected steps on probabilities. */
+export type Phase1Method = 'logits' | 'projected';
+
+export type Phase1Status = 'failed' | 'converged' | 'at-half';
+const STATUS: Phase1Status[] = ['failed', 'converged', 'at-half'];
+const REPORT = 5; // f64 per row, as PHASE1_REPORT
+const OPTIONS = 9; // f64, as PHASE1_OPTIONS
+
+/** Phase I outcome for a batch of rows (columnar, row order kept). */
+export interface Phase1Batch {
+  rows: number;
+  k: number;
+  /** r = s' - s, rows x k, original class order; all zero where the search found nothing. */
+  noise: Float32Array;
+  /** Gradient steps taken per row over all c3 rounds. */
+  steps: Int32Array;
+  status: Phase1Status[];
+  /** c3 of the last successful round (0 if none). */
+  c3: Float64Array;
+  /** g(s): the defense classifier's membership probability for the undefended vector. */
+  g: Float32Array;
+  /** g(sort(s + r)); equals g where there is no noise. */
+  gNoisy: Float32Array;
+}
+
+export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Float64Array {
+  const v = { ...PHASE1_DEFAULTS, ...o };
+  check(Number.isFinite(v.c2) && v.c2 >= 0, () => `phase1: c2 must be a non-negative finite number, got ${v.c2}`);
+  for (const name of ['c3Start', 'c3Max', 'beta'] as const) {
+    check(Number.isFinite(v[name]) && v[name] > 0, () => `phase1: ${name} must be a positive finite number, got ${v[name]}`);
+  }
+  check(Number.isFinite(v.c3Factor) && v.c3Factor > 1, () => `phase1: c3Factor must be a finite number > 1, got ${v.c3Factor}`);
+  check(Number.isInteger(v.maxSteps) && v.maxSteps >= 1, () => `phase1: maxSteps must be an integer >= 1, got ${v.maxSteps}`);
+  check(v.tolerance >= 0 && v.tolerance < 0.5, () => `phase1: tolerance must be in [0, 0.5), got ${v.tolerance}`);
+  check(v.margin >= 0 && v.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${v.margin}`);
+  const method = o.method ?? 'logits';
+  check(method === 'logits' || method === 'projected', () => `phase1: method must be 'logits' or 'projected', got ${String(method)}`);
+  return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0);
+}
+
+/**
+ * Phase I for validated rows: `s` (rows x k probabilities, original order), `logits` (same shape or
+ * undefined), `g` the defense classifier (k inputs, one logit output). `batchSize` rows per call.
+ */
+export function runPhase1(
+  g: Mlp, s: Float32Array, rows: number, logits: Float32Array | undefined, options: Float64Array, batchSize: number,
+): Phase1Batch {
+  const k = g.inputSize;
+  const e = g.engine;
+  const out: Phase1Batch = {
+    rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
+    c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
+  };
+  const { descriptor, layerCount } = g.memoryLayout;
+  const b = Math.max(1, Math.min(batchSize, rows));
+  const workBytes = e.abi.phase1WorkspaceBytes(descriptor, layerCount, b, k);
+  e.withScratch([b * k, logits ? b * k : 0, 2 * OPTIONS, Math.ceil(workBytes / 4), b * k, 2 * REPORT * b],
+    (sPtr, zPtr, optPtr, work, noise, report) => {
+      new Float64Array(e.abi.memory.buffer, optPtr, OPTIONS).set(options);
+      for (let start = 0; start < rows; start += b) {
+        const n = Math.min(b, rows - start);
+        e.writeF32(sPtr, s.subarray(start * k, (start + n) * k));
+        if (logits) e.writeF32(zPtr, logits.subarray(start * k, (start + n) * k));
+        e.abi.phase1(descriptor, layerCount, n, k, sPtr, logits ? zPtr : 0, optPtr, work, noise, report);
+        out.noise.set(e.readF32(noise, n * k), start * k);
+        const rep = new Float64Array(e.abi.memory.buffer, report, n * REPORT);
+        for (let i = 0; i < n; i++) {
+          const r = start + i, o = i * REPORT;
+          out.steps[r] = rep[o]!;
+          out.status[r] = STATUS[rep[o + 1]!]!;
+          out.c3[r] = rep[o + 2]!;
+          out.g[r] = rep[o + 3]!;
+          out.gNoisy[r] = rep[o + 4]!;
+        }
+      }
+    });
+  return out;
+}
