@@ -1,0 +1,254 @@
+// The evaluation report: one self-contained HTML page (inline CSS and SVG, no script, no network)
+// made from an `EvaluationResults` object, and the plain-text table printed to the console.
+// Everything taken from the results (titles, attack names, config values, notes) is escaped.
+import { escapeXml, formatNumber, histogramOverlay, linePlot } from './svg.js';
+import type { AttackSummary, EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode } from './types.js';
+
+export interface ReportOptions {
+  /** Page title (default: the results' title, else "MemGuard evaluation"). */
+  title?: string;
+  /** Attacks drawn in the plots (default: every attack); the tables always list them all. */
+  plotAttacks?: string[];
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1b1b1b;max-width:1180px;margin:24px auto;padding:0 16px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+h3{font-size:15px;margin:20px 0 6px}.meta{color:#555;margin:0 0 12px}
+table{border-collapse:collapse;margin:8px 0 12px;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #d5d5d5;padding:3px 8px;text-align:right}th{background:#f4f4f4}
+td.name,th.name{text-align:left;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.grid{display:flex;flex-wrap:wrap;gap:10px}.grid figure{margin:0}figcaption{font-size:12px;color:#555;text-align:center}
+details{margin:6px 0}summary{cursor:pointer;color:#234}.note{color:#444}.bad{color:#b00020;font-weight:600}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+@media print{details{display:block}}
+`;
+
+/** Epsilon as shown in tables and captions. */
+function eps(e: number): string {
+  return e === Infinity ? '∞' : formatNumber(e);
+}
+
+/** A metric value with 3 decimals, or an em dash when missing. */
+function fix3(v: number | undefined): string {
+  return v === undefined || v === null || Number.isNaN(v) ? '—' : v.toFixed(3);
+}
+
+/** The mixing modes present, in config order first. */
+function modesOf(r: EvaluationResults): MixingMode[] {
+  const out: MixingMode[] = [];
+  for (const m of [...(r.config?.mixingModes ?? []), ...r.runs.map((x) => x.mixing)]) if (!out.includes(m)) out.push(m);
+  return out.filter((m) => r.runs.some((x) => x.mixing === m));
+}
+
+function runsOf(r: EvaluationResults, mode: MixingMode): EpsilonResult[] {
+  return r.runs.filter((x) => x.mixing === mode).sort((a, b) => a.epsilon - b.epsilon);
+}
+
+/** Attack ids in order of first appearance. */
+function attacksOf(runs: EpsilonResult[]): string[] {
+  const out: string[] = [];
+  for (const run of runs) for (const a of Object.keys(run.attacks)) if (!out.includes(a)) out.push(a);
+  return out;
+}
+
+/** Background tint for an accuracy cell: white at 0.5 (chance), red towards 1. */
+function tint(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '';
+  const a = Math.max(0, Math.min(1, (v - 0.5) * 2));
+  return ` style="background:rgba(225,87,89,${(a * 0.55).toFixed(2)})"`;
+}
+
+function table(head: string[], rows: string[][], nameCols = 1): string {
+  const th = head.map((h, j) => `<th${j < nameCols ? ' class="name"' : ''}>${h}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, j) => (c.startsWith('<td') ? c : `<td${j < nameCols ? ' class="name"' : ''}>${c}</td>`)).join('')}</tr>`).join('');
+  return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function configValue(v: unknown): string {
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
+}
+
+function setupSection(r: EvaluationResults): string {
+  const cfg = r.config ?? ({} as EvaluationResults['config']);
+  const rows: string[][] = [];
+  for (const [k, v] of Object.entries(cfg)) {
+    if (k === 'seeds') continue;
+    rows.push([escapeXml(k), `<code>${escapeXml(configValue(v))}</code>`]);
+  }
+  for (const [k, v] of Object.entries(cfg.seeds ?? {})) rows.push([escapeXml(`seed: ${k}`), `<code>${escapeXml(configValue(v))}</code>`]);
+  let s = `<h2>Setup</h2>${table(['setting', 'value'], rows.map((x) => [x[0]!, `<td style="text-align:left">${x[1]}</td>`]))}`;
+  const m = r.models ?? {};
+  const mrows = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => [escapeXml(k), fix3(v as number)]);
+  if (mrows.length) s += `<h3>Model accuracies</h3>${table(['model / data', 'accuracy'], mrows)}`;
+  return s;
+}
+
+function accuracyTable(runs: EpsilonResult[], attacks: string[], field: 'accuracy' | 'sampledAccuracy'): string {
+  const head = ['attack', ...runs.map((x) => `ε = ${escapeXml(eps(x.epsilon))}`)];
+  const rows = attacks.map((a) => [escapeXml(a), ...runs.map((x) => {
+    const v = x.attacks[a]?.[field];
+    return `<td${tint(v)}>${fix3(v)}</td>`;
+  })]);
+  return table(head, rows);
+}
+
+function defenseTable(runs: EpsilonResult[]): string {
+  const rows = runs.map((x) => [
+    escapeXml(eps(x.epsilon)),
+    x.labelLoss === 0 ? '0' : `<td class="bad">${escapeXml(formatNumber(x.labelLoss))}</td>`,
+    fix3(x.meanPhase1Distortion), fix3(x.meanP), fix3(x.meanReleasedDistortion),
+    x.seconds === undefined ? '—' : escapeXml(formatNumber(x.seconds)),
+  ]);
+  return table(['ε', 'label loss', 'mean ‖r‖₁ (phase I)', 'mean p', 'mean released ‖n‖₁', 'seconds'], rows);
+}
+
+function detailTable(run: EpsilonResult, attacks: string[]): string {
+  const rows = attacks.filter((a) => run.attacks[a]).map((a) => {
+    const s = run.attacks[a] as AttackSummary;
+    return [escapeXml(a), fix3(s.accuracy), fix3(s.sampledAccuracy), fix3(s.balancedAccuracy), fix3(s.auc), fix3(s.advantage), fix3(s.tprAt1Fpr), fix3(s.tprAt01Fpr)];
+  });
+  return table(['attack', 'accuracy (E)', 'accuracy (sampled)', 'balanced acc.', 'AUC', 'advantage', 'TPR@1%FPR', 'TPR@0.1%FPR'], rows);
+}
+
+function figure(svg: string, caption?: string): string {
+  return `<figure>${svg}${caption ? `<figcaption>${escapeXml(caption)}</figcaption>` : ''}</figure>`;
+}
+
+function histogramFigure(h: MembershipHistogram, title: string, id: string): string {
+  return figure(histogramOverlay({
+    id, title, width: 380, height: 250,
+    edges: h.members.edges,
+    series: [{ name: 'members', counts: h.members.counts, color: '#e15759' }, { name: 'non-members', counts: h.nonMembers.counts, color: '#4e79a7' }],
+    x: { label: 'top-1 confidence' },
+  }));
+}
+
+function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string[] | undefined, ids: () => string): string {
+  const runs = runsOf(r, mode);
+  const attacks = attacksOf(runs);
+  const drawn = attacks.filter((a) => !plotAttacks || plotAttacks.includes(a));
+  let s = `<h2>Mixing mode: ${escapeXml(mode)}</h2>`;
+  s += '<h3>Attack accuracy, in expectation over the Phase II coin</h3>';
+  s += '<p class="note">Evaluation set: target members vs evaluation non-members; 0.5 is a coin flip. ' +
+    'Cells are tinted from white (0.5) to red (1.0).</p>';
+  s += accuracyTable(runs, attacks, 'accuracy');
+  if (runs.some((x) => Object.values(x.attacks).some((a) => a.sampledAccuracy !== undefined))) {
+    s += '<details><summary>Attack accuracy on one sampled release</summary>' + accuracyTable(runs, attacks, 'sampledAccuracy') + '</details>';
+  }
+  s += figure(linePlot({
+    id: ids(), title: `Attack accuracy vs ε (${mode})`, width: 820, height: 380,
+    x: { label: 'distortion budget ε' }, y: { label: 'attack accuracy', min: 0.4, max: 1 },
+    series: drawn.map((a) => ({
+      name: a, markers: true,
+      x: runs.filter((x) => x.attacks[a] && Number.isFinite(x.epsilon)).map((x) => x.epsilon),
+      y: runs.filter((x) => x.attacks[a] && Number.isFinite(x.epsilon)).map((x) => x.attacks[a]!.accuracy),
+    })),
+    references: runs.length ? [{ x: [Math.min(...runs.map((x) => x.epsilon)), Math.max(...runs.filter((x) => Number.isFinite(x.epsilon)).map((x) => x.epsilon), 0)], y: [0.5, 0.5] }] : [],
+    legend: true,
+  }));
+  s += '<h3>Defense statistics</h3>' + defenseTable(runs);
+  s += '<h3>All metrics per ε</h3>';
+  for (const run of runs) s += `<details><summary>ε = ${escapeXml(eps(run.epsilon))}</summary>${detailTable(run, attacks)}</details>`;
+  s += '<h3>ROC curves (log-log, member = positive)</h3><div class="grid">';
+  for (const run of runs) {
+    s += figure(linePlot({
+      id: ids(), title: `ROC, ε = ${eps(run.epsilon)} (${mode})`, width: 560, height: 340,
+      x: { log: true, min: 1e-3, max: 1, label: 'false positive rate' },
+      y: { log: true, min: 1e-3, max: 1, label: 'true positive rate' },
+      series: drawn.filter((a) => run.attacks[a]).map((a) => ({ name: a, x: run.attacks[a]!.roc.fpr, y: run.attacks[a]!.roc.tpr })),
+      references: [{ x: [1e-3, 1], y: [1e-3, 1] }],
+      legend: true,
+    }));
+  }
+  s += '</div>';
+  const hists = runs.filter((x) => x.topConfidence);
+  if (hists.length) {
+    s += '<h3>Top-1 confidence of released vectors (weighted by the coin)</h3><div class="grid">';
+    for (const run of hists) s += histogramFigure(run.topConfidence!, `after, ε = ${eps(run.epsilon)} (${mode})`, ids());
+    s += '</div>';
+  }
+  return s;
+}
+
+function distortionSection(r: EvaluationResults, ids: () => string): string {
+  const series: Array<{ name: string; x: number[]; y: number[]; markers: boolean }> = [];
+  let maxEps = 0;
+  for (const mode of modesOf(r)) {
+    const runs = runsOf(r, mode).filter((x) => Number.isFinite(x.epsilon));
+    if (!runs.length) continue;
+    maxEps = Math.max(maxEps, ...runs.map((x) => x.epsilon));
+    series.push({ name: `released E‖n‖₁ (${mode})`, x: runs.map((x) => x.epsilon), y: runs.map((x) => x.meanReleasedDistortion), markers: true });
+    series.push({ name: `phase I ‖r‖₁ (${mode})`, x: runs.map((x) => x.epsilon), y: runs.map((x) => x.meanPhase1Distortion), markers: true });
+  }
+  if (!series.length) return '';
+  return '<h2>Distortion vs ε</h2><p class="note">The released distortion never exceeds the budget ε (dashed line).</p>' +
+    figure(linePlot({
+      id: ids(), title: 'Mean L1 distortion vs ε', width: 760, height: 360,
+      x: { label: 'distortion budget ε' }, y: { label: 'mean L1 distortion', min: 0 },
+      series, references: [{ x: [0, maxEps], y: [0, maxEps] }], legend: true,
+    }));
+}
+
+/**
+ * Renders the whole report as one HTML page: setup and seeds, model accuracies, per mixing mode the
+ * attack-accuracy table and plot vs ε, defense statistics, per-ε metrics, log-log ROC curves and
+ * top-1 confidence histograms (before/after), and distortion vs ε. No script, no external resources.
+ */
+export function renderReport(results: EvaluationResults, options: ReportOptions = {}): string {
+  const title = options.title ?? results.title ?? 'MemGuard evaluation';
+  let n = 0;
+  const ids = () => `fig${++n}`;
+  let body = `<h1>${escapeXml(title)}</h1>`;
+  body += `<p class="meta">Dataset <b>${escapeXml(results.config?.dataset ?? '?')}</b> · ${escapeXml(results.createdAt ?? '')}</p>`;
+  for (const note of results.notes ?? []) body += `<p class="note">${escapeXml(note)}</p>`;
+  body += setupSection(results);
+  if (results.undefendedTopConfidence) {
+    body += '<h2>Top-1 confidence before the defense</h2><div class="grid">';
+    body += histogramFigure(results.undefendedTopConfidence, 'before (no defense)', ids());
+    body += '</div>';
+  }
+  for (const mode of modesOf(results)) body += modeSection(results, mode, options.plotAttacks, ids);
+  body += distortionSection(results, ids);
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`
+    + `<title>${escapeXml(title)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`;
+}
+
+function pad(s: string, w: number, left = false): string {
+  const n = [...s].length;
+  return n >= w ? s : left ? s + ' '.repeat(w - n) : ' '.repeat(w - n) + s;
+}
+
+/**
+ * The console summary: per mixing mode, attack accuracy (in expectation) per ε, then the defense
+ * statistics rows. Plain text, fixed-width columns.
+ */
+export function formatConsoleTable(results: EvaluationResults): string {
+  const lines: string[] = [];
+  const m = results.models ?? {};
+  const acc = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fix3(v as number)}`);
+  lines.push(`${results.title ?? 'MemGuard evaluation'} (${results.config?.dataset ?? '?'})`);
+  if (acc.length) lines.push(`model accuracy: ${acc.join(', ')}`);
+  for (const mode of modesOf(results)) {
+    const runs = runsOf(results, mode);
+    const attacks = attacksOf(runs);
+    const stats: Array<[string, (x: EpsilonResult) => number]> = [
+      ['label loss', (x) => x.labelLoss],
+      ['mean ||r||_1 (phase I)', (x) => x.meanPhase1Distortion],
+      ['mean p', (x) => x.meanP],
+      ['mean released ||n||_1', (x) => x.meanReleasedDistortion],
+    ];
+    const w0 = Math.max(24, ...attacks.map((a) => [...a].length), ...stats.map(([s]) => s.length)) + 1;
+    const cols = runs.map((x) => `eps=${eps(x.epsilon)}`);
+    const wc = Math.max(7, ...cols.map((c) => [...c].length)) + 1;
+    lines.push('');
+    lines.push(`mixing = ${mode}: attack accuracy, in expectation over the coin`);
+    lines.push(pad('attack', w0, true) + cols.map((c) => pad(c, wc)).join(''));
+    for (const a of attacks) lines.push(pad(a, w0, true) + runs.map((x) => pad(fix3(x.attacks[a]?.accuracy), wc)).join(''));
+    lines.push('-'.repeat(w0 + wc * runs.length));
+    for (const [name, get] of stats) lines.push(pad(name, w0, true) + runs.map((x) => pad(fix3(get(x)), wc)).join(''));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,113 @@
+// The evaluation splits of SPEC §6, as row indices: each role is a half-open range of positions in
+// the dataset's shuffle permutation (MemGuard's own `shuffle_index`), so every run and every tool
+// sees the same rows in the same order.
+import { check } from '../errors.js';
+
+/** A half-open range `[start, end)` of shuffle positions. */
+export type PositionRange = readonly [start: number, end: number];
+
+/** The roles of SPEC §6 and their shuffle positions. */
+export const LOCATION_SPLITS = {
+  /** The target model's training set: the members. */
+  targetTrain: [0, 1000],
+  /** The target model's test set: the defender's non-members (for the defense classifier). */
+  targetTest: [1000, 2000],
+  /** Non-members of the attack evaluation (members are `targetTrain`). */
+  evalNonMembers: [2000, 3000],
+  /** The attacker's shadow model training set: the shadow members. */
+  shadowTrain: [3000, 3500],
+  /** The defense-aware attacker's own defense-classifier non-members. */
+  shadowDefenseNonMembers: [3500, 4000],
+  /** The attacker's shadow non-members. */
+  shadowTest: [4000, 4500],
+} as const satisfies Record<string, PositionRange>;
+
+export type SplitName = keyof typeof LOCATION_SPLITS;
+
+/** Row indices per role. */
+export type Splits = Record<SplitName, Int32Array>;
+
+/** The rows at shuffle positions `[start, end)`. */
+export function rowsAt(shuffle: ArrayLike<number>, start: number, end: number): Int32Array {
+  check(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end,
+    () => `rowsAt: invalid position range [${start}, ${end})`);
+  check(end <= shuffle.length, () => `rowsAt: range [${start}, ${end}) exceeds the shuffle index (${shuffle.length} positions)`);
+  const out = new Int32Array(end - start);
+  for (let p = start; p < end; p++) out[p - start] = shuffle[p]!;
+  return out;
+}
+
+/**
+ * The SPEC §6 splits of a dataset, from its shuffle permutation (at least 4,500 positions).
+ *
+ * @example
+ * const s = locationSplits(loadLocation().shuffle);
+ * s.targetTrain.length   // 1000
+ */
+export function locationSplits(shuffle: ArrayLike<number>, ranges: Record<SplitName, PositionRange> = LOCATION_SPLITS): Splits {
+  const out = {} as Splits;
+  for (const name of Object.keys(ranges) as SplitName[]) {
+    const [a, b] = ranges[name];
+    out[name] = rowsAt(shuffle, a, b);
+  }
+  return out;
+}
+
+/** Rows with a membership flag (1 = member), members first: an attack's evaluation or calibration set. */
+export interface MembershipRows {
+  rows: Int32Array;
+  isMember: Uint8Array;
+}
+
+/** Concatenates member rows and non-member rows, flagging each. */
+export function membershipRows(members: ArrayLike<number>, nonMembers: ArrayLike<number>): MembershipRows {
+  const rows = new Int32Array(members.length + nonMembers.length);
+  const isMember = new Uint8Array(rows.length);
+  for (let i = 0; i < members.length; i++) { rows[i] = members[i]!; isMember[i] = 1; }
+  for (let i = 0; i < nonMembers.length; i++) rows[members.length + i] = nonMembers[i]!;
+  return { rows, isMember };
+}
+
+/** The attack evaluation set: members `targetTrain`, non-members `evalNonMembers`. */
+export function evaluationRows(s: Splits): MembershipRows {
+  return membershipRows(s.targetTrain, s.evalNonMembers);
+}
+
+/** The attacker's shadow set: members `shadowTrain`, non-members `shadowTest`. */
+export function shadowRows(s: Splits): MembershipRows {
+  return membershipRows(s.shadowTrain, s.shadowTest);
+}
+
+/**
+ * Gathers `rows` of a row-major `features` matrix (width `features.length / labels.length`) and
+ * their labels into new contiguous arrays.
+ */
+export function take(features: Float32Array, labels: Int32Array, rows: ArrayLike<number>): { features: Float32Array; labels: Int32Array; n: number; d: number } {
+  const n0 = labels.length;
+  check(n0 > 0 && features.length % n0 === 0,
+    () => `take: features has ${features.length} entries, not a multiple of the ${n0} labels`);
+  const d = features.length / n0;
+  const out = new Float32Array(rows.length * d);
+  const y = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    check(Number.isInteger(r) && r >= 0 && r < n0, () => `take: rows[${i}] = ${r} is not a row index in [0, ${n0})`);
+    out.set(features.subarray(r * d, r * d + d), i * d);
+    y[i] = labels[r]!;
+  }
+  return { features: out, labels: y, n: rows.length, d };
+}
+
+/** Gathers `rows` of a row-major matrix with `width` columns. */
+export function takeRows(matrix: Float32Array, width: number, rows: ArrayLike<number>): Float32Array {
+  check(Number.isInteger(width) && width > 0 && matrix.length % width === 0,
+    () => `takeRows: matrix of ${matrix.length} entries has no integer number of rows of width ${width}`);
+  const n0 = matrix.length / width;
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    check(Number.isInteger(r) && r >= 0 && r < n0, () => `takeRows: rows[${i}] = ${r} is not a row index in [0, ${n0})`);
+    out.set(matrix.subarray(r * width, r * width + width), i * width);
+  }
+  return out;
+}

@@ -1,0 +1,336 @@
+// A small, dependency-free SVG plotting module for the evaluation report: line plots with axes,
+// ticks, legend, linear or log scales, and overlaid histograms. Output is a self-contained `<svg>`
+// string (no script, no external resources); every piece of text is XML-escaped, so attack names
+// or titles coming from user data cannot inject markup.
+
+/** Escapes `& < > " '` for use in XML/HTML text and attribute values. */
+export function escapeXml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;');
+}
+
+/** Ten colors that stay distinguishable (Tableau 10); series beyond ten also cycle dash patterns. */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
+
+/** Color and dash pattern of the i-th series. */
+export function seriesStyle(i: number): { color: string; dash: string } {
+  return { color: PALETTE[i % PALETTE.length]!, dash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length]! };
+}
+
+export interface AxisOptions {
+  label?: string;
+  /** Logarithmic (base 10) scale; values <= 0 are drawn at the axis minimum. */
+  log?: boolean;
+  /** Range; derived from the data when absent (linear ranges are widened to nice ticks). */
+  min?: number;
+  max?: number;
+  /** Explicit tick positions. */
+  ticks?: number[];
+  /** Tick label formatter. */
+  format?: (v: number) => string;
+}
+
+export interface PlotFrame {
+  title?: string;
+  /** Outer size in px (default 560 x 360). */
+  width?: number;
+  height?: number;
+  /** Unique id within the page (for the clip path); derived from a counter when absent. */
+  id?: string;
+}
+
+export interface LineSeries {
+  name: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  color?: string;
+  dash?: string;
+  /** Draw a dot at each point. */
+  markers?: boolean;
+}
+
+export interface LinePlotOptions extends PlotFrame {
+  x: AxisOptions;
+  y: AxisOptions;
+  series: LineSeries[];
+  /** Grey dashed reference lines (e.g. the chance diagonal), not in the legend. */
+  references?: Array<{ x: number[]; y: number[] }>;
+  /** Show the legend (default: when there is more than one series). */
+  legend?: boolean;
+}
+
+export interface HistogramSeries {
+  name: string;
+  counts: ArrayLike<number>;
+  color?: string;
+}
+
+export interface HistogramOptions extends PlotFrame {
+  /** Bin edges (`counts.length + 1` of them), shared by every series. */
+  edges: ArrayLike<number>;
+  series: HistogramSeries[];
+  x?: AxisOptions;
+  y?: AxisOptions;
+  /** Scale each series to sum to 1 (default true), so sets of different sizes compare. */
+  normalize?: boolean;
+  legend?: boolean;
+}
+
+let autoId = 0;
+
+function plotId(id: string | undefined): string {
+  return (id ?? `plot${++autoId}`).replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** Formats a number compactly for ticks and tables: up to 4 significant digits, no trailing zeros. */
+export function formatNumber(v: number): string {
+  if (Number.isNaN(v)) return 'n/a';
+  if (v === Infinity) return '∞';
+  if (v === -Infinity) return '-∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-4) return v.toExponential(1).replace('e+', 'e');
+  return String(Number(v.toPrecision(4)));
+}
+
+/** About `target` evenly spaced ticks at 1/2/5 x 10^k steps covering [min, max]. */
+export function niceTicks(min: number, max: number, target = 5): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / Math.max(1, target);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  const step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/** Powers of ten within [min, max]. */
+export function logTicks(min: number, max: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.ceil(Math.log10(min) - 1e-9); e <= Math.floor(Math.log10(max) + 1e-9); e++) out.push(10 ** e);
+  return out;
+}
+
+interface Scale {
+  min: number;
+  max: number;
+  ticks: number[];
+  log: boolean;
+  /** Value to fraction of the axis (0..1, may fall outside). */
+  frac(v: number): number;
+}
+
+function makeScale(axis: AxisOptions, values: number[]): Scale {
+  const log = axis.log ?? false;
+  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
+  let min = axis.min ?? (finite.length ? Math.min(...finite) : log ? 0.1 : 0);
+  let max = axis.max ?? (finite.length ? Math.max(...finite) : 1);
+  if (!(max > min)) {
+    if (log) { min /= 10; max = (max > 0 ? max : 1) * 10; } else { min -= 1; max += 1; }
+  }
+  let ticks: number[];
+  if (log) {
+    if (!(min > 0)) min = max / 1000;
+    ticks = axis.ticks ?? logTicks(min, max);
+    if (ticks.length < 2 && axis.ticks === undefined) ticks = [min, max];
+  } else {
+    if (axis.ticks === undefined && (axis.min === undefined || axis.max === undefined)) {
+      // Widen a data-derived end to the next tick step, so the axis starts and ends on a tick.
+      const t = niceTicks(min, max);
+      const step = t.length > 1 ? t[1]! - t[0]! : 1;
+      if (axis.min === undefined) min = Math.floor(min / step + 1e-9) * step;
+      if (axis.max === undefined) max = Math.ceil(max / step - 1e-9) * step;
+    }
+    ticks = axis.ticks ?? niceTicks(min, max);
+  }
+  const lmin = log ? Math.log10(min) : min, lmax = log ? Math.log10(max) : max;
+  return {
+    min, max, ticks: ticks.filter((t) => t >= min * (1 - 1e-9) - 1e-12 && t <= max * (1 + 1e-9) + 1e-12), log,
+    frac: (v) => {
+      if (log) return ((v > 0 ? Math.log10(v) : lmin) - lmin) / (lmax - lmin);
+      return (v - min) / (max - min);
+    },
+  };
+}
+
+const FONT = 'font-family="system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif"';
+const r2 = (v: number) => String(Math.round(v * 100) / 100);
+
+interface Frame {
+  id: string;
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  pw: number;
+  ph: number;
+  xs: Scale;
+  ys: Scale;
+  px(v: number): number;
+  py(v: number): number;
+}
+
+function frame(o: PlotFrame, xs: Scale, ys: Scale, legendWidth: number): Frame {
+  const width = o.width ?? 560, height = o.height ?? 360;
+  const left = 58, right = 14 + legendWidth, top = o.title ? 30 : 12, bottom = 46;
+  const pw = Math.max(40, width - left - right), ph = Math.max(40, height - top - bottom);
+  // Keep far-off coordinates finite and bounded; the clip path hides what is outside the frame.
+  // The bound is wide so that lines leaving the frame keep their slope inside it.
+  const clamp = (f: number) => Math.max(-50, Math.min(51, f));
+  return {
+    id: plotId(o.id), width, height, left, top, pw, ph, xs, ys,
+    px: (v) => left + clamp(xs.frac(v)) * pw,
+    py: (v) => top + ph - clamp(ys.frac(v)) * ph,
+  };
+}
+
+function axesSvg(f: Frame, o: PlotFrame, xa: AxisOptions, ya: AxisOptions): string {
+  const { left, top, pw, ph } = f;
+  const fx = xa.format ?? formatNumber, fy = ya.format ?? formatNumber;
+  let s = `<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="#fff" stroke="#888"/>`;
+  for (const t of f.xs.ticks) {
+    const x = r2(f.px(t));
+    s += `<line x1="${x}" y1="${top}" x2="${x}" y2="${top + ph}" stroke="#eee"/>`;
+    s += `<line x1="${x}" y1="${top + ph}" x2="${x}" y2="${top + ph + 4}" stroke="#888"/>`;
+    s += `<text x="${x}" y="${top + ph + 16}" text-anchor="middle" font-size="11" fill="#333">${escapeXml(fx(t))}</text>`;
+  }
+  for (const t of f.ys.ticks) {
+    const y = r2(f.py(t));
+    s += `<line x1="${left}" y1="${y}" x2="${left + pw}" y2="${y}" stroke="#eee"/>`;
+    s += `<line x1="${left - 4}" y1="${y}" x2="${left}" y2="${y}" stroke="#888"/>`;
+    s += `<text x="${left - 6}" y="${y}" dy="0.32em" text-anchor="end" font-size="11" fill="#333">${escapeXml(fy(t))}</text>`;
+  }
+  s += `<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`;
+  if (xa.label) s += `<text x="${r2(left + pw / 2)}" y="${top + ph + 36}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(xa.label)}</text>`;
+  if (ya.label) {
+    const cy = r2(top + ph / 2);
+    s += `<text x="14" y="${cy}" text-anchor="middle" font-size="12" fill="#222" transform="rotate(-90 14 ${cy})">${escapeXml(ya.label)}</text>`;
+  }
+  if (o.title) s += `<text x="${r2(f.width / 2)}" y="18" text-anchor="middle" font-size="13" font-weight="600" fill="#111">${escapeXml(o.title)}</text>`;
+  return s;
+}
+
+function legendSvg(f: Frame, items: Array<{ name: string; color: string; dash: string; fill?: boolean }>): string {
+  let s = '';
+  const x = f.left + f.pw + 12;
+  items.forEach((it, i) => {
+    const y = f.top + 8 + i * 16;
+    if (it.fill) s += `<rect x="${x}" y="${y - 5}" width="18" height="10" fill="${escapeXml(it.color)}" fill-opacity="0.35" stroke="${escapeXml(it.color)}"/>`;
+    else s += `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${escapeXml(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${escapeXml(it.dash)}"` : ''}/>`;
+    s += `<text x="${x + 23}" y="${y}" dy="0.32em" font-size="11" fill="#222">${escapeXml(it.name)}</text>`;
+  });
+  return s;
+}
+
+function legendWidthFor(names: string[], show: boolean): number {
+  if (!show || names.length === 0) return 0;
+  return Math.min(240, 34 + 6.2 * Math.max(...names.map((n) => n.length)));
+}
+
+function open(f: Frame, o: PlotFrame): string {
+  const label = o.title ? `<title>${escapeXml(o.title)}</title>` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" role="img" ${FONT}>${label}`
+    + `<defs><clipPath id="${f.id}-clip"><rect x="${f.left}" y="${f.top}" width="${f.pw}" height="${f.ph}"/></clipPath></defs>`;
+}
+
+/** Polyline path data; non-finite points break the line. */
+function pathData(f: Frame, x: ArrayLike<number>, y: ArrayLike<number>): string {
+  let d = '', pen = false;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const xv = x[i]!, yv = y[i]!;
+    const ok = Number.isFinite(xv) && Number.isFinite(yv) && !(Number.isNaN(f.xs.frac(xv)) || Number.isNaN(f.ys.frac(yv)));
+    if (!ok) { pen = false; continue; }
+    d += `${pen ? 'L' : 'M'}${r2(f.px(xv))} ${r2(f.py(yv))}`;
+    pen = true;
+  }
+  return d;
+}
+
+/**
+ * A line plot: one polyline per series, axes with ticks and labels, optional log scales, a legend.
+ *
+ * @example
+ * linePlot({ title: 'ROC', x: { log: true, min: 1e-3, max: 1, label: 'FPR' }, y: { log: true, min: 1e-3, max: 1 },
+ *            series: [{ name: 'nn', x: roc.fpr, y: roc.tpr }], references: [{ x: [1e-3, 1], y: [1e-3, 1] }] })
+ */
+export function linePlot(o: LinePlotOptions): string {
+  const xsVals: number[] = [], ysVals: number[] = [];
+  for (const s of o.series) {
+    for (let i = 0; i < s.x.length; i++) xsVals.push(s.x[i]!);
+    for (let i = 0; i < s.y.length; i++) ysVals.push(s.y[i]!);
+  }
+  const showLegend = o.legend ?? o.series.length > 1;
+  const f = frame(o, makeScale(o.x, xsVals), makeScale(o.y, ysVals), legendWidthFor(o.series.map((s) => s.name), showLegend));
+  let body = axesSvg(f, o, o.x, o.y);
+  body += `<g clip-path="url(#${f.id}-clip)" fill="none">`;
+  for (const r of o.references ?? []) {
+    const d = pathData(f, r.x, r.y);
+    if (d) body += `<path d="${d}" stroke="#999" stroke-dasharray="4 4" stroke-width="1"/>`;
+  }
+  const legend: Array<{ name: string; color: string; dash: string }> = [];
+  o.series.forEach((s, i) => {
+    const st = seriesStyle(i);
+    const color = s.color ?? st.color, dash = s.dash ?? st.dash;
+    legend.push({ name: s.name, color, dash });
+    const d = pathData(f, s.x, s.y);
+    if (d) body += `<path d="${d}" stroke="${escapeXml(color)}" stroke-width="1.8"${dash ? ` stroke-dasharray="${escapeXml(dash)}"` : ''}><title>${escapeXml(s.name)}</title></path>`;
+    if (s.markers) {
+      for (let j = 0; j < Math.min(s.x.length, s.y.length); j++) {
+        if (!Number.isFinite(s.x[j]!) || !Number.isFinite(s.y[j]!)) continue;
+        body += `<circle cx="${r2(f.px(s.x[j]!))}" cy="${r2(f.py(s.y[j]!))}" r="2.6" fill="${escapeXml(color)}"/>`;
+      }
+    }
+  });
+  body += '</g>';
+  if (showLegend) body += legendSvg(f, legend);
+  return open(f, o) + body + '</svg>';
+}
+
+/**
+ * Overlaid histograms sharing bin edges: each series is a translucent filled step outline, so
+ * overlaps stay visible (e.g. top-1 confidence of members vs non-members).
+ */
+export function histogramOverlay(o: HistogramOptions): string {
+  const edges = Array.from(o.edges);
+  const normalize = o.normalize ?? true;
+  const series = o.series.map((s) => {
+    const c = Array.from(s.counts);
+    const total = c.reduce((a, b) => a + b, 0);
+    return { ...s, counts: normalize && total > 0 ? c.map((v) => v / total) : c };
+  });
+  for (const s of series) {
+    if (s.counts.length !== edges.length - 1) {
+      throw new RangeError(`histogramOverlay: series ${JSON.stringify(s.name)} has ${s.counts.length} counts for ${edges.length - 1} bins`);
+    }
+  }
+  const xa: AxisOptions = { min: edges[0], max: edges[edges.length - 1], ...o.x };
+  const top = Math.max(0, ...series.flatMap((s) => s.counts));
+  const ya: AxisOptions = { min: 0, label: normalize ? 'fraction' : 'count', ...o.y };
+  if (ya.max === undefined) {
+    const t = niceTicks(0, top > 0 ? top : 1);
+    ya.max = t[t.length - 1]! >= top ? t[t.length - 1]! : top;
+  }
+  const showLegend = o.legend ?? series.length > 1;
+  const f = frame(o, makeScale(xa, edges), makeScale(ya, [0, ya.max]), legendWidthFor(series.map((s) => s.name), showLegend));
+  let body = axesSvg(f, o, xa, ya);
+  body += `<g clip-path="url(#${f.id}-clip)">`;
+  const legend: Array<{ name: string; color: string; dash: string; fill: boolean }> = [];
+  const base = r2(f.py(0));
+  series.forEach((s, i) => {
+    const color = s.color ?? seriesStyle(i).color;
+    legend.push({ name: s.name, color, dash: '', fill: true });
+    let d = `M${r2(f.px(edges[0]!))} ${base}`;
+    for (let b = 0; b < s.counts.length; b++) {
+      const y = r2(f.py(s.counts[b]!));
+      d += `L${r2(f.px(edges[b]!))} ${y}L${r2(f.px(edges[b + 1]!))} ${y}`;
+    }
+    d += `L${r2(f.px(edges[edges.length - 1]!))} ${base}Z`;
+    body += `<path d="${d}" fill="${escapeXml(color)}" fill-opacity="0.35" stroke="${escapeXml(color)}" stroke-width="1.2"><title>${escapeXml(s.name)}</title></path>`;
+  });
+  body += '</g>';
+  if (showLegend) body += legendSvg(f, legend);
+  return open(f, o) + body + '</svg>';
+}

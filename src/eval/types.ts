@@ -1,0 +1,121 @@
+// The results of an evaluation run (SPEC §6): what the pipeline fills in and what the HTML report,
+// the console table and the JSON results file are made from. Plain objects and arrays only, so a
+// results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
+import { MemGuardFormatError } from '../errors.js';
+
+/** Phase II mixing rule (SPEC §4): the paper's `min(eps/||r||, 1)`, or the exact `E g = 0.5` rule. */
+export type MixingMode = 'paper' | 'exact';
+
+/** An ROC curve as plain arrays (usually thinned by `compactRoc` for plotting). */
+export interface RocPoints {
+  fpr: number[];
+  tpr: number[];
+}
+
+/** The metrics of one attack against one defended evaluation set. */
+export interface AttackSummary {
+  /** Attack accuracy in expectation over the Phase II coin (the headline number). */
+  accuracy: number;
+  /** Attack accuracy on one sampled release (one coin draw per row), when computed. */
+  sampledAccuracy?: number;
+  balancedAccuracy: number;
+  auc: number;
+  /** max(TPR - FPR). */
+  advantage: number;
+  /** Largest TPR at FPR <= 1%. */
+  tprAt1Fpr: number;
+  /** Largest TPR at FPR <= 0.1%. */
+  tprAt01Fpr: number;
+  roc: RocPoints;
+}
+
+/** A histogram: `counts[i]` is the (weighted) count in `[edges[i], edges[i+1])`. */
+export interface HistogramData {
+  edges: number[];
+  counts: number[];
+}
+
+/** Top-1 confidence of members vs non-members of the evaluation set. */
+export interface MembershipHistogram {
+  members: HistogramData;
+  nonMembers: HistogramData;
+}
+
+/** Everything measured at one distortion budget and mixing mode. */
+export interface EpsilonResult {
+  /** The distortion budget (expected L1 distortion bound); may be Infinity. */
+  epsilon: number;
+  mixing: MixingMode;
+  /** Per attack id (`nn`, `nn/defense-aware`, `gap`, `confidence/per-class`, ...). */
+  attacks: Record<string, AttackSummary>;
+  /** Fraction of evaluated rows whose released argmax differs from the original (must be 0). */
+  labelLoss: number;
+  /** Mean Phase I distortion `||r||_1` over evaluated rows. */
+  meanPhase1Distortion: number;
+  /** Mean Phase II probability `p` of releasing `s + r`. */
+  meanP: number;
+  /** Mean released distortion `E||n||_1 = p ||r||_1` (<= epsilon by construction). */
+  meanReleasedDistortion: number;
+  /** Top-1 confidence histograms of the released vectors (weighted by the coin). */
+  topConfidence?: MembershipHistogram;
+  /** Wall-clock seconds spent on this setting, when measured. */
+  seconds?: number;
+}
+
+/** Accuracy of the trained models on their data. */
+export interface ModelAccuracies {
+  targetTrain: number;
+  targetTest: number;
+  shadowTrain?: number;
+  shadowTest?: number;
+  /** Accuracy of the defender's defense classifier (members vs non-members), on its training data. */
+  defenseClassifier?: number;
+  /** Accuracy of the NN attack on the undefended shadow data it was trained on. */
+  attackModel?: number;
+  /** Any further model accuracy, by name. */
+  [name: string]: number | undefined;
+}
+
+/** How the run was configured; free-form beyond the named fields. */
+export interface EvaluationConfig {
+  dataset: string;
+  epsilons: number[];
+  mixingModes: MixingMode[];
+  /** Every seed used (model init, shuffles, coin...), by purpose, so a run can be repeated. */
+  seeds: Record<string, number>;
+  /** Engine build used (`simd` / `scalar`), optimizer mode, epochs, batch sizes... */
+  [key: string]: unknown;
+}
+
+/** A whole evaluation run. */
+export interface EvaluationResults {
+  /** Format version of this object. */
+  version: 1;
+  title?: string;
+  /** ISO 8601 time the run finished. */
+  createdAt: string;
+  config: EvaluationConfig;
+  models: ModelAccuracies;
+  /** One entry per (epsilon, mixing mode). */
+  runs: EpsilonResult[];
+  /** Top-1 confidence of the undefended evaluation set (the "before" histogram). */
+  undefendedTopConfidence?: MembershipHistogram;
+  /** Free-form notes shown at the top of the report (plain text). */
+  notes?: string[];
+}
+
+/** JSON text of a results object; non-finite numbers are kept as the strings "Infinity", "-Infinity", "NaN". */
+export function serializeResults(results: EvaluationResults): string {
+  return JSON.stringify(results, (_key, value) =>
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value, 2);
+}
+
+/** Parses `serializeResults` output back, restoring non-finite numbers. */
+export function parseResults(text: string): EvaluationResults {
+  const out = JSON.parse(text, (_key, value) =>
+    value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value === 'NaN' ? NaN : value) as EvaluationResults;
+  if (out === null || typeof out !== 'object' || out.version !== 1 || !Array.isArray(out.runs)) {
+    throw new MemGuardFormatError('parseResults: not a version-1 evaluation results object (expected {version: 1, runs: [...]})');
+  }
+  return out;
+}
