@@ -27,3 +27,4 @@ export { argmaxFirst, simplexProject, simplexProjectLabelMax, isValidRelease, re
 
 // memguard: Phase I, the batched noise search (one call per batch of queries from MemGuard.protect).
 export { phase1, phase1WorkspaceBytes } from './memguard/phase1';
+export { releaseCandidates } from './memguard/release';

@@ -50,4 +50,5 @@ export interface Abi {
     desc: Ptr, nLayers: number, batch: number, k: number, s: Ptr, logits: Ptr, options: Ptr, work: Ptr, noise: Ptr, report: Ptr,
   ): void;
   phase1WorkspaceBytes(desc: Ptr, nLayers: number, batch: number, k: number): number;
+  releaseCandidates(rows: number, k: number, s: Ptr, noise: Ptr, scratch: Ptr, out: Ptr, codes: Ptr): void;
 }

@@ -1,0 +1,223 @@
+// The public defense: MemGuard between a classifier and its callers (SPEC §1-§5).
+import type { NdArray } from 'ndarray';
+import { check, MemGuardInputError } from '../errors.js';
+import { like, toRows, type MatrixInput } from '../nn/matrix.js';
+import type { Mlp } from '../nn/mlp.js';
+import { mixingProbability, type MixingMode } from '../reference/memguard.js';
+import { ReleaseCoin, type CoinOptions } from './coin.js';
+import { phase1Options, runPhase1, type Phase1Batch, type Phase1Method, type Phase1Options } from './phase1.js';
+
+export type { CoinOptions, MixingMode, Phase1Method, Phase1Options };
+
+export interface MemGuardOptions {
+  /** g: k inputs (the sorted confidence vector), one output whose pre-activation is the logit h. */
+  defenseClassifier: Mlp;
+  /** The L1 distortion budget: E||n||_1 <= epsilon. 0 returns every query unchanged; Infinity allowed. */
+  epsilon: number;
+  /**
+   * The release coin. Default mode 'key', which needs `key` (>= 16 secret bytes): the coin is a keyed
+   * hash of the query, so a repeated query always gets the same answer. 'seed' is for experiments;
+   * 'expectation' draws nothing and reports the weight p (for evaluation).
+   */
+  coin?: CoinOptions | { mode?: 'key'; key?: Uint8Array };
+  /** Phase II rule: 'paper' (default) min(eps/||r||, 1); 'exact' also caps p where E g(s+n) = 0.5. */
+  mixing?: MixingMode;
+  /** Phase I method: 'logits' (the paper's, default) or 'projected' (steps on probabilities). */
+  method?: Phase1Method;
+  /** Phase I constants (c2, c3Start, c3Factor, c3Max, beta, maxSteps, tolerance, margin): paper defaults. */
+  search?: Phase1Options;
+  /** Rows per WebAssembly call (default 512). */
+  batchSize?: number;
+  /** Probability rows must sum to 1 within this (default 1e-3). */
+  sumTolerance?: number;
+}
+
+export interface ProtectOptions {
+  /** What the rows are: 'probabilities' (default) or the target model's 'logits'. */
+  input?: 'probabilities' | 'logits';
+  /** Caller-given query ids for the keyed coin (one per row); default: the row's content. */
+  queryIds?: ReadonlyArray<string | Uint8Array>;
+  /** Overrides the instance's epsilon for this call (e.g. a sweep). */
+  epsilon?: number;
+}
+
+/** Per-row results, columnar, in input row order. */
+export interface ProtectResult<R> {
+  /** What to return to callers: s + r where the coin released noise, else s (rows x k). */
+  released: R;
+  /** The repaired candidate s + r for every row (equal to s where Phase I found no noise). */
+  noisy: Float32Array;
+  /** The undefended confidence vectors s (softmax of the input when it was logits). */
+  scores: Float32Array;
+  /** ||n||_1 of the noise that would be released: the repaired s + r minus s. */
+  noiseL1: Float64Array;
+  /** Phase II's release probability p. */
+  mixProbability: Float64Array;
+  /** Weight of `noisy`: 1/0 from the coin ('key', 'seed'); p itself in 'expectation' mode. */
+  weight: Float64Array;
+  /** 1 where `released` is the noisy vector. */
+  noiseReleased: Uint8Array;
+  /** Phase I gradient steps per row. */
+  steps: Int32Array;
+  status: Phase1Batch['status'];
+  /** g(s) and g(sort(s + r)). */
+  g: Float32Array;
+  gNoisy: Float32Array;
+  /** SPEC §5 repair of the candidate: 0 kept, 1 projected onto the simplex, 2 replaced by s. */
+  repair: Int32Array;
+}
+
+type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
+
+/**
+ * MemGuard: turns each confidence vector into an adversarial example against membership
+ * classifiers, keeping the predicted label, a valid probability vector, and E||n||_1 <= epsilon.
+ *
+ * @example
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key } });
+ * const { released } = guard.protect(scores); // rows x k, same order
+ */
+export class MemGuard {
+  readonly defenseClassifier: Mlp;
+  readonly epsilon: number;
+  readonly mixing: MixingMode;
+  readonly method: Phase1Method;
+  readonly k: number;
+  private readonly coin: ReleaseCoin;
+  private readonly searchOptions: Float64Array;
+  private readonly batchSize: number;
+  private readonly sumTolerance: number;
+
+  constructor(options: MemGuardOptions) {
+    check(options && typeof options === 'object', () => 'MemGuard: options must be an object');
+    const g = options.defenseClassifier;
+    check(g && typeof g.inputGradient === 'function', () => 'MemGuard: defenseClassifier must be an Mlp');
+    check(g.outputSize === 1 && g.head !== 'softmax',
+      () => `MemGuard: the defense classifier must have one sigmoid (or linear logit) output, has ${g.outputSize} ${g.head}`);
+    check(g.inputSize >= 2, () => `MemGuard: k = ${g.inputSize}: a single class has no membership signal to hide`);
+    checkEpsilon(options.epsilon, 'MemGuard');
+    this.defenseClassifier = g;
+    this.k = g.inputSize;
+    this.epsilon = options.epsilon;
+    this.mixing = options.mixing ?? 'paper';
+    check(this.mixing === 'paper' || this.mixing === 'exact', () => `MemGuard: mixing must be 'paper' or 'exact', got ${String(this.mixing)}`);
+    this.method = options.method ?? 'logits';
+    this.searchOptions = phase1Options({ ...options.search, method: this.method });
+    const coin = options.coin ?? { mode: 'key' };
+    if (coin.mode === undefined || coin.mode === 'key') {
+      check((coin as { key?: Uint8Array }).key !== undefined, () =>
+        "MemGuard: coin mode 'key' (the default) needs a secret key: coin: { mode: 'key', key: <16+ random bytes> } " +
+        "(or { mode: 'seed', seed } for reproducible experiments)");
+      this.coin = new ReleaseCoin({ mode: 'key', key: (coin as { key: Uint8Array }).key });
+    } else this.coin = new ReleaseCoin(coin as CoinOptions);
+    this.batchSize = options.batchSize ?? 512;
+    check(Number.isInteger(this.batchSize) && this.batchSize > 0, () => `MemGuard: batchSize must be a positive integer, got ${this.batchSize}`);
+    this.sumTolerance = options.sumTolerance ?? 1e-3;
+  }
+
+  /** Protects a batch of queries (rows x k): Phase I noise, Phase II coin, SPEC §5 repair. */
+  protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<Released<X>> {
+    const { scores, logits, count } = this.validate(rows, options.input ?? 'probabilities');
+    const phase1 = runPhase1(this.defenseClassifier, scores, count, logits, this.searchOptions, this.batchSize);
+    return this.release(rows, scores, phase1, options, logits ?? scores);
+  }
+
+  /** Phase I only: the noise search for each row, before any coin (for evaluations and sweeps). */
+  search(rows: MatrixInput, input: 'probabilities' | 'logits' = 'probabilities'): Phase1Batch & { scores: Float32Array } {
+    const { scores, logits, count } = this.validate(rows, input);
+    return { ...runPhase1(this.defenseClassifier, scores, count, logits, this.searchOptions, this.batchSize), scores };
+  }
+
+  /**
+   * Phase II for a finished search: mixing probabilities at `epsilon` (default the instance's), the
+   * coin, and the repaired release. `search` comes from `search()`; running it at several epsilons
+   * reuses one Phase I.
+   */
+  releaseSearch(search: Phase1Batch & { scores: Float32Array }, options: Omit<ProtectOptions, 'input'> = {}): ProtectResult<Float32Array> {
+    return this.release(search.scores, search.scores, search, options, search.scores);
+  }
+
+  private release<R>(
+    like_: unknown, scores: Float32Array, phase1: Phase1Batch, options: ProtectOptions, hashed: Float32Array,
+  ): ProtectResult<R> {
+    const k = this.k, rows = phase1.rows;
+    const epsilon = options.epsilon ?? this.epsilon;
+    checkEpsilon(epsilon, 'protect');
+    const e = this.defenseClassifier.engine;
+    const noisy = new Float32Array(rows * k), repair = new Int32Array(rows);
+    const b = Math.min(this.batchSize, Math.max(rows, 1));
+    e.withScratch([b * k, b * k, k, b * k, b], (sPtr, nPtr, scratch, outPtr, codes) => {
+      for (let start = 0; start < rows; start += b) {
+        const n = Math.min(b, rows - start);
+        e.writeF32(sPtr, scores.subarray(start * k, (start + n) * k));
+        e.writeF32(nPtr, phase1.noise.subarray(start * k, (start + n) * k));
+        e.abi.releaseCandidates(n, k, sPtr, nPtr, scratch, outPtr, codes);
+        noisy.set(e.readF32(outPtr, n * k), start * k);
+        repair.set(e.i32.subarray(codes >>> 2, (codes >>> 2) + n), start);
+      }
+    });
+    // The budget is charged on what would actually be released (the repaired s + r), so
+    // p * ||n||_1 <= epsilon holds for the released noise itself, not only for Phase I's r.
+    const noiseL1 = new Float64Array(rows), mixProbability = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let l1 = 0;
+      for (let j = 0; j < k; j++) l1 += Math.abs(noisy[r * k + j]! - scores[r * k + j]!);
+      noiseL1[r] = l1;
+      mixProbability[r] = mixingProbability(phase1.g[r]!, phase1.gNoisy[r]!, l1, epsilon, this.mixing);
+    }
+    if (options.queryIds) {
+      check(options.queryIds.length === rows, () => `protect: ${options.queryIds!.length} queryIds for ${rows} rows`);
+    }
+    const weight = this.coin.weights(mixProbability, options.queryIds ? { ids: options.queryIds } : { inputs: hashed, dim: k });
+    const released = scores.slice();
+    const noiseReleased = new Uint8Array(rows);
+    for (let r = 0; r < rows; r++) {
+      if (weight[r] === 1 && mixProbability[r]! > 0) {
+        released.set(noisy.subarray(r * k, (r + 1) * k), r * k);
+        noiseReleased[r] = 1;
+      }
+    }
+    return {
+      released: like(like_, released, rows, k) as R, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
+      steps: phase1.steps, status: phase1.status, g: phase1.g, gNoisy: phase1.gNoisy, repair,
+    };
+  }
+
+  /** SPEC §5 input checks; returns probabilities (and logits when given). */
+  private validate(rows: MatrixInput, input: 'probabilities' | 'logits'):
+    { scores: Float32Array; logits: Float32Array | undefined; count: number } {
+    const k = this.k;
+    check(input === 'probabilities' || input === 'logits', () => `protect: input must be 'probabilities' or 'logits', got ${String(input)}`);
+    const { data, rows: count } = toRows(rows, k, `protect (${input})`);
+    if (input === 'logits') {
+      const scores = new Float32Array(count * k);
+      for (let r = 0; r < count; r++) {
+        let m = -Infinity;
+        for (let j = 0; j < k; j++) m = Math.max(m, data[r * k + j]!);
+        let sum = 0;
+        for (let j = 0; j < k; j++) sum += Math.exp(data[r * k + j]! - m);
+        for (let j = 0; j < k; j++) scores[r * k + j] = Math.exp(data[r * k + j]! - m) / sum;
+      }
+      return { scores, logits: data, count };
+    }
+    for (let r = 0; r < count; r++) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        const v = data[r * k + j]!;
+        if (v < 0 || v > 1) {
+          throw new MemGuardInputError(`protect: row ${r}, column ${j} is ${v}; probabilities must be in [0, 1] (pass input: 'logits' for logits)`);
+        }
+        sum += v;
+      }
+      if (Math.abs(sum - 1) > this.sumTolerance) {
+        throw new MemGuardInputError(`protect: row ${r} sums to ${sum}; probabilities must sum to 1 (within ${this.sumTolerance})`);
+      }
+    }
+    // A copy: the results must not alias (or be aliased by) the caller's buffer.
+    return { scores: data.slice(), logits: undefined, count };
+  }
+}
+
+function checkEpsilon(epsilon: number, where: string): void {
+  check(typeof epsilon === 'number' && epsilon >= 0, () => `${where}: epsilon must be a number >= 0 (Infinity allowed), got ${epsilon}`);
+}
