@@ -3,6 +3,8 @@
 import { loadLocation } from '../src/eval/datasets.js';
 import { locationSplits, take } from '../src/eval/splits.js';
 import { Mlp } from '../src/nn/mlp.js';
+import { sortRows } from '../src/memguard/defenseClassifier.js';
+export { sortRows };
 
 export interface LocationFixture {
   target: Mlp;
@@ -15,13 +17,6 @@ export interface LocationFixture {
 }
 
 let cached: LocationFixture | undefined;
-
-/** Sorts each row of a rows x k matrix ascending (the defense classifier's input). */
-export function sortRows(m: Float32Array, k: number): Float32Array {
-  const out = new Float32Array(m.length);
-  for (let r = 0; r < m.length / k; r++) out.set(m.subarray(r * k, (r + 1) * k).slice().sort(), r * k);
-  return out;
-}
 
 export function locationFixture(): LocationFixture {
   if (cached) return cached;

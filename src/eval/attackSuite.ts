@@ -1,0 +1,44 @@
+// Every attack of the evaluation protocol (SPEC §6) on one set of released vectors, in expectation
+// over the Phase II coin and on one sampled release.
+import type { Mlp } from '../nn/mlp.js';
+import { evaluateAttack, expandOverCoin, metricAttacks, type AttackResult, type LabeledConfidenceSet } from './attacks.js';
+import { accuracy, toAttackSummary } from './metrics.js';
+import { nnAttack } from './nnAttack.js';
+import type { AttackSummary } from './types.js';
+
+export interface ReleasedSet {
+  /** The undefended vectors s (rows x k), true labels and membership. */
+  clean: LabeledConfidenceSet & { vectors: Float32Array };
+  /** The noisy candidates s + r and the probability p of releasing them; omit for undefended data. */
+  noisy?: Float32Array;
+  p?: ArrayLike<number>;
+  /** One drawn release (rows x k), for the sampled accuracy. */
+  sampled?: Float32Array;
+}
+
+/**
+ * Runs the NN attacks (`nnAttacks`: id -> trained model) and the metric attacks calibrated on
+ * `shadow` against `target`. Accuracy and every other metric are in expectation over the coin
+ * (each row counted as s with weight 1-p and as s+r with weight p); `sampledAccuracy` uses the drawn
+ * release.
+ */
+export function runAttackSuite(
+  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp>,
+): Record<string, AttackSummary> {
+  const { clean } = target;
+  const k = clean.k;
+  const expanded = target.noisy && target.p ? expandOverCoin(clean, target.noisy, target.p) : undefined;
+  const evaluated = expanded ?? clean;
+  const vectors = expanded ? Float32Array.from(expanded.vectors) : clean.vectors;
+  const sampledSet = target.sampled ? { ...clean, vectors: target.sampled } : clean;
+  const out: Record<string, AttackSummary> = {};
+  const add = (result: AttackResult, sampled: AttackResult) => {
+    const summary = evaluateAttack(result, evaluated.isMember, expanded?.weights);
+    out[result.attack] = toAttackSummary(summary, { sampledAccuracy: accuracy(sampled.decisions, clean.isMember) });
+  };
+  for (const [id, model] of Object.entries(nnAttacks)) add(nnAttack(model, vectors, id), nnAttack(model, sampledSet.vectors, id));
+  const onEvaluated = metricAttacks(shadow, { ...evaluated, vectors, k });
+  const onSampled = metricAttacks(shadow, { ...sampledSet, k });
+  onEvaluated.forEach((r, i) => add(r, onSampled[i]!));
+  return out;
+}

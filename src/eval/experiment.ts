@@ -1,0 +1,325 @@
+// The paper's experiment (SPEC §6) on Location, end to end: target, defense classifier, shadow and
+// NN attack; Phase I once, Phase II at every epsilon and mixing mode; the honest attack suite; the
+// defense-aware attacker. Returns everything the report and the exports need. Seeded throughout.
+import { MemGuard } from '../memguard/memguard.js';
+import { membershipProbability, trainDefenseClassifier, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
+import type { Phase1Method } from '../memguard/phase1.js';
+import { Mlp, type FitOptions } from '../nn/mlp.js';
+import { predictedLabels, topConfidence, type LabeledConfidenceSet } from './attacks.js';
+import { runAttackSuite } from './attackSuite.js';
+import type { ScoresTable } from './csv.js';
+import { loadLocation, type Dataset } from './datasets.js';
+import { accuracy, histogram } from './metrics.js';
+import { trainNnAttack } from './nnAttack.js';
+import { locationSplits, take } from './splits.js';
+import type { EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode } from './types.js';
+
+export interface TrainingConfig {
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  /** Step decay (rate x gamma from each milestone epoch on). */
+  milestones: number[];
+  gamma: number;
+}
+
+export interface ExperimentConfig {
+  seed: number;
+  epsilons: number[];
+  mixingModes: MixingMode[];
+  method: Phase1Method;
+  /** Train a defense-aware attacker per (epsilon, mixing) (the costliest part). */
+  defenseAware: boolean;
+  /** Rows used per split (SPEC §6 sizes unless smaller, for --quick). */
+  rowsPerSplit: number;
+  target: TrainingConfig & { hidden: number[] };
+  defense: TrainingConfig & { hidden: number[] };
+  attack: TrainingConfig & { hidden: number[] };
+}
+
+/** SPEC §6 with paper hyperparameters. */
+export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
+  seed: 1,
+  epsilons: [0, 0.1, 0.3, 0.5, 0.7, 1.0],
+  mixingModes: ['paper', 'exact'] as MixingMode[],
+  method: 'logits' as Phase1Method,
+  defenseAware: true,
+  rowsPerSplit: 1000,
+  target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
+  defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
+  attack: { hidden: [512, 256, 128], epochs: 400, learningRate: 0.01, batchSize: 64, milestones: [300], gamma: 0.1 },
+});
+
+/** A small smoke version (seconds, not minutes): same pipeline, fewer rows, epochs and epsilons. */
+export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
+  ...PAPER_CONFIG,
+  epsilons: [0, 0.5, 1],
+  rowsPerSplit: 200,
+  target: { hidden: [256, 128], epochs: 30, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
+  defense: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
+  attack: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
+});
+
+export interface ProgressEvent {
+  stage: string;
+  done: number;
+  total: number;
+}
+
+export interface ExperimentOptions {
+  config?: Partial<ExperimentConfig>;
+  /** The dataset (default: the bundled Location). */
+  dataset?: Dataset;
+  onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Trains independent models concurrently (e.g. in worker threads). Default: one after another in
+   * this thread. Receives fresh models and their data; resolves when all are trained in place.
+   */
+  fitMany?: (jobs: FitJob[], onProgress: (job: number, epoch: number) => void) => Promise<void>;
+}
+
+export interface FitJob {
+  model: Mlp;
+  x: Float32Array;
+  y: Int32Array | Float32Array;
+  options: Omit<FitOptions, 'onEpoch'>;
+}
+
+/** One CSV export: its path under the output folder and its rows. */
+export interface ReleasedExport {
+  path: string;
+  table: ScoresTable;
+}
+
+export interface ExperimentOutput {
+  results: EvaluationResults;
+  models: { target: Mlp; shadow: Mlp; defense: Mlp; attack: Mlp };
+  exports: ReleasedExport[];
+  /** Wall-clock seconds per stage. */
+  timings: Record<string, number>;
+}
+
+const sequentialFit: NonNullable<ExperimentOptions['fitMany']> = async (jobs, onProgress) => {
+  jobs.forEach((job, i) => job.model.fit(job.x, job.y, { ...job.options, onEpoch: (e) => onProgress(i, e.epoch) }));
+};
+
+function fitOptions(t: TrainingConfig, seed: number): Omit<FitOptions, 'onEpoch'> {
+  return {
+    epochs: t.epochs, learningRate: t.learningRate, batchSize: t.batchSize, seed, optimizer: 'sgd',
+    schedule: t.milestones.length ? { milestones: t.milestones, gamma: t.gamma } : undefined,
+  };
+}
+
+function membershipOptions(t: TrainingConfig & { hidden: number[] }, seed: number): MembershipClassifierOptions {
+  return { ...fitOptions(t, seed), hidden: t.hidden };
+}
+
+function classAccuracy(probs: Float32Array, labels: Int32Array, k: number): number {
+  const predicted = predictedLabels(probs, k);
+  let right = 0;
+  for (let i = 0; i < labels.length; i++) right += Number(predicted[i] === labels[i]);
+  return right / labels.length;
+}
+
+/** Concatenates row-major blocks. */
+function concat(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+function membership(nMembers: number, nNonMembers: number): Uint8Array {
+  return new Uint8Array(nMembers + nNonMembers).fill(1, 0, nMembers);
+}
+
+function topHistogram(vectors: Float32Array, k: number, isMember: Uint8Array, weights?: ArrayLike<number>): MembershipHistogram {
+  const top = topConfidence(vectors, k);
+  const n = isMember.length;
+  const pick = (member: number) => {
+    const values: number[] = [], w: number[] = [];
+    for (let i = 0; i < top.length; i++) {
+      if (isMember[i % n] === member) { values.push(top[i]!); w.push(weights ? weights[i]! : 1); }
+    }
+    const h = histogram(values, { bins: 20, lo: 0, hi: 1, weights: w });
+    return { edges: h.edges, counts: h.counts };
+  };
+  return { members: pick(1), nonMembers: pick(0) };
+}
+
+function scoresTable(vectors: Float32Array, k: number, isMember: Uint8Array, labels: Int32Array): ScoresTable {
+  return { vectors, n: isMember.length, k, member: isMember, label: labels, passthrough: { columns: [], values: [] } };
+}
+
+/** Runs the whole experiment. */
+export async function runExperiment(options: ExperimentOptions = {}): Promise<ExperimentOutput> {
+  const cfg: ExperimentConfig = { ...PAPER_CONFIG, ...options.config };
+  const progress = options.onProgress ?? (() => {});
+  const fitMany = options.fitMany ?? sequentialFit;
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => { const now = performance.now(); timings[name] = (now - clock) / 1000; clock = now; };
+  const seeds = {
+    target: cfg.seed, shadow: cfg.seed + 1, defense: cfg.seed + 2, attack: cfg.seed + 3,
+    attackerDefense: cfg.seed + 4, defenseAwareAttack: cfg.seed + 5, releaseCoin: cfg.seed + 6, attackerCoin: cfg.seed + 7,
+  };
+
+  // Data and splits (SPEC §6), each role cut to rowsPerSplit rows.
+  const data = options.dataset ?? loadLocation();
+  const k = data.classes;
+  const splits = locationSplits(data.shuffle);
+  const part = (rows: Int32Array) => take(data.features, data.labels, rows.subarray(0, Math.min(cfg.rowsPerSplit, rows.length)));
+  const members = part(splits.targetTrain), targetTest = part(splits.targetTest), evalNon = part(splits.evalNonMembers);
+  const shadowIn = part(splits.shadowTrain), shadowDefNon = part(splits.shadowDefenseNonMembers), shadowOut = part(splits.shadowTest);
+  lap('data');
+
+  // Target and shadow models: independent, so trained concurrently when fitMany allows.
+  const sizes = [data.d, ...cfg.target.hidden, k];
+  const target = Mlp.create(sizes, { seed: seeds.target });
+  const shadow = Mlp.create(sizes, { seed: seeds.shadow });
+  const epochsDone = [0, 0];
+  await fitMany([
+    { model: target, x: members.features, y: members.labels, options: fitOptions(cfg.target, seeds.target) },
+    { model: shadow, x: shadowIn.features, y: shadowIn.labels, options: fitOptions(cfg.target, seeds.shadow) },
+  ], (job, epoch) => {
+    epochsDone[job] = epoch;
+    progress({ stage: 'train target + shadow models', done: epochsDone[0]! + epochsDone[1]!, total: 2 * cfg.target.epochs });
+  });
+  lap('target+shadow');
+
+  const sMembers = target.predict(members.features), sTargetTest = target.predict(targetTest.features);
+  const sEvalNon = target.predict(evalNon.features);
+  const zEval = concat(target.logits(members.features), target.logits(evalNon.features));
+  const shMembers = shadow.predict(shadowIn.features), shDefNon = shadow.predict(shadowDefNon.features);
+  const shOut = shadow.predict(shadowOut.features);
+  const zShadow = concat(shadow.logits(shadowIn.features), shadow.logits(shadowOut.features));
+
+  // The defender's classifier g and the attacker's NN attack.
+  const tick = (stage: string, total: number) => (e: { epoch: number }) => progress({ stage, done: e.epoch, total });
+  const defense = trainDefenseClassifier(sMembers, sTargetTest, k,
+    { ...membershipOptions(cfg.defense, seeds.defense), onEpoch: tick('train defense classifier', cfg.defense.epochs) });
+  lap('defense classifier');
+  const attack = trainNnAttack(shMembers, shOut, k,
+    { ...membershipOptions(cfg.attack, seeds.attack), onEpoch: tick('train NN attack', cfg.attack.epochs) });
+  lap('NN attack');
+
+  // Evaluation set: members then non-members, in split order.
+  const evalS = concat(sMembers, sEvalNon);
+  const evalLabels = Int32Array.from([...members.labels, ...evalNon.labels]);
+  const evalIsMember = membership(members.n, evalNon.n);
+  const clean: LabeledConfidenceSet & { vectors: Float32Array } = { vectors: evalS, labels: evalLabels, k, isMember: evalIsMember };
+  const shadowS = concat(shMembers, shOut);
+  const shadowLabels = Int32Array.from([...shadowIn.labels, ...shadowOut.labels]);
+  const shadowIsMember = membership(shadowIn.n, shadowOut.n);
+  const shadowSet: LabeledConfidenceSet = { vectors: shadowS, labels: shadowLabels, k, isMember: shadowIsMember };
+
+  // Phase I once (the defender's, on the target's logits).
+  progress({ stage: 'Phase I on the evaluation set', done: 0, total: 1 });
+  const defender = (mixing: MixingMode, coinSeed: number) =>
+    new MemGuard({ defenseClassifier: defense, epsilon: 0, mixing, method: cfg.method, coin: { mode: 'seed', seed: coinSeed } });
+  const search = defender('paper', seeds.releaseCoin).search(zEval, 'logits');
+  progress({ stage: 'Phase I on the evaluation set', done: 1, total: 1 });
+  lap('phase I');
+
+  // The defense-aware attacker: its own g' on its shadow model, Phase I on its shadow outputs.
+  let attackerSearch: ReturnType<MemGuard['search']> | undefined;
+  let attackerDefense: Mlp | undefined;
+  if (cfg.defenseAware) {
+    attackerDefense = trainDefenseClassifier(shMembers, shDefNon, k,
+      { ...membershipOptions(cfg.defense, seeds.attackerDefense), onEpoch: tick("train attacker's defense classifier", cfg.defense.epochs) });
+    progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
+    attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, coin: { mode: 'expectation' } })
+      .search(zShadow, 'logits');
+    lap('defense-aware setup');
+  }
+
+  const exports: ReleasedExport[] = [
+    { path: 'released/eval-clean.csv', table: scoresTable(evalS, k, evalIsMember, evalLabels) },
+    { path: 'released/shadow-clean.csv', table: scoresTable(shadowS, k, shadowIsMember, shadowLabels) },
+  ];
+  const runs: EpsilonResult[] = [];
+  const total = cfg.epsilons.length * cfg.mixingModes.length;
+  let done = 0;
+  for (const mixing of cfg.mixingModes) {
+    const guard = defender(mixing, seeds.releaseCoin);
+    for (const epsilon of cfg.epsilons) {
+      const start = performance.now();
+      progress({ stage: `evaluate (${mixing} mixing)`, done, total });
+      const expectation = new MemGuard({ defenseClassifier: defense, epsilon, mixing, method: cfg.method, coin: { mode: 'expectation' } })
+        .releaseSearch(search, { epsilon });
+      const sampled = guard.releaseSearch(search, { epsilon });
+      if (mixing === cfg.mixingModes[0] && epsilon === cfg.epsilons[0]) {
+        exports.push({ path: 'released/eval-phase1.csv', table: scoresTable(expectation.noisy, k, evalIsMember, evalLabels) });
+      }
+      const suffix = mixing === 'paper' ? '' : `-${mixing}`;
+      exports.push({ path: `released/eval-eps${epsilon}${suffix}.csv`, table: scoresTable(sampled.released, k, evalIsMember, evalLabels) });
+
+      const nnAttacks: Record<string, Mlp> = { nn: attack };
+      if (attackerDefense && attackerSearch) {
+        // The attacker defends its shadow outputs the same way (its own coin), then trains on them.
+        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.attackerCoin } })
+          .releaseSearch(attackerSearch, { epsilon });
+        const nm = shadowIn.n;
+        nnAttacks['nn/defense-aware'] = epsilon === 0 ? attack : trainNnAttack(
+          defended.released.subarray(0, nm * k), defended.released.subarray(nm * k), k,
+          { ...membershipOptions(cfg.attack, seeds.defenseAwareAttack), onEpoch: tick(`train defense-aware attack (eps ${epsilon}, ${mixing})`, cfg.attack.epochs) });
+        if (mixing === 'paper') {
+          exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defended.released, k, shadowIsMember, shadowLabels) });
+        }
+      }
+      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks);
+      if (nnAttacks['nn/defense-aware'] && nnAttacks['nn/defense-aware'] !== attack) nnAttacks['nn/defense-aware'].dispose();
+
+      const n = evalIsMember.length;
+      const original = predictedLabels(evalS, k), released = predictedLabels(sampled.released, k), noisyLabels = predictedLabels(expectation.noisy, k);
+      let lost = 0, l1 = 0, meanP = 0, releasedL1 = 0;
+      for (let i = 0; i < n; i++) {
+        lost += Number(original[i] !== released[i] || original[i] !== noisyLabels[i]);
+        l1 += expectation.noiseL1[i]!;
+        meanP += expectation.mixProbability[i]!;
+        releasedL1 += expectation.mixProbability[i]! * expectation.noiseL1[i]!;
+      }
+      const weights = new Float64Array(2 * n);
+      for (let i = 0; i < n; i++) { weights[i] = 1 - expectation.mixProbability[i]!; weights[n + i] = expectation.mixProbability[i]!; }
+      runs.push({
+        epsilon, mixing, attacks, labelLoss: lost / n, meanPhase1Distortion: l1 / n, meanP: meanP / n,
+        meanReleasedDistortion: releasedL1 / n,
+        topConfidence: topHistogram(concat(evalS, expectation.noisy), k, evalIsMember, weights),
+        seconds: (performance.now() - start) / 1000,
+      });
+      done++;
+    }
+  }
+  progress({ stage: 'evaluate', done: total, total });
+  lap('evaluation');
+
+  const defenseScores = membershipProbability(defense, concat(sMembers, sTargetTest));
+  const attackScores = membershipProbability(attack, shadowS);
+  const results: EvaluationResults = {
+    version: 1,
+    title: 'MemGuard on Location (SPEC §6)',
+    createdAt: new Date().toISOString(),
+    config: {
+      dataset: 'Location (Shokri et al. 2017), MemGuard split', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
+      method: cfg.method, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
+      defenseAware: cfg.defenseAware, engine: target.engine.simd ? 'simd' : 'scalar',
+    },
+    models: {
+      targetTrain: classAccuracy(sMembers, members.labels, k),
+      targetTest: classAccuracy(sTargetTest, targetTest.labels, k),
+      shadowTrain: classAccuracy(shMembers, shadowIn.labels, k),
+      shadowTest: classAccuracy(shOut, shadowOut.labels, k),
+      defenseClassifier: accuracy(Array.from(defenseScores, (p) => (p >= 0.5 ? 1 : 0)), membership(members.n, targetTest.n)),
+      attackModel: accuracy(Array.from(attackScores, (p) => (p >= 0.5 ? 1 : 0)), shadowIsMember),
+    },
+    runs,
+    undefendedTopConfidence: topHistogram(evalS, k, evalIsMember),
+    notes: [
+      'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
+      'nn = the paper\'s NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker\'s own defense classifier.',
+      'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
+    ],
+  };
+  attackerDefense?.dispose();
+  return { results, models: { target, shadow, defense, attack }, exports, timings };
+}

@@ -1,0 +1,27 @@
+// Writes an experiment's outputs (Node only): results.json, report.html, released/*.csv, models/*.json.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { serializeModel } from '../nn/modelFile.js';
+import { writeFileAtomic, writeScoresCsv } from './csv.js';
+import type { ExperimentOutput } from './experiment.js';
+import { renderReport } from './report.js';
+import { serializeResults } from './types.js';
+
+/** Writes every output under `dir`; returns the paths written, relative to `dir`. */
+export function writeExperiment(out: ExperimentOutput, dir: string): string[] {
+  const written: string[] = [];
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileAtomic(join(dir, path), text);
+    written.push(path);
+  };
+  write('results.json', serializeResults({ ...out.results, config: { ...out.results.config, timings: out.timings } }));
+  write('report.html', renderReport(out.results));
+  for (const [name, model] of Object.entries(out.models)) write(`models/${name}.json`, serializeModel(model));
+  for (const e of out.exports) {
+    mkdirSync(dirname(join(dir, e.path)), { recursive: true });
+    writeScoresCsv(join(dir, e.path), e.table);
+    written.push(e.path);
+  }
+  return written;
+}

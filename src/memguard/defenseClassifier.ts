@@ -1,0 +1,75 @@
+// Training a membership classifier on sorted confidence vectors: the defender's defense classifier
+// g (SPEC §2) and, with other hyperparameters, the attacker's NN attack (SPEC §6).
+import { check } from '../errors.js';
+import { toRows, type MatrixInput } from '../nn/matrix.js';
+import { Mlp, type EpochInfo, type FitOptions, type Optimizer } from '../nn/mlp.js';
+import type { Engine } from '../wasm/engine.js';
+
+export interface MembershipClassifierOptions {
+  /** Hidden layer widths (ReLU). */
+  hidden?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  schedule?: FitOptions['schedule'];
+  optimizer?: Optimizer;
+  /** Seeds the Glorot initialisation and the shuffles. */
+  seed?: number;
+  onEpoch?: (info: EpochInfo) => void;
+  engine?: Engine;
+}
+
+/** SPEC §2: k -> 256 -> 128 -> 64 -> 1, plain SGD, learning rate 0.001, batch 64, 400 epochs. */
+export const DEFENSE_CLASSIFIER_DEFAULTS = Object.freeze({
+  hidden: [256, 128, 64], epochs: 400, batchSize: 64, learningRate: 0.001, optimizer: 'sgd' as Optimizer,
+});
+
+/** Each row of a rows x k matrix sorted ascending: the label-agnostic input of g and of the attack. */
+export function sortRows(m: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < m.length / k; r++) out.set(m.subarray(r * k, (r + 1) * k).slice().sort(), r * k);
+  return out;
+}
+
+/**
+ * Trains a binary classifier P(member) on sorted confidence vectors: members (label 1) and
+ * non-members (label 0), both rows x k. Returns an Mlp with a single sigmoid output.
+ */
+export function trainMembershipClassifier(
+  members: MatrixInput, nonMembers: MatrixInput, k: number, options: MembershipClassifierOptions,
+): Mlp {
+  check(Number.isInteger(k) && k >= 2, () => `membership classifier: k must be an integer >= 2, got ${k}`);
+  const m = toRows(members, k, 'members'), n = toRows(nonMembers, k, 'non-members');
+  check(m.rows > 0 && n.rows > 0, () => `membership classifier: needs members and non-members, got ${m.rows} and ${n.rows}`);
+  const x = new Float32Array((m.rows + n.rows) * k);
+  x.set(sortRows(m.data, k));
+  x.set(sortRows(n.data, k), m.rows * k);
+  const y = new Float32Array(m.rows + n.rows).fill(1, 0, m.rows);
+  const mlp = Mlp.create([k, ...(options.hidden ?? DEFENSE_CLASSIFIER_DEFAULTS.hidden), 1],
+    { head: 'sigmoid', seed: options.seed ?? 0, engine: options.engine });
+  mlp.fit(x, y, {
+    epochs: options.epochs ?? DEFENSE_CLASSIFIER_DEFAULTS.epochs,
+    batchSize: options.batchSize ?? DEFENSE_CLASSIFIER_DEFAULTS.batchSize,
+    learningRate: options.learningRate ?? DEFENSE_CLASSIFIER_DEFAULTS.learningRate,
+    schedule: options.schedule,
+    optimizer: options.optimizer ?? DEFENSE_CLASSIFIER_DEFAULTS.optimizer,
+    seed: options.seed ?? 0,
+    onEpoch: options.onEpoch,
+  });
+  return mlp;
+}
+
+/**
+ * The defender's defense classifier g (SPEC §2): members = the target's training-set outputs,
+ * non-members = outputs on held-out data it never saw. Paper hyperparameters by default.
+ */
+export function trainDefenseClassifier(
+  memberScores: MatrixInput, nonMemberScores: MatrixInput, k: number, options: MembershipClassifierOptions = {},
+): Mlp {
+  return trainMembershipClassifier(memberScores, nonMemberScores, k, { ...DEFENSE_CLASSIFIER_DEFAULTS, ...options });
+}
+
+/** P(member) for each row of a rows x k matrix (sorted internally). */
+export function membershipProbability(classifier: Mlp, scores: Float32Array): Float32Array {
+  return classifier.predict(sortRows(scores, classifier.inputSize));
+}
