@@ -3,8 +3,9 @@
 // results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
 import { MemGuardFormatError } from '../errors.js';
 
-/** Phase II mixing rule (SPEC §4): the paper's `min(eps/||r||, 1)`, or the exact `E g = 0.5` rule. */
-export type MixingMode = 'paper' | 'exact';
+// Phase II mixing rule (SPEC §4), defined with the release code.
+import type { MixingMode } from '../memguard/phase2.js';
+export type { MixingMode };
 
 /** An ROC curve as plain arrays (usually thinned by `compactRoc` for plotting). */
 export interface RocPoints {

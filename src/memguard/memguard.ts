@@ -3,7 +3,7 @@ import type { NdArray } from 'ndarray';
 import { check, MemGuardInputError } from '../errors.js';
 import { like, toRows, type MatrixInput } from '../nn/matrix.js';
 import type { Mlp } from '../nn/mlp.js';
-import { mixingProbability, type MixingMode } from '../reference/memguard.js';
+import { mixingProbability, type MixingMode } from './phase2.js';
 import { ReleaseCoin, type CoinOptions } from './coin.js';
 import { phase1Options, runPhase1, type Phase1Batch, type Phase1Method, type Phase1Options } from './phase1.js';
 
@@ -67,6 +67,20 @@ export interface ProtectResult<R> {
   repair: Int32Array;
 }
 
+/** Phase I's input for running it outside `protect` (see `MemGuard.searchJob`). */
+export interface SearchJob {
+  rows: number;
+  k: number;
+  /** Validated probabilities, rows x k (softmax of the input when it was logits). */
+  scores: Float32Array;
+  /** The input logits, when the rows were logits. */
+  logits: Float32Array | undefined;
+  /** Phase I settings as packed by `phase1Options`. */
+  options: Float64Array;
+  /** Rows per WebAssembly call. */
+  batchSize: number;
+}
+
 type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
 
 /**
@@ -122,6 +136,17 @@ export class MemGuard {
     return this.release(rows, scores, phase1, options, logits ?? scores);
   }
 
+  /**
+   * Phase I as a job to run elsewhere (worker threads: src/parallel/): the validated rows and the
+   * search settings. `runPhase1(g, scores, rows, logits, options, batchSize)` on them, in any row
+   * chunks (a row's result does not depend on its batch), merged and passed to
+   * `releaseSearch({ ...phase1, scores, logits })`, gives exactly what `protect` gives.
+   */
+  searchJob(rows: MatrixInput, input: 'probabilities' | 'logits' = 'probabilities'): SearchJob {
+    const { scores, logits, count } = this.validate(rows, input);
+    return { rows: count, k: this.k, scores, logits, options: this.searchOptions.slice(), batchSize: this.batchSize };
+  }
+
   /** Phase I only: the noise search for each row, before any coin (for evaluations and sweeps). */
   search(rows: MatrixInput, input: 'probabilities' | 'logits' = 'probabilities'): Phase1Batch & { scores: Float32Array } {
     const { scores, logits, count } = this.validate(rows, input);
@@ -131,10 +156,13 @@ export class MemGuard {
   /**
    * Phase II for a finished search: mixing probabilities at `epsilon` (default the instance's), the
    * coin, and the repaired release. `search` comes from `search()`; running it at several epsilons
-   * reuses one Phase I.
+   * reuses one Phase I. Give `logits` when the rows were logits: the keyed coin hashes what the
+   * caller passed, as `protect` does.
    */
-  releaseSearch(search: Phase1Batch & { scores: Float32Array }, options: Omit<ProtectOptions, 'input'> = {}): ProtectResult<Float32Array> {
-    return this.release(search.scores, search.scores, search, options, search.scores);
+  releaseSearch(
+    search: Phase1Batch & { scores: Float32Array; logits?: Float32Array }, options: Omit<ProtectOptions, 'input'> = {},
+  ): ProtectResult<Float32Array> {
+    return this.release(search.scores, search.scores, search, options, search.logits ?? search.scores);
   }
 
   private release<R>(

@@ -1,0 +1,38 @@
+// memguard: the MemGuard defense against membership inference (Jia et al., CCS 2019) in
+// TypeScript + WebAssembly. This is the package's public surface.
+
+// The defense
+export { MemGuard } from './memguard/memguard.js';
+export type { MemGuardOptions, ProtectOptions, ProtectResult } from './memguard/memguard.js';
+export { ReleaseCoin, KEY_BYTES, siphash24 } from './memguard/coin.js';
+export type { CoinOptions, QueryRef, QueryBatch } from './memguard/coin.js';
+export { mixingProbability } from './memguard/phase2.js';
+export type { MixingMode } from './memguard/phase2.js';
+export { PHASE1_DEFAULTS } from './memguard/phase1.js';
+export type { Phase1Batch, Phase1Method, Phase1Options, Phase1Status } from './memguard/phase1.js';
+export {
+  trainDefenseClassifier, trainMembershipClassifier, membershipProbability, sortRows, DEFENSE_CLASSIFIER_DEFAULTS,
+} from './memguard/defenseClassifier.js';
+export type { MembershipClassifierOptions } from './memguard/defenseClassifier.js';
+
+// The engine
+export { Mlp, ACTIVATIONS } from './nn/mlp.js';
+export type { Activation, EpochInfo, FitOptions, GradientOf, Layer, LayerParameters, Optimizer } from './nn/mlp.js';
+export { serializeModel, parseModel, loadModel, MODEL_FORMAT, MODEL_VERSION } from './nn/modelFile.js';
+export type { ModelFile } from './nn/modelFile.js';
+export type { MatrixInput, VectorInput } from './nn/matrix.js';
+export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, Engine } from './wasm/engine.js';
+export type { Build, EngineOptions } from './wasm/engine.js';
+export { Random } from './random.js';
+export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './errors.js';
+
+// Evaluation (attacks, metrics, report): runtime-neutral parts. Node-only helpers (dataset files,
+// CSV files, experiment outputs, worker threads) are in 'memguard/node'.
+export * from './eval/attacks.js';
+export * from './eval/metrics.js';
+export * from './eval/types.js';
+export { renderReport, formatConsoleTable } from './eval/report.js';
+export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './eval/nnAttack.js';
+export { runAttackSuite } from './eval/attackSuite.js';
+export type { ReleasedSet } from './eval/attackSuite.js';
+export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './eval/splits.js';
