@@ -2,7 +2,7 @@
 // NN attack; Phase I once, Phase II at every epsilon and mixing mode; the honest attack suite; the
 // defense-aware attacker. Returns everything the report and the exports need. Seeded throughout.
 import { MemGuard } from '../memguard/memguard.js';
-import { membershipProbability, trainDefenseClassifier, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
+import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitOptions } from '../nn/mlp.js';
 import { predictedLabels, topConfidence, type LabeledConfidenceSet } from './attacks.js';
@@ -10,7 +10,6 @@ import { runAttackSuite } from './attackSuite.js';
 import type { ScoresTable } from './csv.js';
 import { loadLocation, type Dataset } from './datasets.js';
 import { accuracy, histogram } from './metrics.js';
-import { trainNnAttack } from './nnAttack.js';
 import { locationSplits, take } from './splits.js';
 import type { EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode } from './types.js';
 
@@ -103,6 +102,13 @@ const sequentialFit: NonNullable<ExperimentOptions['fitMany']> = async (jobs, on
   jobs.forEach((job, i) => job.model.fit(job.x, job.y, { ...job.options, onEpoch: (e) => onProgress(i, e.epoch) }));
 };
 
+/** A membership classifier (defense classifier or NN attack) as a FitJob. */
+function membershipJob(members: Float32Array, nonMembers: Float32Array, k: number, t: TrainingConfig & { hidden: number[] }, seed: number): FitJob {
+  const { x, y } = membershipTrainingSet(members, nonMembers, k);
+  const { model, fit } = membershipClassifierJob(k, membershipOptions(t, seed));
+  return { model, x, y, options: fit };
+}
+
 function fitOptions(t: TrainingConfig, seed: number): Omit<FitOptions, 'onEpoch'> {
   return {
     epochs: t.epochs, learningRate: t.learningRate, batchSize: t.batchSize, seed, optimizer: 'sgd',
@@ -174,18 +180,23 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   lap('data');
 
   // Target and shadow models: independent, so trained concurrently when fitMany allows.
+  const train = async (stage: string, jobs: FitJob[]) => {
+    const epochs = jobs.map(() => 0);
+    const total = jobs.reduce((n, j) => n + j.options.epochs, 0);
+    progress({ stage, done: 0, total });
+    await fitMany(jobs, (job, epoch) => {
+      epochs[job] = epoch;
+      progress({ stage, done: epochs.reduce((a, b) => a + b, 0), total });
+    });
+  };
   const sizes = [data.d, ...cfg.target.hidden, k];
   const target = Mlp.create(sizes, { seed: seeds.target });
   const shadow = Mlp.create(sizes, { seed: seeds.shadow });
-  const epochsDone = [0, 0];
-  await fitMany([
+  await train('train target and shadow models', [
     { model: target, x: members.features, y: members.labels, options: fitOptions(cfg.target, seeds.target) },
     { model: shadow, x: shadowIn.features, y: shadowIn.labels, options: fitOptions(cfg.target, seeds.shadow) },
-  ], (job, epoch) => {
-    epochsDone[job] = epoch;
-    progress({ stage: 'train target + shadow models', done: epochsDone[0]! + epochsDone[1]!, total: 2 * cfg.target.epochs });
-  });
-  lap('target+shadow');
+  ]);
+  lap('target and shadow models');
 
   const sMembers = target.predict(members.features), sTargetTest = target.predict(targetTest.features);
   const sEvalNon = target.predict(evalNon.features);
@@ -194,14 +205,16 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const shOut = shadow.predict(shadowOut.features);
   const zShadow = concat(shadow.logits(shadowIn.features), shadow.logits(shadowOut.features));
 
-  // The defender's classifier g and the attacker's NN attack.
-  const tick = (stage: string, total: number) => (e: { epoch: number }) => progress({ stage, done: e.epoch, total });
-  const defense = trainDefenseClassifier(sMembers, sTargetTest, k,
-    { ...membershipOptions(cfg.defense, seeds.defense), onEpoch: tick('train defense classifier', cfg.defense.epochs) });
-  lap('defense classifier');
-  const attack = trainNnAttack(shMembers, shOut, k,
-    { ...membershipOptions(cfg.attack, seeds.attack), onEpoch: tick('train NN attack', cfg.attack.epochs) });
-  lap('NN attack');
+  // The defender's classifier g, the attacker's NN attack, and (defense-aware) the attacker's own g'.
+  const classifierJobs = [
+    membershipJob(sMembers, sTargetTest, k, cfg.defense, seeds.defense),
+    membershipJob(shMembers, shOut, k, cfg.attack, seeds.attack),
+  ];
+  if (cfg.defenseAware) classifierJobs.push(membershipJob(shMembers, shDefNon, k, cfg.defense, seeds.attackerDefense));
+  await train('train defense classifier and NN attack', classifierJobs);
+  const defense = classifierJobs[0]!.model, attack = classifierJobs[1]!.model;
+  const attackerDefense = classifierJobs[2]?.model;
+  lap('defense classifier and NN attack');
 
   // Evaluation set: members then non-members, in split order.
   const evalS = concat(sMembers, sEvalNon);
@@ -221,16 +234,30 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   progress({ stage: 'Phase I on the evaluation set', done: 1, total: 1 });
   lap('phase I');
 
-  // The defense-aware attacker: its own g' on its shadow model, Phase I on its shadow outputs.
-  let attackerSearch: ReturnType<MemGuard['search']> | undefined;
-  let attackerDefense: Mlp | undefined;
-  if (cfg.defenseAware) {
-    attackerDefense = trainDefenseClassifier(shMembers, shDefNon, k,
-      { ...membershipOptions(cfg.defense, seeds.attackerDefense), onEpoch: tick("train attacker's defense classifier", cfg.defense.epochs) });
+  // The defense-aware attacker defends its shadow outputs with its own g' (Phase I once, its own coin
+  // at each setting) and trains an attack on them: one attack per (mixing, epsilon > 0).
+  const awareAttacks = new Map<string, Mlp>();
+  const defendedShadow = new Map<string, Float32Array>();
+  if (attackerDefense) {
     progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
-    attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, coin: { mode: 'expectation' } })
+    const attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, coin: { mode: 'expectation' } })
       .search(zShadow, 'logits');
-    lap('defense-aware setup');
+    const jobs: FitJob[] = [];
+    const keys: string[] = [];
+    for (const mixing of cfg.mixingModes) {
+      for (const epsilon of cfg.epsilons) {
+        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.attackerCoin } })
+          .releaseSearch(attackerSearch, { epsilon }).released;
+        defendedShadow.set(`${mixing}/${epsilon}`, defended);
+        if (epsilon === 0) continue; // undefended: the attack is the paper's NN attack itself
+        const nm = shadowIn.n * k;
+        jobs.push(membershipJob(defended.subarray(0, nm), defended.subarray(nm), k, cfg.attack, seeds.defenseAwareAttack));
+        keys.push(`${mixing}/${epsilon}`);
+      }
+    }
+    await train('train defense-aware attacks', jobs);
+    jobs.forEach((job, i) => awareAttacks.set(keys[i]!, job.model));
+    lap('defense-aware attacks');
   }
 
   const exports: ReleasedExport[] = [
@@ -255,20 +282,13 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       exports.push({ path: `released/eval-eps${epsilon}${suffix}.csv`, table: scoresTable(sampled.released, k, evalIsMember, evalLabels) });
 
       const nnAttacks: Record<string, Mlp> = { nn: attack };
-      if (attackerDefense && attackerSearch) {
-        // The attacker defends its shadow outputs the same way (its own coin), then trains on them.
-        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.attackerCoin } })
-          .releaseSearch(attackerSearch, { epsilon });
-        const nm = shadowIn.n;
-        nnAttacks['nn/defense-aware'] = epsilon === 0 ? attack : trainNnAttack(
-          defended.released.subarray(0, nm * k), defended.released.subarray(nm * k), k,
-          { ...membershipOptions(cfg.attack, seeds.defenseAwareAttack), onEpoch: tick(`train defense-aware attack (eps ${epsilon}, ${mixing})`, cfg.attack.epochs) });
+      if (attackerDefense) {
+        nnAttacks['nn/defense-aware'] = awareAttacks.get(`${mixing}/${epsilon}`) ?? attack;
         if (mixing === 'paper') {
-          exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defended.released, k, shadowIsMember, shadowLabels) });
+          exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defendedShadow.get(`${mixing}/${epsilon}`)!, k, shadowIsMember, shadowLabels) });
         }
       }
       const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks);
-      if (nnAttacks['nn/defense-aware'] && nnAttacks['nn/defense-aware'] !== attack) nnAttacks['nn/defense-aware'].dispose();
 
       const n = evalIsMember.length;
       const original = predictedLabels(evalS, k), released = predictedLabels(sampled.released, k), noisyLabels = predictedLabels(expectation.noisy, k);
@@ -321,5 +341,6 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     ],
   };
   attackerDefense?.dispose();
+  for (const model of awareAttacks.values()) model.dispose();
   return { results, models: { target, shadow, defense, attack }, exports, timings };
 }

@@ -32,31 +32,47 @@ export function sortRows(m: Float32Array, k: number): Float32Array {
 }
 
 /**
- * Trains a binary classifier P(member) on sorted confidence vectors: members (label 1) and
- * non-members (label 0), both rows x k. Returns an Mlp with a single sigmoid output.
+ * The training set of a membership classifier: sorted member rows (label 1) then sorted
+ * non-member rows (label 0), both rows x k.
  */
-export function trainMembershipClassifier(
-  members: MatrixInput, nonMembers: MatrixInput, k: number, options: MembershipClassifierOptions,
-): Mlp {
+export function membershipTrainingSet(members: MatrixInput, nonMembers: MatrixInput, k: number): { x: Float32Array; y: Float32Array } {
   check(Number.isInteger(k) && k >= 2, () => `membership classifier: k must be an integer >= 2, got ${k}`);
   const m = toRows(members, k, 'members'), n = toRows(nonMembers, k, 'non-members');
   check(m.rows > 0 && n.rows > 0, () => `membership classifier: needs members and non-members, got ${m.rows} and ${n.rows}`);
   const x = new Float32Array((m.rows + n.rows) * k);
   x.set(sortRows(m.data, k));
   x.set(sortRows(n.data, k), m.rows * k);
-  const y = new Float32Array(m.rows + n.rows).fill(1, 0, m.rows);
-  const mlp = Mlp.create([k, ...(options.hidden ?? DEFENSE_CLASSIFIER_DEFAULTS.hidden), 1],
+  return { x, y: new Float32Array(m.rows + n.rows).fill(1, 0, m.rows) };
+}
+
+/** An untrained membership classifier k -> hidden -> 1 (sigmoid) and the fit options to train it. */
+export function membershipClassifierJob(k: number, options: MembershipClassifierOptions): { model: Mlp; fit: Omit<FitOptions, 'onEpoch'> } {
+  const model = Mlp.create([k, ...(options.hidden ?? DEFENSE_CLASSIFIER_DEFAULTS.hidden), 1],
     { head: 'sigmoid', seed: options.seed ?? 0, engine: options.engine });
-  mlp.fit(x, y, {
-    epochs: options.epochs ?? DEFENSE_CLASSIFIER_DEFAULTS.epochs,
-    batchSize: options.batchSize ?? DEFENSE_CLASSIFIER_DEFAULTS.batchSize,
-    learningRate: options.learningRate ?? DEFENSE_CLASSIFIER_DEFAULTS.learningRate,
-    schedule: options.schedule,
-    optimizer: options.optimizer ?? DEFENSE_CLASSIFIER_DEFAULTS.optimizer,
-    seed: options.seed ?? 0,
-    onEpoch: options.onEpoch,
-  });
-  return mlp;
+  return {
+    model,
+    fit: {
+      epochs: options.epochs ?? DEFENSE_CLASSIFIER_DEFAULTS.epochs,
+      batchSize: options.batchSize ?? DEFENSE_CLASSIFIER_DEFAULTS.batchSize,
+      learningRate: options.learningRate ?? DEFENSE_CLASSIFIER_DEFAULTS.learningRate,
+      schedule: options.schedule,
+      optimizer: options.optimizer ?? DEFENSE_CLASSIFIER_DEFAULTS.optimizer,
+      seed: options.seed ?? 0,
+    },
+  };
+}
+
+/**
+ * Trains a binary classifier P(member) on sorted confidence vectors: members (label 1) and
+ * non-members (label 0), both rows x k. Returns an Mlp with a single sigmoid output.
+ */
+export function trainMembershipClassifier(
+  members: MatrixInput, nonMembers: MatrixInput, k: number, options: MembershipClassifierOptions,
+): Mlp {
+  const { x, y } = membershipTrainingSet(members, nonMembers, k);
+  const { model, fit } = membershipClassifierJob(k, options);
+  model.fit(x, y, { ...fit, onEpoch: options.onEpoch });
+  return model;
 }
 
 /**
