@@ -11,7 +11,7 @@ import type { ScoresTable } from './csv.js';
 import { loadLocation, type Dataset } from './datasets.js';
 import { accuracy, histogram } from './metrics.js';
 import { locationSplits, take } from './splits.js';
-import type { EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode } from './types.js';
+import type { EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode, PublishedResult } from './types.js';
 
 export interface TrainingConfig {
   epochs: number;
@@ -47,6 +47,14 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
   defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
   attack: { hidden: [512, 256, 128], epochs: 400, learningRate: 0.01, batchSize: 64, milestones: [300], gamma: 0.1 },
+});
+
+/** The MemGuard paper's NN-attack accuracy on Location (SPEC §6), not defense-aware. */
+export const PUBLISHED_LOCATION: PublishedResult = Object.freeze({
+  attack: 'nn',
+  source: 'Jia et al., MemGuard (CCS 2019), NN attack on Location; reproduction target ±0.03 (SPEC §6)',
+  points: [[0, 0.73], [0.1, 0.69], [0.3, 0.62], [0.5, 0.55], [0.7, 0.52], [1.0, 0.50]].map(([epsilon, accuracy]) => ({ epsilon: epsilon!, accuracy: accuracy! })),
+  tolerance: 0.03,
 });
 
 /** A small smoke version (seconds, not minutes): same pipeline, fewer rows, epochs and epsilons. */
@@ -333,6 +341,8 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       attackModel: accuracy(Array.from(attackScores, (p) => (p >= 0.5 ? 1 : 0)), shadowIsMember),
     },
     runs,
+    // The published figures apply to the paper's protocol only, not to the scaled-down --quick run.
+    published: cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
     undefendedTopConfidence: topHistogram(evalS, k, evalIsMember),
     notes: [
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',

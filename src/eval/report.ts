@@ -2,7 +2,7 @@
 // made from an `EvaluationResults` object, and the plain-text table printed to the console.
 // Everything taken from the results (titles, attack names, config values, notes) is escaped.
 import { escapeXml, formatNumber, histogramOverlay, linePlot } from './svg.js';
-import type { AttackSummary, EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode } from './types.js';
+import type { AttackSummary, EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode, PublishedResult } from './types.js';
 
 export interface ReportOptions {
   /** Page title (default: the results' title, else "MemGuard evaluation"). */
@@ -86,12 +86,25 @@ function setupSection(r: EvaluationResults): string {
   return s;
 }
 
-function accuracyTable(runs: EpsilonResult[], attacks: string[], field: 'accuracy' | 'sampledAccuracy'): string {
+/** The published accuracy at `epsilon`, if any. */
+function publishedAt(p: PublishedResult | undefined, epsilon: number): number | undefined {
+  return p?.points.find((q) => q.epsilon === epsilon)?.accuracy;
+}
+
+function accuracyTable(runs: EpsilonResult[], attacks: string[], field: 'accuracy' | 'sampledAccuracy', published?: PublishedResult): string {
   const head = ['attack', ...runs.map((x) => `ε = ${escapeXml(eps(x.epsilon))}`)];
   const rows = attacks.map((a) => [escapeXml(a), ...runs.map((x) => {
     const v = x.attacks[a]?.[field];
     return `<td${tint(v)}>${fix3(v)}</td>`;
   })]);
+  if (published) {
+    const at = attacks.indexOf(published.attack) + 1;
+    rows.splice(at, 0, [`${escapeXml(published.attack)} (published)`, ...runs.map((x) => {
+      const want = publishedAt(published, x.epsilon), got = x.attacks[published.attack]?.[field];
+      const off = want !== undefined && got !== undefined && Math.abs(got - want) > published.tolerance;
+      return `<td${off ? ' class="bad"' : ''}>${want === undefined ? '—' : fix3(want)}</td>`;
+    })]);
+  }
   return table(head, rows);
 }
 
@@ -134,18 +147,26 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
   s += '<h3>Attack accuracy, in expectation over the Phase II coin</h3>';
   s += '<p class="note">Evaluation set: target members vs evaluation non-members; 0.5 is a coin flip. ' +
     'Cells are tinted from white (0.5) to red (1.0).</p>';
-  s += accuracyTable(runs, attacks, 'accuracy');
+  const published = mode === modesOf(r)[0] ? r.published : undefined;
+  if (published) {
+    s += `<p class="note">Published: ${escapeXml(published.source)}; a cell is marked when the measured value is more than ` +
+      `±${escapeXml(formatNumber(published.tolerance))} away.</p>`;
+  }
+  s += accuracyTable(runs, attacks, 'accuracy', published);
   if (runs.some((x) => Object.values(x.attacks).some((a) => a.sampledAccuracy !== undefined))) {
     s += '<details><summary>Attack accuracy on one sampled release</summary>' + accuracyTable(runs, attacks, 'sampledAccuracy') + '</details>';
   }
   s += figure(linePlot({
     id: ids(), title: `Attack accuracy vs ε (${mode})`, width: 820, height: 380,
     x: { label: 'distortion budget ε' }, y: { label: 'attack accuracy', min: 0.4, max: 1 },
-    series: drawn.map((a) => ({
+    series: [...drawn.map((a) => ({
       name: a, markers: true,
       x: runs.filter((x) => x.attacks[a] && Number.isFinite(x.epsilon)).map((x) => x.epsilon),
       y: runs.filter((x) => x.attacks[a] && Number.isFinite(x.epsilon)).map((x) => x.attacks[a]!.accuracy),
-    })),
+    })), ...(published ? [{
+      name: `${published.attack} (published)`, markers: true, dash: '6 4', color: '#222222',
+      x: published.points.map((q) => q.epsilon), y: published.points.map((q) => q.accuracy),
+    }] : [])],
     references: runs.length ? [{ x: [Math.min(...runs.map((x) => x.epsilon)), Math.max(...runs.filter((x) => Number.isFinite(x.epsilon)).map((x) => x.epsilon), 0)], y: [0.5, 0.5] }] : [],
     legend: true,
   }));
@@ -246,7 +267,13 @@ export function formatConsoleTable(results: EvaluationResults): string {
     lines.push('');
     lines.push(`mixing = ${mode}: attack accuracy, in expectation over the coin`);
     lines.push(pad('attack', w0, true) + cols.map((c) => pad(c, wc)).join(''));
-    for (const a of attacks) lines.push(pad(a, w0, true) + runs.map((x) => pad(fix3(x.attacks[a]?.accuracy), wc)).join(''));
+    for (const a of attacks) {
+      lines.push(pad(a, w0, true) + runs.map((x) => pad(fix3(x.attacks[a]?.accuracy), wc)).join(''));
+      const p = results.published;
+      if (p && p.attack === a && mode === modesOf(results)[0]) {
+        lines.push(pad(`${a} (published)`, w0, true) + runs.map((x) => pad(fix3(publishedAt(p, x.epsilon)), wc)).join(''));
+      }
+    }
     lines.push('-'.repeat(w0 + wc * runs.length));
     for (const [name, get] of stats) lines.push(pad(name, w0, true) + runs.map((x) => pad(fix3(get(x)), wc)).join(''));
   }

@@ -88,6 +88,17 @@ export interface EvaluationConfig {
   [key: string]: unknown;
 }
 
+/** Published figures to compare against (e.g. the MemGuard paper's NN attack on Location). */
+export interface PublishedResult {
+  /** The attack id the figures are for (a key of `EpsilonResult.attacks`). */
+  attack: string;
+  /** Where they come from, shown in the report. */
+  source: string;
+  points: Array<{ epsilon: number; accuracy: number }>;
+  /** How close a reproduction must be (absolute accuracy). */
+  tolerance: number;
+}
+
 /** A whole evaluation run. */
 export interface EvaluationResults {
   /** Format version of this object. */
@@ -101,6 +112,8 @@ export interface EvaluationResults {
   runs: EpsilonResult[];
   /** Top-1 confidence of the undefended evaluation set (the "before" histogram). */
   undefendedTopConfidence?: MembershipHistogram;
+  /** Published figures for the default mixing mode, shown beside the measured ones. */
+  published?: PublishedResult;
   /** Free-form notes shown at the top of the report (plain text). */
   notes?: string[];
 }
