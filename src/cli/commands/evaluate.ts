@@ -1,0 +1,224 @@
+// `memguard evaluate`: the attack suite of SPEC §6 on a user's own released vectors. The NN attack
+// is trained on the shadow rows (members vs non-members), the metric attacks are calibrated on them,
+// and everything is evaluated on the target rows.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MemGuardInputError } from '../../errors.js';
+import { predictedLabels, topConfidence, type LabeledConfidenceSet } from '../../eval/attacks.js';
+import { runAttackSuite } from '../../eval/attackSuite.js';
+import { writeFileAtomic } from '../../eval/csv.js';
+import { accuracy, histogram } from '../../eval/metrics.js';
+import { membershipProbability } from '../../memguard/defenseClassifier.js';
+import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../eval/nnAttack.js';
+import { renderReport } from '../../eval/report.js';
+import { serializeResults, type AttackSummary, type EvaluationResults, type MembershipHistogram, type MixingMode } from '../../eval/types.js';
+import {
+  existingFile, formatSeconds, optional, parseFlags, parseIntFlag, required, wantsHelp, type Command,
+} from '../args.js';
+import { Progress } from '../progress.js';
+import { readProbabilityFile, type ScoresFile } from '../scoresFile.js';
+
+const NAME = 'evaluate';
+const A = NN_ATTACK_DEFAULTS;
+const DEFAULT_EPOCHS = A.epochs!;
+const DEFAULT_MILESTONE = A.schedule!.milestones[0]!;
+
+/** How a user-data run is labelled where the report expects a mixing mode (it is unknown here). */
+export const USER_DATA_LABEL = 'user data';
+
+const HELP = `Usage: memguard evaluate --shadow SHADOW.csv --target TARGET.csv [options]
+
+Runs the membership-inference attack suite on your own released confidence vectors:
+  - the NN attack (SPEC §6: ${[...A.hidden!].join(' -> ')} on sorted vectors, paper defaults), trained on the
+    shadow rows, members vs non-members;
+  - the metric attacks (correctness, confidence, entropy, modified entropy; Song & Mittal 2021) with
+    thresholds calibrated on the shadow rows, their best-threshold-in-hindsight upper bounds, and
+    the gap (label-only) attack;
+all evaluated on the target rows: accuracy, balanced accuracy, AUC, advantage, TPR at 1% and 0.1%
+FPR (member = positive). 0.5 accuracy is a coin flip.
+
+Both CSVs need the columns member (1 = member, 0 = non-member), label (the true class) and
+p0..p{k-1} (the released vectors), e.g. the released/*.csv files of memguard demo. Each needs
+members and non-members.
+
+Required:
+  --shadow FILE          the attacker's shadow data: what it trains and calibrates on
+  --target FILE          the released vectors under evaluation
+
+Options:
+  --out DIR              also write DIR/results.json and DIR/report.html
+  --epochs N             NN attack epochs (default: ${DEFAULT_EPOCHS}; the learning-rate drop
+                         happens at ${DEFAULT_MILESTONE / DEFAULT_EPOCHS} x N, as in the paper's ${DEFAULT_MILESTONE} of ${DEFAULT_EPOCHS})
+  --seed N               seeds the NN attack's weights and shuffles (default: 0)
+  --quiet                no progress output
+  -h, --help             this help
+
+Example:
+  memguard evaluate --shadow out/released/shadow-clean.csv --target out/released/eval-eps0.5.csv --out eval
+`;
+
+const OPTIONS = {
+  shadow: { type: 'string' },
+  target: { type: 'string' },
+  out: { type: 'string' },
+  epochs: { type: 'string' },
+  seed: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export const evaluate: Command = {
+  name: NAME,
+  summary: 'run the attack suite on your own released vectors (shadow vs target CSV)',
+  help: HELP,
+  async run(argv, ctx) {
+    if (wantsHelp(argv)) { ctx.out(HELP); return 0; }
+    const v = parseFlags(NAME, argv, OPTIONS);
+    const shadowPath = required(NAME, v, 'shadow'), targetPath = required(NAME, v, 'target');
+    const dir = optional(v, 'out');
+    const epochs = parseIntFlag(NAME, 'epochs', optional(v, 'epochs') ?? String(DEFAULT_EPOCHS), 1, 1e6);
+    const seed = parseIntFlag(NAME, 'seed', optional(v, 'seed') ?? '0', 0, 2 ** 31 - 1);
+    const milestone = Math.max(1, Math.round((epochs * DEFAULT_MILESTONE) / DEFAULT_EPOCHS));
+
+    const shadow = await readProbabilityFile(existingFile('shadow', shadowPath), '--shadow', ['member', 'label']);
+    const target = await readProbabilityFile(existingFile('target', targetPath), '--target', ['member', 'label']);
+    if (shadow.k !== target.k) {
+      throw new MemGuardInputError(`--shadow ${shadowPath} has k = ${shadow.k} classes but --target ${targetPath} has k = ${target.k}`);
+    }
+    const k = shadow.k;
+    for (const f of [['--shadow', shadow], ['--target', target]] as const) requireBothClasses(f[0], f[1]);
+
+    const progress = new Progress({ quiet: v.quiet === true, stream: ctx.progressStream });
+    const start = performance.now();
+    const shadowSet = labeledSet(shadow);
+    const targetSet = labeledSet(target);
+    const [shadowMembers, shadowNon] = splitByMembership(shadow);
+    let attack;
+    let attacks;
+    try {
+      attack = trainNnAttack(shadowMembers, shadowNon, k, {
+        epochs, seed, schedule: { milestones: [milestone], gamma: A.schedule!.gamma },
+        onEpoch: (e) => progress.update(`train NN attack (${shadowMembers.length / k} + ${shadowNon.length / k} shadow rows)`, e.epoch, e.epochs),
+      });
+      progress.update('run the attack suite on the target rows', 0, 1);
+      attacks = runAttackSuite(shadowSet, { clean: targetSet }, { nn: attack });
+      progress.update('run the attack suite on the target rows', 1, 1);
+    } finally {
+      progress.finish();
+    }
+    const attackOnShadow = membershipProbability(attack, shadow.vectors);
+    attack.dispose();
+    const seconds = (performance.now() - start) / 1000;
+
+    const results: EvaluationResults = {
+      version: 1,
+      title: 'MemGuard attack suite on user data',
+      createdAt: new Date().toISOString(),
+      config: {
+        dataset: `user data: shadow ${shadowPath} (${shadow.n} rows), target ${targetPath} (${target.n} rows), k = ${k}`,
+        // The defense settings that produced the vectors are unknown here: one run, epsilon NaN.
+        epsilons: [],
+        mixingModes: [USER_DATA_LABEL as MixingMode],
+        seeds: { attack: seed },
+        attack: { hidden: [...A.hidden!], epochs, learningRate: A.learningRate, batchSize: A.batchSize, milestones: [milestone], gamma: A.schedule!.gamma },
+      },
+      models: {
+        // The argmax accuracy of the released vectors: the models' accuracy when the defense keeps labels.
+        targetTrain: labelAccuracy(target, 1),
+        targetTest: labelAccuracy(target, 0),
+        shadowTrain: labelAccuracy(shadow, 1),
+        shadowTest: labelAccuracy(shadow, 0),
+        attackModel: accuracy(Array.from(attackOnShadow, (p) => (p >= 0.5 ? 1 : 0)), shadow.member!),
+      },
+      runs: [{
+        epsilon: NaN, mixing: USER_DATA_LABEL as MixingMode, attacks,
+        labelLoss: NaN, meanPhase1Distortion: NaN, meanP: NaN, meanReleasedDistortion: NaN,
+        topConfidence: topHistogram(target), seconds,
+      }],
+      notes: [
+        'Attacks trained (NN) or calibrated (metric attacks) on the shadow rows and evaluated on the target rows, as given: ' +
+        'each row counts once (no expectation over a coin, which the files do not describe).',
+        'targetTrain / targetTest (shadowTrain / shadowTest) are the argmax accuracies of the member / non-member rows of each file.',
+        'The defense settings behind the vectors are unknown, so epsilon and the defense statistics show n/a.',
+      ],
+    };
+
+    ctx.out(attackTable(results));
+    if (dir !== undefined) {
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomic(join(dir, 'results.json'), serializeResults(results));
+      writeFileAtomic(join(dir, 'report.html'), renderReport(results));
+      ctx.out(`\nwrote ${join(dir, 'results.json')} and ${join(dir, 'report.html')}\n`);
+    }
+    ctx.out(`\n${Object.keys(attacks).length} attacks on ${target.n} target rows in ${formatSeconds(seconds)}\n`);
+    return 0;
+  },
+};
+
+function labeledSet(f: ScoresFile): LabeledConfidenceSet & { vectors: Float32Array } {
+  return { vectors: f.vectors, labels: f.label!, k: f.k, isMember: f.member! };
+}
+
+function requireBothClasses(flag: string, f: ScoresFile): void {
+  let m = 0;
+  for (const x of f.member!) m += x;
+  if (m === 0 || m === f.n) {
+    throw new MemGuardInputError(`${flag} ${f.path}: every row has member = ${m === 0 ? 0 : 1}; the attacks need members and non-members`);
+  }
+}
+
+function splitByMembership(f: ScoresFile): [Float32Array, Float32Array] {
+  const k = f.k;
+  const m: number[] = [], n: number[] = [];
+  for (let i = 0; i < f.n; i++) (f.member![i] ? m : n).push(i);
+  const take = (rows: number[]) => {
+    const out = new Float32Array(rows.length * k);
+    rows.forEach((r, i) => out.set(f.vectors.subarray(r * k, (r + 1) * k), i * k));
+    return out;
+  };
+  return [take(m), take(n)];
+}
+
+/** Fraction of rows with member = `member` whose argmax is their label. */
+function labelAccuracy(f: ScoresFile, member: number): number {
+  const predicted = predictedLabels(f.vectors, f.k);
+  let right = 0, total = 0;
+  for (let i = 0; i < f.n; i++) {
+    if (f.member![i] !== member) continue;
+    total++;
+    right += predicted[i] === f.label![i] ? 1 : 0;
+  }
+  return total ? right / total : NaN;
+}
+
+function topHistogram(f: ScoresFile): MembershipHistogram {
+  const top = topConfidence(f.vectors, f.k);
+  const pick = (member: number) => {
+    const values: number[] = [];
+    for (let i = 0; i < f.n; i++) if (f.member![i] === member) values.push(top[i]!);
+    const h = histogram(values, { bins: 20, lo: 0, hi: 1 });
+    return { edges: h.edges, counts: h.counts };
+  };
+  return { members: pick(1), nonMembers: pick(0) };
+}
+
+/** The console summary of a single run: every metric of every attack, one row per attack. */
+export function attackTable(results: EvaluationResults): string {
+  const run = results.runs[0]!;
+  const cols: Array<[string, (a: AttackSummary) => number | undefined]> = [
+    ['accuracy', (a) => a.accuracy], ['balanced', (a) => a.balancedAccuracy], ['AUC', (a) => a.auc],
+    ['advantage', (a) => a.advantage], ['TPR@1%FPR', (a) => a.tprAt1Fpr], ['TPR@0.1%FPR', (a) => a.tprAt01Fpr],
+  ];
+  const names = Object.keys(run.attacks);
+  const w0 = Math.max(6, ...names.map((n) => n.length)) + 2;
+  const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(3));
+  const m = results.models;
+  const lines = [
+    `${results.title} (${results.config.dataset})`,
+    `argmax accuracy: target members ${fmt(m.targetTrain)}, target non-members ${fmt(m.targetTest)}, ` +
+      `shadow members ${fmt(m.shadowTrain)}, shadow non-members ${fmt(m.shadowTest)}; NN attack on its shadow rows ${fmt(m.attackModel)}`,
+    '',
+    'attack'.padEnd(w0) + cols.map(([c]) => c.padStart(12)).join(''),
+    ...names.map((n) => n.padEnd(w0) + cols.map(([, get]) => fmt(get(run.attacks[n]!)).padStart(12)).join('')),
+  ];
+  return lines.join('\n') + '\n';
+}

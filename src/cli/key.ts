@@ -1,0 +1,82 @@
+// The secret key of the release coin (SPEC §4), as the CLI accepts it. Never from a command-line
+// argument (it would be visible in the process list and the shell history):
+// - `MEMGUARD_KEY`: hex digits (an even number; an optional `hex:` prefix), or `base64:` followed
+//   by standard or URL-safe base64 (padding optional). Surrounding whitespace is ignored.
+// - `--key-file FILE`: the same text forms when the whole file (less surrounding whitespace) is one
+//   of them, e.g. made by `openssl rand -hex 32 > FILE`; otherwise the file's raw bytes are the key,
+//   e.g. made by `head -c 32 /dev/urandom > FILE`.
+// Either way the key must have at least KEY_BYTES (16) bytes. Error messages never show the key.
+import { readFileSync, statSync } from 'node:fs';
+import { KEY_BYTES } from '../memguard/coin.js';
+
+/** The environment variable holding the key. */
+export const KEY_ENV = 'MEMGUARD_KEY';
+
+const HEX = /^[0-9a-fA-F]+$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** A key given as text that names its failure without echoing the value. */
+export class KeyError extends Error {
+  override name = 'KeyError';
+}
+
+function checkLength(key: Uint8Array, where: string): Uint8Array {
+  if (key.length < KEY_BYTES) {
+    throw new KeyError(`${where}: the key has ${key.length} bytes; at least ${KEY_BYTES} are needed (e.g. \`openssl rand -hex 32\`)`);
+  }
+  return key;
+}
+
+/**
+ * Decodes a key written as text: hex (optionally `hex:`-prefixed) or `base64:...`. Returns
+ * undefined when `text` is neither (the caller decides whether that is an error).
+ */
+export function decodeKeyText(text: string, where: string): Uint8Array | undefined {
+  const t = text.trim();
+  if (t.startsWith('base64:')) {
+    const b = t.slice('base64:'.length).trim();
+    if (!BASE64.test(b) || b.replace(/=+$/, '').length % 4 === 1) {
+      throw new KeyError(`${where}: the text after "base64:" is not valid base64 (the value is not shown)`);
+    }
+    return checkLength(new Uint8Array(Buffer.from(b.replace(/-/g, '+').replace(/_/g, '/'), 'base64')), where);
+  }
+  const h = t.startsWith('hex:') ? t.slice(4).trim() : t;
+  if (h.length > 0 && HEX.test(h)) {
+    if (h.length % 2 !== 0) throw new KeyError(`${where}: an odd number of hex digits (${h.length}); a key is whole bytes`);
+    return checkLength(new Uint8Array(Buffer.from(h, 'hex')), where);
+  }
+  return undefined;
+}
+
+/** The key from the `MEMGUARD_KEY` value. */
+export function keyFromEnv(value: string): Uint8Array {
+  if (value.trim() === '') throw new KeyError(`${KEY_ENV} is set but empty`);
+  const key = decodeKeyText(value, KEY_ENV);
+  if (!key) {
+    throw new KeyError(`${KEY_ENV} must be hex digits (e.g. from \`openssl rand -hex 32\`) or "base64:" followed by base64 ` +
+      '(the value is not shown)');
+  }
+  return key;
+}
+
+/**
+ * The key from a key file: hex / `base64:` text when the whole file is such text, else its raw
+ * bytes. `warn` receives a warning when other users may read the file.
+ */
+export function keyFromFile(path: string, warn: (message: string) => void = () => {}): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(path));
+  if (bytes.length === 0) throw new KeyError(`--key-file ${path}: the file is empty`);
+  const where = `--key-file ${path}`;
+  const text = isPrintableAscii(bytes) ? Buffer.from(bytes).toString('latin1') : undefined;
+  const key = (text !== undefined ? decodeKeyText(text, where) : undefined) ?? checkLength(bytes, where);
+  if (process.platform !== 'win32') {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077) warn(`warning: the key file ${path} can be read by other users (mode ${mode.toString(8)}); consider chmod 600`);
+  }
+  return key;
+}
+
+function isPrintableAscii(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (!(b >= 0x20 && b < 0x7f) && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+  return true;
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// The `memguard` command line: dispatches to one module per command (src/cli/commands/).
+// Exit codes: 0 success, 1 the command failed (bad data, missing file, library error), 2 it was
+// called wrongly (unknown command or flag, bad flag value), 130/143 interrupted.
+// Errors print as `memguard: <message>`; MEMGUARD_DEBUG=1 adds the stack trace.
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError, type CliContext, type Command } from './args.js';
+import { demo } from './commands/demo.js';
+import { evaluate } from './commands/evaluate.js';
+import { protect } from './commands/protect.js';
+import { trainDefense } from './commands/trainDefense.js';
+import { removePendingFiles } from './io.js';
+
+/** Every command, in the order `memguard --help` lists them. */
+export const COMMANDS: readonly Command[] = [demo, protect, trainDefense, evaluate];
+
+function version(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js both sit two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function topHelp(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: memguard <command> [options]
+
+MemGuard (Jia et al., CCS 2019): a defense against membership-inference attacks that adds
+label-preserving noise, within an L1 budget epsilon, to a classifier's confidence vectors.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
+
+Run 'memguard <command> --help' for a command's options.
+
+Options:
+  -h, --help     this help
+  -v, --version  print the version
+
+Results go to stdout, progress and errors to stderr. Exit codes: 0 success, 1 failure,
+2 wrong usage. Set MEMGUARD_DEBUG=1 to print stack traces.
+`;
+}
+
+/** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[], ctx: CliContext): Promise<number> {
+  const debug = ctx.env.MEMGUARD_DEBUG === '1';
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) {
+      ctx.err(topHelp());
+      return 2;
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const sub = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      ctx.out(sub ? sub.help : topHelp());
+      return 0;
+    }
+    if (name === '--version' || name === '-v') {
+      ctx.out(`memguard ${version()}\n`);
+      return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
+      ctx.err(`memguard: ${what}; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see memguard --help)\n`);
+      return 2;
+    }
+    return await command.run(rest, ctx);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      const cmd = err.command ? `memguard ${err.command}` : 'memguard';
+      ctx.err(`${cmd}: ${err.message}\nRun '${cmd} --help' for usage.\n`);
+      if (debug) ctx.err(`${err.stack}\n`);
+      return 2;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    ctx.err(`memguard: ${e.message}\n`);
+    if (debug) ctx.err(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(script);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // A closed stdout (e.g. `memguard demo | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      removePendingFiles();
+      process.stderr.write(`\nmemguard: interrupted (${signal}); no partial output was left behind\n`);
+      process.exit(code);
+    });
+  }
+  const ctx: CliContext = {
+    out: (text) => { process.stdout.write(text); },
+    err: (text) => { process.stderr.write(text); },
+    env: process.env,
+    progressStream: process.stderr,
+  };
+  process.exitCode = await main(process.argv.slice(2), ctx);
+}

@@ -1,0 +1,62 @@
+// The one place the CLI meets the worker pool (src/parallel/): the `--threads` flag, the demo's
+// concurrent training of independent models (ExperimentOptions.fitMany), and protect's Phase I
+// split across threads. `--threads 1` keeps everything in the main thread.
+import { availableParallelism } from 'node:os';
+import type { ExperimentOptions } from '../eval/experiment.js';
+import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
+import { WorkerPool } from '../parallel/pool.js';
+import { fitParallel, protectParallel } from '../parallel/protect.js';
+import { parseIntFlag } from './args.js';
+
+/** Upper bound on `--threads` (a typo such as 1000 should not spawn 1000 engines). */
+export const MAX_THREADS = 64;
+
+/** The `--threads` value: default the machine's available parallelism. */
+export function threadCount(command: string, text: string | undefined): number {
+  return text === undefined ? availableParallelism() : parseIntFlag(command, 'threads', text, 1, MAX_THREADS);
+}
+
+/** Worker threads for one command; the pool starts on first use and `close()` ends it. */
+export class CliPool {
+  private pool: WorkerPool | undefined;
+
+  constructor(readonly threads: number) {}
+
+  /** True when work may leave the main thread. */
+  get parallel(): boolean {
+    return this.threads > 1;
+  }
+
+  private get(): WorkerPool {
+    this.pool ??= new WorkerPool({ size: this.threads });
+    return this.pool;
+  }
+
+  /**
+   * ExperimentOptions.fitMany over the pool (the demo trains independent models at once: target and
+   * shadow, the membership classifiers, the defense-aware attacks);
+   * undefined with one thread, which makes runExperiment train them one after the other here.
+   */
+  fitMany(): ExperimentOptions['fitMany'] {
+    if (!this.parallel) return undefined;
+    return async (jobs, onProgress) => {
+      await fitParallel(jobs.map((job, i) => ({
+        model: job.model, x: job.x, y: job.y,
+        options: { ...job.options, onEpoch: (e) => onProgress(i, e.epoch) },
+      })), { pool: this.get() });
+    };
+  }
+
+  /** `guard.protect(rows, options)`, with Phase I over the pool when there are enough rows to split. */
+  async protect(guard: MemGuard, rows: Float32Array, options: ProtectOptions): Promise<ProtectResult<Float32Array>> {
+    const count = rows.length / guard.k;
+    if (!this.parallel || count < 256) return guard.protect(rows, options);
+    return protectParallel(guard, rows, { ...options, pool: this.get() });
+  }
+
+  /** Terminates the workers (if any were started). */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+}
