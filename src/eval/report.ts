@@ -111,7 +111,7 @@ function accuracyTable(runs: EpsilonResult[], attacks: string[], field: 'accurac
 function defenseTable(runs: EpsilonResult[]): string {
   const rows = runs.map((x) => [
     escapeXml(eps(x.epsilon)),
-    x.labelLoss === 0 ? '0' : `<td class="bad">${escapeXml(formatNumber(x.labelLoss))}</td>`,
+    Number.isNaN(x.labelLoss) ? '—' : x.labelLoss === 0 ? '0' : `<td class="bad">${escapeXml(formatNumber(x.labelLoss))}</td>`,
     fix3(x.meanPhase1Distortion), fix3(x.meanP), fix3(x.meanReleasedDistortion),
     x.seconds === undefined ? '—' : escapeXml(formatNumber(x.seconds)),
   ]);
@@ -143,10 +143,13 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
   const runs = runsOf(r, mode);
   const attacks = attacksOf(runs);
   const drawn = attacks.filter((a) => !plotAttacks || plotAttacks.includes(a));
-  let s = `<h2>Mixing mode: ${escapeXml(mode)}</h2>`;
-  s += '<h3>Attack accuracy, in expectation over the Phase II coin</h3>';
-  s += '<p class="note">Evaluation set: target members vs evaluation non-members; 0.5 is a coin flip. ' +
-    'Cells are tinted from white (0.5) to red (1.0).</p>';
+  // Released vectors evaluated as they are (memguard evaluate) have no budget and no coin.
+  const swept = runs.some((x) => Number.isFinite(x.epsilon));
+  let s = swept ? `<h2>Mixing mode: ${escapeXml(mode)}</h2>` : '<h2>Attacks on the given released vectors</h2>';
+  s += swept ? '<h3>Attack accuracy, in expectation over the Phase II coin</h3>' : '<h3>Attack accuracy</h3>';
+  s += swept
+    ? '<p class="note">Evaluation set: target members vs evaluation non-members; 0.5 is a coin flip. Cells are tinted from white (0.5) to red (1.0).</p>'
+    : '<p class="note">Member rows vs non-member rows of the target file; 0.5 is a coin flip. Cells are tinted from white (0.5) to red (1.0).</p>';
   const published = mode === modesOf(r)[0] ? r.published : undefined;
   if (published) {
     s += `<p class="note">Published: ${escapeXml(published.source)}; a cell is marked when the measured value is more than ` +
@@ -156,7 +159,7 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
   if (runs.some((x) => Object.values(x.attacks).some((a) => a.sampledAccuracy !== undefined))) {
     s += '<details><summary>Attack accuracy on one sampled release</summary>' + accuracyTable(runs, attacks, 'sampledAccuracy') + '</details>';
   }
-  s += figure(linePlot({
+  if (swept) s += figure(linePlot({
     id: ids(), title: `Attack accuracy vs ε (${mode})`, width: 820, height: 380,
     x: { label: 'distortion budget ε' }, y: { label: 'attack accuracy', min: 0.4, max: 1 },
     series: [...drawn.map((a) => ({
@@ -170,8 +173,8 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
     references: runs.length ? [{ x: [Math.min(...runs.map((x) => x.epsilon)), Math.max(...runs.filter((x) => Number.isFinite(x.epsilon)).map((x) => x.epsilon), 0)], y: [0.5, 0.5] }] : [],
     legend: true,
   }));
-  s += '<h3>Defense statistics</h3>' + defenseTable(runs);
-  s += '<h3>All metrics per ε</h3>';
+  if (swept) s += '<h3>Defense statistics</h3>' + defenseTable(runs);
+  s += swept ? '<h3>All metrics per ε</h3>' : '<h3>All metrics</h3>';
   for (const run of runs) s += `<details><summary>ε = ${escapeXml(eps(run.epsilon))}</summary>${detailTable(run, attacks)}</details>`;
   s += '<h3>ROC curves (log-log, member = positive)</h3><div class="grid">';
   for (const run of runs) {
@@ -187,7 +190,7 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
   s += '</div>';
   const hists = runs.filter((x) => x.topConfidence);
   if (hists.length) {
-    s += '<h3>Top-1 confidence of released vectors (weighted by the coin)</h3><div class="grid">';
+    s += `<h3>Top-1 confidence of released vectors${swept ? ' (weighted by the coin)' : ''}</h3><div class="grid">`;
     for (const run of hists) s += histogramFigure(run.topConfidence!, `after, ε = ${eps(run.epsilon)} (${mode})`, ids());
     s += '</div>';
   }

@@ -131,9 +131,10 @@ t('atomic writer: nothing at the path until close; abort and interruption leave 
   await w2.write('partial\n');
   await w2.abort();
   assert.is(readFileSync(path, 'utf8'), 'a,b\n', 'abort leaves the old file');
-  await AtomicTextWriter.open(join(dir, 'out', 'other.csv'));
-  removePendingFiles();
+  const interrupted = await AtomicTextWriter.open(join(dir, 'out', 'other.csv'));
+  removePendingFiles(); // what the SIGINT/SIGTERM handler does before the process exits
   assert.equal(readdirSync(join(dir, 'out')), ['file.csv']);
+  await interrupted.abort(); // this process goes on: release the handle the exit would have closed
 });
 
 t("protect's batch-relative errors name the file line and column", () => {
