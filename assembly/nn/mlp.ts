@@ -23,6 +23,8 @@ const DESC_INTS: i32 = 8;
  * are computed from them.
  */
 export function mlpForward(desc: usize, nLayers: i32, batch: i32, x: usize, acts: usize): void {
+  // The TS side validates shapes; this guards the ABI itself (and shows aborts reach JS as errors).
+  assert(nLayers > 0 && batch >= 0, 'mlpForward: needs at least one layer and a non-negative batch');
   let input = x;
   let out = acts;
   for (let l = 0; l < nLayers; l++) {

@@ -43,3 +43,19 @@ t('withScratch releases its blocks when the callback throws', () => {
 });
 
 t.run();
+
+const abortSuite = suite('engine aborts');
+
+abortSuite('an abort inside the module becomes a MemGuardWasmError with its message and location', async () => {
+  const { MemGuardWasmError } = await import('../../src/errors.js');
+  for (const build of ['scalar', ...(simdSupported() ? ['simd'] : [])] as const) {
+    const e = loadEngine({ build });
+    throwsTyped(() => e.abi.mlpForward(0, 0, 1, 0, 0), MemGuardWasmError, /mlpForward: needs at least one layer .*\(at assembly\/nn\/mlp\.ts:\d+:\d+\)/);
+    // The instance stays usable after the trap.
+    const p = e.alloc(4);
+    e.writeF32(p, [1, 2, 3, 4]);
+    assert.equal(Array.from(e.readF32(p, 4)), [1, 2, 3, 4]);
+  }
+});
+
+abortSuite.run();
