@@ -1,0 +1,126 @@
+// MemGuard and model training across worker threads. Phase I (the costly search) is split by rows
+// over the pool; Phase II (coin, release) runs here, through the MemGuard instance, so results are
+// identical to `guard.protect` bit for bit. Independent models train at once, one per worker.
+import { availableParallelism } from 'node:os';
+import type { NdArray } from 'ndarray';
+import { check } from '../errors.js';
+import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
+import type { Phase1Batch } from '../memguard/phase1.js';
+import { like, toLabels, toRows, toTargets, type MatrixInput } from '../nn/matrix.js';
+import type { FitJob, Mlp } from '../nn/mlp.js';
+import { simdSupported, type Engine } from '../wasm/engine.js';
+import { WorkerPool } from './pool.js';
+
+export interface ParallelOptions {
+  /** A pool to run on (left open). Without one, a pool of `workers` threads is made and closed. */
+  pool?: WorkerPool;
+  /** Threads of the temporary pool; default `os.availableParallelism()`. */
+  workers?: number;
+}
+
+/** Below this many rows per chunk, splitting costs more (messages, model copies) than it saves. */
+const MIN_CHUNK_ROWS = 16;
+/** Chunks per worker: rows finish at different steps, so several smaller chunks balance the load. */
+const CHUNKS_PER_WORKER = 4;
+
+type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
+
+/**
+ * Runs `fn` on the given pool or on a temporary one. The workers must run the same WebAssembly build
+ * as `engine` (SIMD and scalar round differently), or the results would not be the in-thread ones.
+ */
+async function withPool<T>(options: ParallelOptions, engine: Engine, fn: (pool: WorkerPool) => Promise<T>): Promise<T> {
+  const build = engine.simd ? 'simd' : 'scalar';
+  if (options.pool) {
+    check(!options.pool.closed, () => 'parallel: the given pool is closed');
+    const poolBuild = options.pool.build === 'auto' ? (simdSupported() ? 'simd' : 'scalar') : options.pool.build;
+    check(poolBuild === build,
+      () => `parallel: the pool's workers run the ${poolBuild} build but the model runs on the ${build} build; results would differ`);
+    return fn(options.pool);
+  }
+  const pool = new WorkerPool({ size: options.workers, build });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Row ranges [start, end) splitting `rows` into about `CHUNKS_PER_WORKER` per worker. */
+function chunkRanges(rows: number, workers: number): Array<[number, number]> {
+  const count = Math.max(1, Math.min(workers * CHUNKS_PER_WORKER, Math.floor(rows / MIN_CHUNK_ROWS)));
+  const ranges: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) ranges.push([Math.floor((rows * i) / count), Math.floor((rows * (i + 1)) / count)]);
+  return ranges;
+}
+
+/**
+ * `guard.protect(rows, options)` with Phase I split over worker threads. The results are identical
+ * to `protect`'s (Phase I does not depend on how rows are batched, and Phase II runs here, in row
+ * order, through `guard`), so this is a drop-in for large batches.
+ *
+ * @example
+ * const pool = new WorkerPool();
+ * const { released } = await protectParallel(guard, scores, { pool });
+ * await pool.close();
+ */
+export async function protectParallel<X extends MatrixInput>(
+  guard: MemGuard, rows: X, options: ProtectOptions & ParallelOptions = {},
+): Promise<ProtectResult<Released<X>>> {
+  const { pool, workers, input, ...release } = options;
+  const job = guard.searchJob(rows, input ?? 'probabilities');
+  const { k } = job;
+  const phase1: Phase1Batch = {
+    rows: job.rows, k, noise: new Float32Array(job.rows * k), steps: new Int32Array(job.rows), status: new Array(job.rows),
+    c3: new Float64Array(job.rows), g: new Float32Array(job.rows), gNoisy: new Float32Array(job.rows),
+  };
+  if (job.rows > 0) {
+    await withPool({ pool, workers }, guard.defenseClassifier.engine, async (p) => {
+      const defenseClassifier = guard.defenseClassifier.parameters();
+      await Promise.all(chunkRanges(job.rows, p.size).map(async ([start, end]) => {
+        const scores = job.scores.slice(start * k, end * k);
+        const logits = job.logits?.slice(start * k, end * k);
+        const part = await p.phase1(
+          { defenseClassifier, scores, rows: end - start, logits, options: job.options, batchSize: job.batchSize },
+          logits ? [scores.buffer, logits.buffer] : [scores.buffer],
+        );
+        phase1.noise.set(part.noise, start * k);
+        phase1.steps.set(part.steps, start);
+        phase1.c3.set(part.c3, start);
+        phase1.g.set(part.g, start);
+        phase1.gNoisy.set(part.gNoisy, start);
+        for (let i = 0; i < part.rows; i++) phase1.status[start + i] = part.status[i]!;
+      }));
+    });
+  }
+  const result = guard.releaseSearch({ ...phase1, scores: job.scores, logits: job.logits }, release);
+  return { ...result, released: like(rows, result.released, job.rows, k) as Released<X> };
+}
+
+/**
+ * Trains independent models at once (e.g. the target and the shadow model), each in a worker.
+ * Every model ends with exactly the parameters `model.fit(x, y, options)` would give it (trained in
+ * place); the promise resolves to the models, in order.
+ */
+export async function fitParallel(jobs: readonly FitJob[], options: ParallelOptions = {}): Promise<Mlp[]> {
+  const tasks = jobs.map(({ model, x, y, options: fit }, i) => {
+    const what = `fitParallel job ${i}`;
+    const { data, rows } = toRows(x, model.inputSize, `${what} x`);
+    const head = model.head;
+    check(head === 'softmax' || head === 'sigmoid', () => `${what}: a "${head}" head has no loss; use softmax or sigmoid`);
+    const labels = head === 'softmax' ? toLabels(y, rows, model.outputSize, `${what} y`) : toTargets(y, rows, `${what} y`);
+    const { onEpoch, ...rest } = fit;
+    return { model, onEpoch, task: { layers: model.parameters(), x: data.slice(), y: labels, options: rest } };
+  });
+  if (tasks.length === 0) return [];
+  const workers = Math.min(options.workers ?? availableParallelism(), tasks.length);
+  const engine = jobs[0]!.model.engine;
+  check(jobs.every((j) => j.model.engine.simd === engine.simd), () => 'fitParallel: the models run on different WebAssembly builds (SIMD and scalar); train them in separate calls');
+  await withPool({ pool: options.pool, workers }, engine, (pool) =>
+    Promise.all(tasks.map(async ({ model, onEpoch, task }) => {
+      const transfer = [task.x.buffer, task.y.buffer as ArrayBuffer, ...task.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer])];
+      const trained = await pool.fit(task, onEpoch, transfer as ArrayBuffer[]);
+      model.setParameters(trained.layers);
+    })));
+  return jobs.map((j) => j.model);
+}
