@@ -3,7 +3,7 @@
 
 // The defense
 export { MemGuard } from './memguard/memguard.js';
-export type { MemGuardOptions, ProtectOptions, ProtectResult } from './memguard/memguard.js';
+export type { MemGuardOptions, ProtectOptions, ProtectResult, SearchJob, SearchResult } from './memguard/memguard.js';
 export { ReleaseCoin, KEY_BYTES, siphash24 } from './memguard/coin.js';
 export type { CoinOptions, QueryRef, QueryBatch } from './memguard/coin.js';
 export { mixingProbability } from './memguard/phase2.js';
@@ -17,7 +17,7 @@ export type { MembershipClassifierOptions } from './memguard/defenseClassifier.j
 
 // The engine
 export { Mlp, ACTIVATIONS } from './nn/mlp.js';
-export type { Activation, EpochInfo, FitOptions, GradientOf, Layer, LayerParameters, Optimizer } from './nn/mlp.js';
+export type { Activation, EpochInfo, FitJob, FitOptions, GradientOf, Layer, LayerParameters, Optimizer } from './nn/mlp.js';
 export { serializeModel, parseModel, loadModel, MODEL_FORMAT, MODEL_VERSION } from './nn/modelFile.js';
 export type { ModelFile } from './nn/modelFile.js';
 export type { MatrixInput, VectorInput } from './nn/matrix.js';

@@ -39,12 +39,7 @@ export class CliPool {
    */
   fitMany(): ExperimentOptions['fitMany'] {
     if (!this.parallel) return undefined;
-    return async (jobs, onProgress) => {
-      await fitParallel(jobs.map((job, i) => ({
-        model: job.model, x: job.x, y: job.y,
-        options: { ...job.options, onEpoch: (e) => onProgress(i, e.epoch) },
-      })), { pool: this.get() });
-    };
+    return (jobs) => fitParallel(jobs, { pool: this.get() });
   }
 
   /** `guard.protect(rows, options)`, with Phase I over the pool when there are enough rows to split. */

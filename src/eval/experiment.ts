@@ -4,7 +4,7 @@
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
-import { Mlp, type FitOptions } from '../nn/mlp.js';
+import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { predictedLabels, topConfidence, type LabeledConfidenceSet } from './attacks.js';
 import { runAttackSuite } from './attackSuite.js';
 import type { ScoresTable } from './csv.js';
@@ -79,17 +79,11 @@ export interface ExperimentOptions {
   dataset?: Dataset;
   onProgress?: (event: ProgressEvent) => void;
   /**
-   * Trains independent models concurrently (e.g. in worker threads). Default: one after another in
-   * this thread. Receives fresh models and their data; resolves when all are trained in place.
+   * Trains independent models concurrently (e.g. `fitParallel` over worker threads); resolves when
+   * every model is trained in place, each exactly as `job.model.fit(job.x, job.y, job.options)`
+   * would. Default: one after another in this thread.
    */
-  fitMany?: (jobs: FitJob[], onProgress: (job: number, epoch: number) => void) => Promise<void>;
-}
-
-export interface FitJob {
-  model: Mlp;
-  x: Float32Array;
-  y: Int32Array | Float32Array;
-  options: Omit<FitOptions, 'onEpoch'>;
+  fitMany?: (jobs: FitJob[]) => Promise<unknown>;
 }
 
 /** One CSV export: its path under the output folder and its rows. */
@@ -106,8 +100,8 @@ export interface ExperimentOutput {
   timings: Record<string, number>;
 }
 
-const sequentialFit: NonNullable<ExperimentOptions['fitMany']> = async (jobs, onProgress) => {
-  jobs.forEach((job, i) => job.model.fit(job.x, job.y, { ...job.options, onEpoch: (e) => onProgress(i, e.epoch) }));
+const sequentialFit: NonNullable<ExperimentOptions['fitMany']> = async (jobs) => {
+  for (const job of jobs) job.model.fit(job.x, job.y, job.options);
 };
 
 /** A membership classifier (defense classifier or NN attack) as a FitJob. */
@@ -117,7 +111,7 @@ function membershipJob(members: Float32Array, nonMembers: Float32Array, k: numbe
   return { model, x, y, options: fit };
 }
 
-function fitOptions(t: TrainingConfig, seed: number): Omit<FitOptions, 'onEpoch'> {
+function fitOptions(t: TrainingConfig, seed: number): FitOptions {
   return {
     epochs: t.epochs, learningRate: t.learningRate, batchSize: t.batchSize, seed, optimizer: 'sgd',
     schedule: t.milestones.length ? { milestones: t.milestones, gamma: t.gamma } : undefined,
@@ -192,10 +186,10 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     const epochs = jobs.map(() => 0);
     const total = jobs.reduce((n, j) => n + j.options.epochs, 0);
     progress({ stage, done: 0, total });
-    await fitMany(jobs, (job, epoch) => {
-      epochs[job] = epoch;
-      progress({ stage, done: epochs.reduce((a, b) => a + b, 0), total });
-    });
+    await fitMany(jobs.map((job, i) => ({
+      ...job,
+      options: { ...job.options, onEpoch: (e) => { epochs[i] = e.epoch; progress({ stage, done: epochs.reduce((a, b) => a + b, 0), total }); } },
+    })));
   };
   const sizes = [data.d, ...cfg.target.hidden, k];
   const target = Mlp.create(sizes, { seed: seeds.target });

@@ -67,6 +67,9 @@ export interface ProtectResult<R> {
   repair: Int32Array;
 }
 
+/** Phase I's outcome with the rows it ran on (`logits` when the caller passed logits). */
+export type SearchResult = Phase1Batch & { scores: Float32Array; logits?: Float32Array };
+
 /** Phase I's input for running it outside `protect` (see `MemGuard.searchJob`). */
 export interface SearchJob {
   rows: number;
@@ -131,9 +134,7 @@ export class MemGuard {
 
   /** Protects a batch of queries (rows x k): Phase I noise, Phase II coin, SPEC §5 repair. */
   protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<Released<X>> {
-    const { scores, logits, count } = this.validate(rows, options.input ?? 'probabilities');
-    const phase1 = runPhase1(this.defenseClassifier, scores, count, logits, this.searchOptions, this.batchSize);
-    return this.release(rows, scores, phase1, options, logits ?? scores);
+    return this.release(rows, this.search(rows, options.input ?? 'probabilities'), options);
   }
 
   /**
@@ -148,26 +149,24 @@ export class MemGuard {
   }
 
   /** Phase I only: the noise search for each row, before any coin (for evaluations and sweeps). */
-  search(rows: MatrixInput, input: 'probabilities' | 'logits' = 'probabilities'): Phase1Batch & { scores: Float32Array } {
-    const { scores, logits, count } = this.validate(rows, input);
-    return { ...runPhase1(this.defenseClassifier, scores, count, logits, this.searchOptions, this.batchSize), scores };
+  search(rows: MatrixInput, input: 'probabilities' | 'logits' = 'probabilities'): SearchResult {
+    const job = this.searchJob(rows, input);
+    const found = runPhase1(this.defenseClassifier, job.scores, job.rows, job.logits, job.options, job.batchSize);
+    return { ...found, scores: job.scores, logits: job.logits };
   }
 
   /**
    * Phase II for a finished search: mixing probabilities at `epsilon` (default the instance's), the
    * coin, and the repaired release. `search` comes from `search()`; running it at several epsilons
-   * reuses one Phase I. Give `logits` when the rows were logits: the keyed coin hashes what the
-   * caller passed, as `protect` does.
+   * reuses one Phase I. The keyed coin hashes what the caller passed (`logits` when the rows were
+   * logits), as `protect` does.
    */
-  releaseSearch(
-    search: Phase1Batch & { scores: Float32Array; logits?: Float32Array }, options: Omit<ProtectOptions, 'input'> = {},
-  ): ProtectResult<Float32Array> {
-    return this.release(search.scores, search.scores, search, options, search.logits ?? search.scores);
+  releaseSearch(search: SearchResult, options: Omit<ProtectOptions, 'input'> = {}): ProtectResult<Float32Array> {
+    return this.release(search.scores, search, options);
   }
 
-  private release<R>(
-    like_: unknown, scores: Float32Array, phase1: Phase1Batch, options: ProtectOptions, hashed: Float32Array,
-  ): ProtectResult<R> {
+  private release<R>(like_: unknown, phase1: SearchResult, options: ProtectOptions): ProtectResult<R> {
+    const scores = phase1.scores, hashed = phase1.logits ?? phase1.scores;
     const k = this.k, rows = phase1.rows;
     const epsilon = options.epsilon ?? this.epsilon;
     checkEpsilon(epsilon, 'protect');

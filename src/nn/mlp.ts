@@ -50,6 +50,15 @@ export interface FitOptions {
   onEpoch?: (info: EpochInfo) => void;
 }
 
+/** One model to train on its data: what `fit` takes, as a value (e.g. to train several at once). */
+export interface FitJob {
+  model: Mlp;
+  x: MatrixInput;
+  /** Integer labels (softmax head) or targets in [0, 1] (sigmoid head), one per row. */
+  y: VectorInput;
+  options: FitOptions;
+}
+
 /** What `inputGradient` differentiates: one logit, or any linear function of the logits given
  * per row by its coefficients (rows x out). */
 export type GradientOf = { logit: number } | { logitWeights: MatrixInput };
