@@ -59,3 +59,20 @@ abortSuite('an abort inside the module becomes a MemGuardWasmError with its mess
 });
 
 abortSuite.run();
+
+const asyncSuite = suite('engine async init');
+
+asyncSuite('initEngine instantiates asynchronously and computes like the sync loader', async () => {
+  const { initEngine } = await import('../../src/wasm/engine.js');
+  const a = await initEngine({ build: 'scalar' }), b = loadEngine({ build: 'scalar' });
+  const run = (e: typeof a) => e.withScratch([4, 4, 4], (x, y, z) => {
+    e.writeF32(x, [1, 2, 3, 4]); e.writeF32(y, [5, 6, 7, 8]);
+    e.abi.gemm(0, 0, 2, 2, 2, 1, x, 2, y, 2, 0, z, 2);
+    return Array.from(e.readF32(z, 4));
+  });
+  assert.equal(run(a), [19, 22, 43, 50]);
+  assert.equal(run(b), [19, 22, 43, 50]);
+  assert.is(a.simd, false);
+});
+
+asyncSuite.run();
