@@ -269,15 +269,14 @@ function checkHeader(header: string[], line: number, source: string): void {
   }
 }
 
-/** Parses CSV text into a header and rows of strings; every row must have the header's width. */
-export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
-  const source = options.source ?? '';
-  const hasHeader = options.header ?? true;
+/**
+ * A tokenizer sink that takes the header (or numbers the columns when there is none), checks every
+ * row's width against it, and hands each data row on with its line number.
+ */
+function dataRows(hasHeader: boolean, source: string, onRow: (header: string[], fields: string[], line: number) => void) {
   const checkWidth = widthChecker(source);
   let header: string[] | undefined;
-  const rows: string[][] = [];
-  const lines: number[] = [];
-  const tok = new CsvTokenizer((fields, line) => {
+  const sink: RecordSink = (fields, line) => {
     if (header === undefined) {
       if (hasHeader) {
         checkHeader(fields, line, source);
@@ -287,13 +286,25 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
       header = fields.map((_, j) => String(j));
     }
     checkWidth(fields, line, header.length);
-    rows.push(fields);
-    lines.push(line);
-  }, source);
+    onRow(header, fields, line);
+  };
+  const headerOf = (): string[] => {
+    if (header === undefined) throw new MemGuardFormatError(`${source ? source + ': ' : ''}the file is empty`);
+    return header;
+  };
+  return { sink, headerOf };
+}
+
+/** Parses CSV text into a header and rows of strings; every row must have the header's width. */
+export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
+  const source = options.source ?? '';
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  const { sink, headerOf } = dataRows(options.header ?? true, source, (_, fields, line) => { rows.push(fields); lines.push(line); });
+  const tok = new CsvTokenizer(sink, source);
   tok.push(text);
   tok.end();
-  if (header === undefined) throw new MemGuardFormatError(`${source ? source + ': ' : ''}the file is empty`);
-  return { header, rows, lines };
+  return { header: headerOf(), rows, lines };
 }
 
 /** Formats a header and rows as CSV text (LF line ends, fields quoted only when needed). */
@@ -641,22 +652,10 @@ export async function* readCsvBatches(source: CsvSource, options: CsvStreamOptio
   const name = options.source ?? (typeof source === 'string' ? source : '');
   const batchSize = options.batchSize ?? 1024;
   check(Number.isInteger(batchSize) && batchSize > 0, () => `batchSize must be a positive integer, got ${batchSize}`);
-  const hasHeader = options.header ?? true;
-  const checkWidth = widthChecker(name);
-  let header: string[] | undefined;
   let rows: string[][] = [];
   let lines: number[] = [];
   const ready: CsvBatch[] = [];
-  const tok = new CsvTokenizer((fields, line) => {
-    if (header === undefined) {
-      if (hasHeader) {
-        checkHeader(fields, line, name);
-        header = fields;
-        return;
-      }
-      header = fields.map((_, j) => String(j));
-    }
-    checkWidth(fields, line, header.length);
+  const { sink, headerOf } = dataRows(options.header ?? true, name, (header, fields, line) => {
     rows.push(fields);
     lines.push(line);
     if (rows.length === batchSize) {
@@ -664,7 +663,8 @@ export async function* readCsvBatches(source: CsvSource, options: CsvStreamOptio
       rows = [];
       lines = [];
     }
-  }, name);
+  });
+  const tok = new CsvTokenizer(sink, name);
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of openSource(source)) {
     tok.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
@@ -673,7 +673,7 @@ export async function* readCsvBatches(source: CsvSource, options: CsvStreamOptio
   tok.push(decoder.decode());
   tok.end();
   while (ready.length > 0) yield ready.shift()!;
-  if (header === undefined) throw new MemGuardFormatError(`${name ? name + ': ' : ''}the file is empty`);
+  const header = headerOf();
   if (rows.length > 0) yield { header, rows, lines };
 }
 
