@@ -10,7 +10,8 @@
 // Rows can carry weights: that is how an evaluation in expectation over MemGuard's Phase II coin
 // is expressed (`expandOverCoin`). The neural-network attack lives with the engine's Mlp.
 import { check } from '../errors.js';
-import { bestThreshold, coinWeights, summarize, type Flags, type MetricSummary, type ThresholdObjective } from './metrics.js';
+import { bestThreshold, coinWeights, histogram, summarize, type Flags, type MetricSummary, type ThresholdObjective } from './metrics.js';
+import type { MembershipHistogram } from './types.js';
 
 /** Confidence vectors (row-major `n x k`) with the true label of each row. */
 export interface ConfidenceSet {
@@ -82,6 +83,42 @@ export function predictedLabels(vectors: ArrayLike<number>, k: number): Int32Arr
     out[i] = best;
   }
   return out;
+}
+
+/**
+ * Fraction of rows whose predicted label (argmax) is their true label: the classifier's accuracy
+ * on those rows. `select` (one flag per row) restricts it to some rows, e.g. the members.
+ */
+export function labelAccuracy(vectors: ArrayLike<number>, k: number, labels: ArrayLike<number>, select?: Flags): number {
+  const predicted = predictedLabels(vectors, k);
+  check(labels.length === predicted.length, () => `labelAccuracy: ${labels.length} labels for ${predicted.length} rows`);
+  let right = 0, total = 0;
+  for (let i = 0; i < predicted.length; i++) {
+    if (select && !select[i]) continue;
+    total++;
+    right += Number(predicted[i] === labels[i]);
+  }
+  return total ? right / total : NaN;
+}
+
+/**
+ * Histograms (20 bins on [0, 1]) of the top-1 confidence of member and of non-member rows, each
+ * row weighted by `weights` (e.g. the Phase II coin) when given.
+ */
+export function topConfidenceHistogram(
+  vectors: ArrayLike<number>, k: number, isMember: Flags, weights?: ArrayLike<number>,
+): MembershipHistogram {
+  const top = topConfidence(vectors, k);
+  check(isMember.length === top.length, () => `topConfidenceHistogram: ${isMember.length} membership flags for ${top.length} rows`);
+  const pick = (member: boolean) => {
+    const values: number[] = [], w: number[] = [];
+    for (let i = 0; i < top.length; i++) {
+      if (Boolean(isMember[i]) === member) { values.push(top[i]!); w.push(weights ? weights[i]! : 1); }
+    }
+    const h = histogram(values, { bins: 20, lo: 0, hi: 1, weights: w });
+    return { edges: h.edges, counts: h.counts };
+  };
+  return { members: pick(true), nonMembers: pick(false) };
 }
 
 /** The largest entry of each row (top-1 confidence), for histograms. */

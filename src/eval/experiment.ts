@@ -5,13 +5,13 @@ import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
-import { predictedLabels, topConfidence, type LabeledConfidenceSet } from './attacks.js';
+import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from './attacks.js';
 import { runAttackSuite } from './attackSuite.js';
 import type { ScoresTable } from './csv.js';
 import { loadLocation, type Dataset } from './datasets.js';
-import { accuracy, histogram } from './metrics.js';
+import { accuracy } from './metrics.js';
 import { locationSplits, take } from './splits.js';
-import type { EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode, PublishedResult } from './types.js';
+import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './types.js';
 
 export interface TrainingConfig {
   epochs: number;
@@ -122,13 +122,6 @@ function membershipOptions(t: TrainingConfig & { hidden: number[] }, seed: numbe
   return { ...fitOptions(t, seed), hidden: t.hidden };
 }
 
-function classAccuracy(probs: Float32Array, labels: Int32Array, k: number): number {
-  const predicted = predictedLabels(probs, k);
-  let right = 0;
-  for (let i = 0; i < labels.length; i++) right += Number(predicted[i] === labels[i]);
-  return right / labels.length;
-}
-
 /** Concatenates row-major blocks. */
 function concat(...parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -137,22 +130,15 @@ function concat(...parts: Float32Array[]): Float32Array {
   return out;
 }
 
-function membership(nMembers: number, nNonMembers: number): Uint8Array {
-  return new Uint8Array(nMembers + nNonMembers).fill(1, 0, nMembers);
+function concatFlags(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
-function topHistogram(vectors: Float32Array, k: number, isMember: Uint8Array, weights?: ArrayLike<number>): MembershipHistogram {
-  const top = topConfidence(vectors, k);
-  const n = isMember.length;
-  const pick = (member: number) => {
-    const values: number[] = [], w: number[] = [];
-    for (let i = 0; i < top.length; i++) {
-      if (isMember[i % n] === member) { values.push(top[i]!); w.push(weights ? weights[i]! : 1); }
-    }
-    const h = histogram(values, { bins: 20, lo: 0, hi: 1, weights: w });
-    return { edges: h.edges, counts: h.counts };
-  };
-  return { members: pick(1), nonMembers: pick(0) };
+function membership(nMembers: number, nNonMembers: number): Uint8Array {
+  return new Uint8Array(nMembers + nNonMembers).fill(1, 0, nMembers);
 }
 
 function scoresTable(vectors: Float32Array, k: number, isMember: Uint8Array, labels: Int32Array): ScoresTable {
@@ -306,7 +292,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       runs.push({
         epsilon, mixing, attacks, labelLoss: lost / n, meanPhase1Distortion: l1 / n, meanP: meanP / n,
         meanReleasedDistortion: releasedL1 / n,
-        topConfidence: topHistogram(concat(evalS, expectation.noisy), k, evalIsMember, weights),
+        topConfidence: topConfidenceHistogram(concat(evalS, expectation.noisy), k, concatFlags(evalIsMember, evalIsMember), weights),
         seconds: (performance.now() - start) / 1000,
       });
       done++;
@@ -327,17 +313,17 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       defenseAware: cfg.defenseAware, engine: target.engine.simd ? 'simd' : 'scalar',
     },
     models: {
-      targetTrain: classAccuracy(sMembers, members.labels, k),
-      targetTest: classAccuracy(sTargetTest, targetTest.labels, k),
-      shadowTrain: classAccuracy(shMembers, shadowIn.labels, k),
-      shadowTest: classAccuracy(shOut, shadowOut.labels, k),
+      targetTrain: labelAccuracy(sMembers, k, members.labels),
+      targetTest: labelAccuracy(sTargetTest, k, targetTest.labels),
+      shadowTrain: labelAccuracy(shMembers, k, shadowIn.labels),
+      shadowTest: labelAccuracy(shOut, k, shadowOut.labels),
       defenseClassifier: accuracy(Array.from(defenseScores, (p) => (p >= 0.5 ? 1 : 0)), membership(members.n, targetTest.n)),
       attackModel: accuracy(Array.from(attackScores, (p) => (p >= 0.5 ? 1 : 0)), shadowIsMember),
     },
     runs,
     // The published figures apply to the paper's protocol only, not to the scaled-down --quick run.
     published: cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
-    undefendedTopConfidence: topHistogram(evalS, k, evalIsMember),
+    undefendedTopConfidence: topConfidenceHistogram(evalS, k, evalIsMember),
     notes: [
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       'nn = the paper\'s NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker\'s own defense classifier.',

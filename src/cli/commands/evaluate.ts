@@ -4,14 +4,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemGuardInputError } from '../../errors.js';
-import { predictedLabels, topConfidence, type LabeledConfidenceSet } from '../../eval/attacks.js';
+import { labelAccuracy, topConfidenceHistogram, type LabeledConfidenceSet } from '../../eval/attacks.js';
 import { runAttackSuite } from '../../eval/attackSuite.js';
 import { writeFileAtomic } from '../../eval/csv.js';
-import { accuracy, histogram } from '../../eval/metrics.js';
+import { accuracy } from '../../eval/metrics.js';
 import { membershipProbability } from '../../memguard/defenseClassifier.js';
 import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../eval/nnAttack.js';
 import { renderReport } from '../../eval/report.js';
-import { serializeResults, type AttackSummary, type EvaluationResults, type MembershipHistogram, type MixingMode } from '../../eval/types.js';
+import { serializeResults, type AttackSummary, type EvaluationResults, type MixingMode } from '../../eval/types.js';
 import {
   existingFile, formatSeconds, optional, parseFlags, parseIntFlag, required, wantsHelp, type Command,
 } from '../args.js';
@@ -123,16 +123,16 @@ export const evaluate: Command = {
       },
       models: {
         // The argmax accuracy of the released vectors: the models' accuracy when the defense keeps labels.
-        targetTrain: labelAccuracy(target, 1),
-        targetTest: labelAccuracy(target, 0),
-        shadowTrain: labelAccuracy(shadow, 1),
-        shadowTest: labelAccuracy(shadow, 0),
+        targetTrain: labelAccuracy(target.vectors, target.k, target.label!, target.member!),
+        targetTest: labelAccuracy(target.vectors, target.k, target.label!, target.member!.map((m) => 1 - m)),
+        shadowTrain: labelAccuracy(shadow.vectors, shadow.k, shadow.label!, shadow.member!),
+        shadowTest: labelAccuracy(shadow.vectors, shadow.k, shadow.label!, shadow.member!.map((m) => 1 - m)),
         attackModel: accuracy(Array.from(attackOnShadow, (p) => (p >= 0.5 ? 1 : 0)), shadow.member!),
       },
       runs: [{
         epsilon: NaN, mixing: USER_DATA_LABEL as MixingMode, attacks,
         labelLoss: NaN, meanPhase1Distortion: NaN, meanP: NaN, meanReleasedDistortion: NaN,
-        topConfidence: topHistogram(target), seconds,
+        topConfidence: topConfidenceHistogram(target.vectors, target.k, target.member!), seconds,
       }],
       notes: [
         'Attacks trained (NN) or calibrated (metric attacks) on the shadow rows and evaluated on the target rows, as given: ' +
@@ -176,29 +176,6 @@ function splitByMembership(f: ScoresFile): [Float32Array, Float32Array] {
     return out;
   };
   return [take(m), take(n)];
-}
-
-/** Fraction of rows with member = `member` whose argmax is their label. */
-function labelAccuracy(f: ScoresFile, member: number): number {
-  const predicted = predictedLabels(f.vectors, f.k);
-  let right = 0, total = 0;
-  for (let i = 0; i < f.n; i++) {
-    if (f.member![i] !== member) continue;
-    total++;
-    right += predicted[i] === f.label![i] ? 1 : 0;
-  }
-  return total ? right / total : NaN;
-}
-
-function topHistogram(f: ScoresFile): MembershipHistogram {
-  const top = topConfidence(f.vectors, f.k);
-  const pick = (member: number) => {
-    const values: number[] = [];
-    for (let i = 0; i < f.n; i++) if (f.member![i] === member) values.push(top[i]!);
-    const h = histogram(values, { bins: 20, lo: 0, hi: 1 });
-    return { edges: h.edges, counts: h.counts };
-  };
-  return { members: pick(1), nonMembers: pick(0) };
 }
 
 /** The console summary of a single run: every metric of every attack, one row per attack. */
