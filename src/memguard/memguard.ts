@@ -217,15 +217,13 @@ export class MemGuard {
     check(input === 'probabilities' || input === 'logits', () => `protect: input must be 'probabilities' or 'logits', got ${String(input)}`);
     const { data, rows: count } = toRows(rows, k, `protect (${input})`);
     if (input === 'logits') {
-      const scores = new Float32Array(count * k);
-      for (let r = 0; r < count; r++) {
-        let m = -Infinity;
-        for (let j = 0; j < k; j++) m = Math.max(m, data[r * k + j]!);
-        let sum = 0;
-        for (let j = 0; j < k; j++) sum += Math.exp(data[r * k + j]! - m);
-        for (let j = 0; j < k; j++) scores[r * k + j] = Math.exp(data[r * k + j]! - m) / sum;
-      }
-      return { scores, logits: data, count };
+      const e = this.defenseClassifier.engine;
+      const scores = count === 0 ? new Float32Array(0) : e.withScratch([count * k], (ptr) => {
+        e.writeF32(ptr, data);
+        e.abi.softmaxForward(count, k, ptr, ptr);
+        return e.readF32(ptr, count * k);
+      });
+      return { scores, logits: data.slice(), count };
     }
     for (let r = 0; r < count; r++) {
       let sum = 0;

@@ -219,11 +219,27 @@ api('a repeated query gets the same answer under one key; another key draws inde
   assert.equal(Array.from(guard(KEY).protect(s, { queryIds: ids }).noiseReleased), Array.from(byId.noiseReleased));
 });
 
-api('logits input is the same as its softmax; ndarray in gives ndarray out', () => {
+api('logits input: scores are their softmax, Phase I starts from them; ndarray in gives ndarray out', () => {
   const f = locationFixture();
-  const x = f.target.logits(new Float32Array(0)); // empty batch is fine
-  assert.is(x.length, 0);
   const guard = new MemGuard({ defenseClassifier: f.defense, epsilon: 1, coin: { mode: 'seed', seed: 1 } });
+  const x = new Float32Array(20 * 446);
+  for (let i = 0; i < x.length; i += 7) x[i] = 1; // arbitrary sparse binary rows
+  const z = f.target.logits(x);
+  const res = guard.protect(z, { input: 'logits' });
+  for (let r = 0; r < 20; r++) {
+    const row = Array.from(z.subarray(r * 30, (r + 1) * 30));
+    const m = Math.max(...row), sum = row.reduce((a, v) => a + Math.exp(v - m), 0);
+    for (let j = 0; j < 30; j++) {
+      const want = Math.exp(row[j]! - m) / sum;
+      assert.ok(Math.abs(res.scores[r * 30 + j]! - want) <= 1e-6 + 1e-5 * want, `row ${r} class ${j}`);
+    }
+  }
+  // The released vectors satisfy SPEC §5 and are built on those scores.
+  for (let r = 0; r < 20; r++) {
+    const row = res.released.subarray(r * 30, (r + 1) * 30);
+    assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) <= 1e-6);
+    if (!res.noiseReleased[r]) assert.equal(Array.from(row), Array.from(res.scores.subarray(r * 30, (r + 1) * 30)));
+  }
   const s = f.members.subarray(0, 10 * 30);
   const nd = guard.protect(ndarray(s.slice(), [10, 30]));
   assert.equal(nd.released.shape, [10, 30]);
