@@ -300,6 +300,23 @@ function axpy1(n: i32, a: f32, x: usize, y: usize): void {
   }
 }
 
+// Reads a 4 x 4 block (4 rows of 4 floats, `srcStride` bytes apart) and writes its transpose as 4
+// rows `dstStride` bytes apart: the packing step of both A strips and transposed B strips.
+@inline function transpose4x4(src: usize, srcStride: usize, dst: usize, dstStride: usize): void {
+  const x0 = v128.load(src);
+  const x1 = v128.load(src + srcStride);
+  const x2 = v128.load(src + 2 * srcStride);
+  const x3 = v128.load(src + 3 * srcStride);
+  const t0 = f32x4.shuffle(x0, x1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(x0, x1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + dstStride, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 // Packs the mc x kc block of op(A) whose value (i, p) sits at a + i * stepI + p * stepP into MR-row
 // strips: strip t holds, for each p, the MR values of rows 4t..4t+3 (zero past mc). With `splat`
 // (SIMD build only) each value is stored splatted to 4 lanes, so the micro-kernel needs no splat.
@@ -328,19 +345,7 @@ function packAStrips(a: usize, stepI: usize, stepP: usize, mc: i32, kc: i32, spl
         // 4 rows x 4 depths -> 4 packed depths of 4 lanes
         for (; p + 4 <= kc; p += 4) {
           const r = r0 + (<usize>p << 2);
-          const x0 = v128.load(r);
-          const x1 = v128.load(r + stepI);
-          const x2 = v128.load(r + 2 * stepI);
-          const x3 = v128.load(r + 3 * stepI);
-          const t0 = f32x4.shuffle(x0, x1, 0, 4, 1, 5);
-          const t1 = f32x4.shuffle(x0, x1, 2, 6, 3, 7);
-          const t2 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);
-          const t3 = f32x4.shuffle(x2, x3, 2, 6, 3, 7);
-          const d = d0 + (<usize>p << 4);
-          v128.store(d, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
-          v128.store(d, f32x4.shuffle(t0, t2, 2, 3, 6, 7), 16);
-          v128.store(d, f32x4.shuffle(t1, t3, 0, 1, 4, 5), 32);
-          v128.store(d, f32x4.shuffle(t1, t3, 2, 3, 6, 7), 48);
+          transpose4x4(r, stepI, d0 + (<usize>p << 4), 16);
         }
       }
     }
@@ -419,19 +424,7 @@ function packBTransposed(b: usize, ld: i32, kc: i32, nc: i32): void {
       for (; p + 4 <= kc; p += 4) {
         for (let q = 0; q < NR; q += 4) {
           const r = b + ((<usize>(s + q) * ld + p) << 2);
-          const r0 = v128.load(r);
-          const r1 = v128.load(r + rowBytes);
-          const r2 = v128.load(r + 2 * rowBytes);
-          const r3 = v128.load(r + 3 * rowBytes);
-          const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
-          const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
-          const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
-          const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
-          const d = d0 + ((<usize>p * NR + q) << 2);
-          v128.store(d, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
-          v128.store(d, f32x4.shuffle(t0, t2, 2, 3, 6, 7), NR * 4);
-          v128.store(d, f32x4.shuffle(t1, t3, 0, 1, 4, 5), NR * 8);
-          v128.store(d, f32x4.shuffle(t1, t3, 2, 3, 6, 7), NR * 12);
+          transpose4x4(r, rowBytes, d0 + ((<usize>p * NR + q) << 2), NR * 4);
         }
       }
     }
