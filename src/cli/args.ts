@@ -29,7 +29,10 @@ export interface Command {
   summary: string;
   /** The full `memguard <name> --help` text. */
   help: string;
-  /** Runs the command on its arguments (after the command name); resolves to the exit code. */
+  /**
+   * Runs the command on its arguments (after the command name); resolves to the exit code.
+   * `--help` / `-h` never reaches here: the dispatcher prints `help` instead.
+   */
   run(argv: string[], ctx: CliContext): Promise<number>;
 }
 

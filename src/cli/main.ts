@@ -5,7 +5,7 @@
 // Errors print as `memguard: <message>`; MEMGUARD_DEBUG=1 adds the stack trace.
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError, type CliContext, type Command } from './args.js';
+import { UsageError, wantsHelp, type CliContext, type Command } from './args.js';
 import { demo } from './commands/demo.js';
 import { evaluate } from './commands/evaluate.js';
 import { protect } from './commands/protect.js';
@@ -70,6 +70,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       ctx.err(`memguard: ${what}; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see memguard --help)\n`);
       return 2;
     }
+    if (wantsHelp(rest)) { ctx.out(command.help); return 0; }
     return await command.run(rest, ctx);
   } catch (err) {
     if (err instanceof UsageError) {

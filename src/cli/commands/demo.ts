@@ -6,7 +6,7 @@ import { writeExperiment } from '../../eval/experimentFiles.js';
 import { formatConsoleTable } from '../../eval/report.js';
 import type { Phase1Method } from '../../memguard/phase1.js';
 import {
-  formatSeconds, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, wantsHelp, type Command,
+  formatSeconds, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, type Command,
 } from '../args.js';
 import { CliPool, threadCount } from '../parallel.js';
 import { Progress } from '../progress.js';
@@ -62,7 +62,6 @@ export const demo: Command = {
   summary: 'run the paper\'s experiment on the bundled Location data and write the report',
   help: HELP,
   async run(argv, ctx) {
-    if (wantsHelp(argv)) { ctx.out(HELP); return 0; }
     const v = parseFlags(NAME, argv, OPTIONS);
     const base = v.quick ? QUICK_CONFIG : PAPER_CONFIG;
     const config: ExperimentConfig = { ...base };

@@ -13,7 +13,7 @@ import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../eval/nnAttack.js';
 import { renderReport } from '../../eval/report.js';
 import { serializeResults, type AttackSummary, type EvaluationResults, type MixingMode } from '../../eval/types.js';
 import {
-  existingFile, formatSeconds, optional, parseFlags, parseIntFlag, required, wantsHelp, type Command,
+  existingFile, formatSeconds, optional, parseFlags, parseIntFlag, required, type Command,
 } from '../args.js';
 import { Progress } from '../progress.js';
 import { readProbabilityFile, type ScoresFile } from '../scoresFile.js';
@@ -71,7 +71,6 @@ export const evaluate: Command = {
   summary: 'run the attack suite on your own released vectors (shadow vs target CSV)',
   help: HELP,
   async run(argv, ctx) {
-    if (wantsHelp(argv)) { ctx.out(HELP); return 0; }
     const v = parseFlags(NAME, argv, OPTIONS);
     const shadowPath = required(NAME, v, 'shadow'), targetPath = required(NAME, v, 'target');
     const dir = optional(v, 'out');

@@ -10,7 +10,7 @@ import { MemGuard, type MixingMode, type Phase1Method, type ProtectResult } from
 import { loadModel } from '../../nn/modelFile.js';
 import type { Mlp } from '../../nn/mlp.js';
 import {
-  existingFile, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, required, usage, wantsHelp, type CliContext, type Command,
+  existingFile, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, required, usage, type CliContext, type Command,
 } from '../args.js';
 import { AtomicTextWriter } from '../io.js';
 import { KEY_ENV, keyFromEnv, keyFromFile } from '../key.js';
@@ -108,7 +108,6 @@ export const protect: Command = {
   summary: 'protect a CSV of confidence vectors (streamed) and write the released vectors',
   help: HELP,
   async run(argv, ctx) {
-    if (wantsHelp(argv)) { ctx.out(HELP); return 0; }
     const v = parseFlags(NAME, argv, OPTIONS);
     const defensePath = required(NAME, v, 'defense');
     const epsilon = parseNumberFlag(NAME, 'epsilon', required(NAME, v, 'epsilon'), { min: 0, allowInfinity: true });

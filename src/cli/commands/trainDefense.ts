@@ -5,7 +5,7 @@ import { serializeModel } from '../../nn/modelFile.js';
 import { DEFENSE_CLASSIFIER_DEFAULTS, membershipProbability, trainDefenseClassifier } from '../../memguard/defenseClassifier.js';
 import { writeFileAtomic } from '../../eval/csv.js';
 import {
-  existingFile, formatSeconds, optional, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, required, wantsHelp, type Command,
+  existingFile, formatSeconds, optional, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, required, type Command,
 } from '../args.js';
 import { ensureParentDir } from '../io.js';
 import { Progress } from '../progress.js';
@@ -59,7 +59,6 @@ export const trainDefense: Command = {
   summary: 'train the defense classifier g on member / non-member confidence vectors',
   help: HELP,
   async run(argv, ctx) {
-    if (wantsHelp(argv)) { ctx.out(HELP); return 0; }
     const v = parseFlags(NAME, argv, OPTIONS);
     const membersPath = required(NAME, v, 'members'), nonPath = required(NAME, v, 'nonmembers');
     const outPath = required(NAME, v, 'out');
