@@ -2,10 +2,31 @@
 // batch, and unpacks the per-row report.
 import { check } from '../errors.js';
 import type { Mlp } from '../nn/mlp.js';
-import { PHASE1_DEFAULTS, type Phase1Options } from '../reference/memguard.js';
 
-export type { Phase1Options };
-export { PHASE1_DEFAULTS };
+/** Phase I search parameters (SPEC §3); every field defaults to the paper's value. */
+export interface Phase1Options {
+  /** Weight of the label-keeping hinge. Default 10. */
+  c2?: number;
+  /** First distortion weight of the c3 search. Default 0.1. */
+  c3Start?: number;
+  /** Factor between c3 rounds. Default 10. */
+  c3Factor?: number;
+  /** The search stops once c3 exceeds this. Default 1e5 (7 rounds). */
+  c3Max?: number;
+  /** Step length of the normalized gradient step. Default 0.1. */
+  beta?: number;
+  /** Gradient steps per c3 round. Default 299 (the released loop `while j < 300`, j from 1). */
+  maxSteps?: number;
+  /** No noise when |g(s) - 0.5| <= this. Default 1e-5. */
+  tolerance?: number;
+  /** phase1Projected only: margin of the label over every other entry. Default 2^-20. */
+  margin?: number;
+}
+
+export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
+  c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
+});
+
 
 /** The search method: the paper's logit-space steps, or projected steps on probabilities. */
 export type Phase1Method = 'logits' | 'projected';
@@ -32,7 +53,8 @@ export interface Phase1Batch {
   gNoisy: Float32Array;
 }
 
-export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Float64Array {
+/** The search constants with defaults filled in, each checked (the error names the bad one). */
+export function resolvePhase1Options(o: Phase1Options): Required<Phase1Options> {
   const v = { ...PHASE1_DEFAULTS, ...o };
   check(Number.isFinite(v.c2) && v.c2 >= 0, () => `phase1: c2 must be a non-negative finite number, got ${v.c2}`);
   for (const name of ['c3Start', 'c3Max', 'beta'] as const) {
@@ -42,6 +64,12 @@ export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Flo
   check(Number.isInteger(v.maxSteps) && v.maxSteps >= 1, () => `phase1: maxSteps must be an integer >= 1, got ${v.maxSteps}`);
   check(v.tolerance >= 0 && v.tolerance < 0.5, () => `phase1: tolerance must be in [0, 0.5), got ${v.tolerance}`);
   check(v.margin >= 0 && v.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${v.margin}`);
+  return v;
+}
+
+/** The options block the WASM search reads (PHASE1_OPTIONS f64 values, in its order). */
+export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Float64Array {
+  const v = resolvePhase1Options(o);
   const method = o.method ?? 'logits';
   check(method === 'logits' || method === 'projected', () => `phase1: method must be 'logits' or 'projected', got ${String(method)}`);
   return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0);

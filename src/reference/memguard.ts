@@ -36,7 +36,10 @@
 //   the sign of that rounding (as in the released code, whose logits and scores come from separate
 //   float32 computations); it is not special-cased.
 import { check } from '../errors.js';
+import { PHASE1_DEFAULTS, resolvePhase1Options, type Phase1Options } from '../memguard/phase1.js';
 import { simplexProjectLabelMax } from './simplex.js';
+
+export { PHASE1_DEFAULTS, type Phase1Options };
 
 /** The defense classifier as the search sees it: its logit h and input gradient dh/dinput. */
 export interface DefenseLogit {
@@ -48,30 +51,6 @@ export interface DefenseLogit {
    */
   logitAndGrad(input: Float32Array, grad: Float32Array | null): number;
 }
-
-/** Phase I search parameters (SPEC §3); every field defaults to the paper's value. */
-export interface Phase1Options {
-  /** Weight of the label-keeping hinge. Default 10. */
-  c2?: number;
-  /** First distortion weight of the c3 search. Default 0.1. */
-  c3Start?: number;
-  /** Factor between c3 rounds. Default 10. */
-  c3Factor?: number;
-  /** The search stops once c3 exceeds this. Default 1e5 (7 rounds). */
-  c3Max?: number;
-  /** Step length of the normalized gradient step. Default 0.1. */
-  beta?: number;
-  /** Gradient steps per c3 round. Default 299 (the released loop `while j < 300`, j from 1). */
-  maxSteps?: number;
-  /** No noise when |g(s) - 0.5| <= this. Default 1e-5. */
-  tolerance?: number;
-  /** phase1Projected only: margin of the label over every other entry. Default 2^-20. */
-  margin?: number;
-}
-
-export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
-  c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
-});
 
 /** Floor applied before taking logs of probabilities (see the file header). */
 export const TINY = 1e-30;
@@ -184,19 +163,6 @@ function lossInto(
   return loss;
 }
 
-function options(opts: Phase1Options): Required<Phase1Options> {
-  const o = { ...PHASE1_DEFAULTS, ...opts };
-  const positive = (name: keyof Phase1Options) =>
-    check(Number.isFinite(o[name]) && o[name] > 0, () => `phase1: ${name} must be a positive finite number, got ${o[name]}`);
-  positive('c3Start'); positive('c3Max'); positive('beta');
-  check(Number.isFinite(o.c2) && o.c2 >= 0, () => `phase1: c2 must be a non-negative finite number, got ${o.c2}`);
-  check(Number.isFinite(o.c3Factor) && o.c3Factor > 1, () => `phase1: c3Factor must be a finite number > 1, got ${o.c3Factor}`);
-  check(Number.isInteger(o.maxSteps) && o.maxSteps >= 1, () => `phase1: maxSteps must be an integer >= 1, got ${o.maxSteps}`);
-  check(o.tolerance >= 0 && o.tolerance < 0.5, () => `phase1: tolerance must be in [0, 0.5), got ${o.tolerance}`);
-  check(o.margin >= 0 && o.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${o.margin}`);
-  return o;
-}
-
 function validate(s: Float32Array, g: DefenseLogit, logits?: Float32Array): void {
   check(s.length >= 1 && s.length === g.k, () => `phase1: s has length ${s.length}, the defense classifier takes ${g.k}`);
   for (let j = 0; j < s.length; j++) {
@@ -247,7 +213,7 @@ function* schedule(o: Required<Phase1Options>): Generator<number> {
  * phase1(new Float32Array([0.1, 0.9]), g).status; // 'converged': h goes from 0.6 to < 0
  */
 export function phase1(s: Float32Array, g: DefenseLogit, opts: Phase1Options = {}, logits?: Float32Array): Phase1Result {
-  const o = options(opts);
+  const o = resolvePhase1Options(opts);
   validate(s, g, logits);
   const p = prepare(s, g, o.tolerance);
   if (p.atHalf) return { noise: new Float32Array(p.k), steps: 0, c3: 0, status: 'at-half' };
@@ -314,7 +280,7 @@ export function projectedLoss(
  * released code, p is not re-sorted inside the loop. `beta` is in probability units here.
  */
 export function phase1Projected(s: Float32Array, g: DefenseLogit, opts: Phase1Options = {}): Phase1Result {
-  const o = options(opts);
+  const o = resolvePhase1Options(opts);
   validate(s, g);
   const pr = prepare(s, g, o.tolerance);
   if (pr.atHalf) return { noise: new Float32Array(pr.k), steps: 0, c3: 0, status: 'at-half' };
