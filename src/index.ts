@@ -4,7 +4,7 @@
 // The defense
 export { MemGuard } from './memguard/memguard.js';
 export type { MemGuardOptions, ProtectOptions, ProtectResult, SearchJob, SearchResult } from './memguard/memguard.js';
-export { ReleaseCoin, KEY_BYTES, siphash24 } from './memguard/coin.js';
+export { ReleaseCoin, KEY_BYTES, keyProblem, siphash24 } from './memguard/coin.js';
 export type { CoinOptions, QueryRef, QueryBatch } from './memguard/coin.js';
 export { mixingProbability } from './memguard/phase2.js';
 export type { MixingMode } from './memguard/phase2.js';

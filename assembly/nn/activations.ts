@@ -51,16 +51,17 @@ export function sigmoidBackward(n: i32, y: usize, dy: usize, dx: usize): void {
   }
 }
 
-/** Row-wise softmax, max-shifted for stability; y may alias x. */
+/** Row-wise softmax, max-shifted for stability, normalized in float64; y may alias x. */
 export function softmaxForward(rows: i32, cols: i32, x: usize, y: usize): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>(r * cols) << 2), yr = y + (<usize>(r * cols) << 2);
     let m = f(xr, 0);
     for (let j = 1; j < cols; j++) m = max(m, f(xr, j));
-    let sum: f32 = 0;
-    for (let j = 0; j < cols; j++) { const e = Mathf.exp(f(xr, j) - m); put(yr, j, e); sum += e; }
-    const inv: f32 = 1 / sum;
-    for (let j = 0; j < cols; j++) put(yr, j, f(yr, j) * inv);
+    // The sum and the division in float64: a float32 running sum drifts by ~k ulps, and at k = 1000
+    // the rows then missed SPEC §5's |sum - 1| <= 1e-6 (found by the fuzzer, stress/fuzz.ts).
+    let sum: f64 = 0;
+    for (let j = 0; j < cols; j++) { const e = Mathf.exp(f(xr, j) - m); put(yr, j, e); sum += <f64>e; }
+    for (let j = 0; j < cols; j++) put(yr, j, <f32>(<f64>f(yr, j) / sum));
   }
 }
 

@@ -5,9 +5,10 @@
 // - `--key-file FILE`: the same text forms when the whole file (less surrounding whitespace) is one
 //   of them, e.g. made by `openssl rand -hex 32 > FILE`; otherwise the file's raw bytes are the key,
 //   e.g. made by `head -c 32 /dev/urandom > FILE`.
-// Either way the key must have at least KEY_BYTES (16) bytes. Error messages never show the key.
+// Either way the key must pass `keyProblem` (at least 16 bytes, not one byte value repeated). Error
+// messages never show the key.
 import { readFileSync, statSync } from 'node:fs';
-import { KEY_BYTES } from '../memguard/coin.js';
+import { KEY_BYTES, keyProblem } from '../memguard/coin.js';
 
 /** The environment variable holding the key. */
 export const KEY_ENV = 'MEMGUARD_KEY';
@@ -20,10 +21,9 @@ export class KeyError extends Error {
   override name = 'KeyError';
 }
 
-function checkLength(key: Uint8Array, where: string): Uint8Array {
-  if (key.length < KEY_BYTES) {
-    throw new KeyError(`${where}: the key has ${key.length} bytes; at least ${KEY_BYTES} are needed (e.g. \`openssl rand -hex 32\`)`);
-  }
+function checkKey(key: Uint8Array, where: string): Uint8Array {
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new KeyError(`${where}: ${problem}${key.length < KEY_BYTES ? ' (e.g. `openssl rand -hex 32`)' : ''}`);
   return key;
 }
 
@@ -38,12 +38,12 @@ export function decodeKeyText(text: string, where: string): Uint8Array | undefin
     if (!BASE64.test(b) || b.replace(/=+$/, '').length % 4 === 1) {
       throw new KeyError(`${where}: the text after "base64:" is not valid base64 (the value is not shown)`);
     }
-    return checkLength(new Uint8Array(Buffer.from(b.replace(/-/g, '+').replace(/_/g, '/'), 'base64')), where);
+    return checkKey(new Uint8Array(Buffer.from(b.replace(/-/g, '+').replace(/_/g, '/'), 'base64')), where);
   }
   const h = t.startsWith('hex:') ? t.slice(4).trim() : t;
   if (h.length > 0 && HEX.test(h)) {
     if (h.length % 2 !== 0) throw new KeyError(`${where}: an odd number of hex digits (${h.length}); a key is whole bytes`);
-    return checkLength(new Uint8Array(Buffer.from(h, 'hex')), where);
+    return checkKey(new Uint8Array(Buffer.from(h, 'hex')), where);
   }
   return undefined;
 }
@@ -68,7 +68,7 @@ export function keyFromFile(path: string, warn: (message: string) => void = () =
   if (bytes.length === 0) throw new KeyError(`--key-file ${path}: the file is empty`);
   const where = `--key-file ${path}`;
   const text = isPrintableAscii(bytes) ? Buffer.from(bytes).toString('latin1') : undefined;
-  const key = (text !== undefined ? decodeKeyText(text, where) : undefined) ?? checkLength(bytes, where);
+  const key = (text !== undefined ? decodeKeyText(text, where) : undefined) ?? checkKey(bytes, where);
   if (process.platform !== 'win32') {
     const mode = statSync(path).mode & 0o777;
     if (mode & 0o077) warn(`warning: the key file ${path} can be read by other users (mode ${mode.toString(8)}); consider chmod 600`);

@@ -136,13 +136,33 @@ function inputBytes(input: ArrayLike<number>, off: number, dim: number, buf?: Ui
   return out;
 }
 
+const isOneByteValue = (bytes: Uint8Array): boolean => bytes.every((b) => b === bytes[0]);
+
+/**
+ * Why `key` cannot be the coin's secret, or undefined when it can: fewer than 16 bytes, one byte value
+ * repeated (all zeros, a placeholder, a mistake), or halves that cancel out under the XOR fold (e.g.
+ * 16 bytes written twice), which leaves a constant SipHash key. The text never contains key bytes.
+ */
+export function keyProblem(key: Uint8Array): string | undefined {
+  if (key.length < KEY_BYTES) return `the key has ${key.length} bytes; at least ${KEY_BYTES} bytes (128 bits) are needed`;
+  if (isOneByteValue(key)) return `the key's ${key.length} bytes all have the same value; use random bytes (e.g. \`openssl rand -hex 32\`)`;
+  if (isOneByteValue(xorFold(key))) return `the key's ${KEY_BYTES}-byte blocks cancel out (e.g. the same bytes repeated); use random bytes`;
+  return undefined;
+}
+
 // XOR-folds a key of >= 16 bytes into SipHash's 16 (a 16-byte key is used as is).
-function foldKey(key: Uint8Array): Uint8Array {
-  check(key instanceof Uint8Array, () => `coin: mode 'key' needs a secret key (a Uint8Array of at least ${KEY_BYTES} bytes), got ${key === undefined ? 'none' : typeof key}`);
-  check(key.length >= KEY_BYTES, () => `coin: the key must have at least ${KEY_BYTES} bytes (128 bits), got ${key.length}`);
+function xorFold(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(KEY_BYTES);
   for (let i = 0; i < key.length; i++) out[i % KEY_BYTES]! ^= key[i]!;
   return out;
+}
+
+/** The checked, folded SipHash key; the error names the problem, never the bytes. */
+function foldKey(key: Uint8Array): Uint8Array {
+  check(key instanceof Uint8Array, () => `coin: mode 'key' needs a secret key (a Uint8Array of at least ${KEY_BYTES} bytes), got ${key === undefined ? 'none' : typeof key}`);
+  const problem = keyProblem(key);
+  check(problem === undefined, () => `coin: ${problem}`);
+  return xorFold(key);
 }
 
 const TWO53 = 2 ** 53;

@@ -215,7 +215,9 @@ export class MemGuard {
     { scores: Float32Array; logits: Float32Array | undefined; count: number } {
     const k = this.k;
     check(input === 'probabilities' || input === 'logits', () => `protect: input must be 'probabilities' or 'logits', got ${String(input)}`);
-    const { data, rows: count } = toRows(rows, k, `protect (${input})`);
+    // Probabilities are checked row by row below, so the error names the first invalid row whatever
+    // its problem (a non-finite entry is not reported ahead of an earlier negative one).
+    const { data, rows: count } = toRows(rows, k, `protect (${input})`, input === 'logits');
     if (input === 'logits') {
       const e = this.defenseClassifier.engine;
       const scores = count === 0 ? new Float32Array(0) : e.withScratch([count * k], (ptr) => {
@@ -229,6 +231,7 @@ export class MemGuard {
       let sum = 0;
       for (let j = 0; j < k; j++) {
         const v = data[r * k + j]!;
+        if (!Number.isFinite(v)) throw new MemGuardInputError(`protect (probabilities): row ${r}, column ${j} is ${v} (must be finite)`);
         if (v < 0 || v > 1) {
           throw new MemGuardInputError(`protect: row ${r}, column ${j} is ${v}; probabilities must be in [0, 1] (pass input: 'logits' for logits)`);
         }

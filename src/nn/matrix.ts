@@ -23,9 +23,10 @@ export function isNdArray(x: unknown): x is NdArray {
 
 /**
  * Row-major float32 copy (or view, for a contiguous Float32Array/ndarray) of `input`, checked to
- * have `cols` columns and only finite values. `what` names the argument in errors.
+ * have `cols` columns and (unless `checkFinite` is false, for callers that check each row in order
+ * themselves) only finite values. `what` names the argument in errors.
  */
-export function toRows(input: MatrixInput, cols: number, what: string): Rows {
+export function toRows(input: MatrixInput, cols: number, what: string, checkFinite = true): Rows {
   let data: Float32Array;
   if (isNdArray(input)) {
     const [rows, width] = input.shape;
@@ -56,7 +57,7 @@ export function toRows(input: MatrixInput, cols: number, what: string): Rows {
   } else {
     throw new MemGuardInputError(`${what}: expected an ndarray, a typed array or an array of rows, got ${typeof input}`);
   }
-  for (let i = 0; i < data.length; i++) {
+  for (let i = 0; checkFinite && i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       throw new MemGuardInputError(`${what}: row ${Math.floor(i / cols)}, column ${i % cols} is ${data[i]} (must be finite)`);
     }

@@ -2,30 +2,15 @@
 // (`node --import tsx src/cli/main.ts ...`), outputs in a temporary folder.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatCsv, parseCsv, readScoresCsv, type ScoresTable } from '../../src/eval/csv.js';
 import { parseResults } from '../../src/eval/types.js';
 import { loadModel } from '../../src/nn/modelFile.js';
+import { memguard, type Run } from './memguardCli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEY_HEX = '000102030405060708090a0b0c0d0e0f1011121314151617';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs `memguard ...args` from the repository root; never rejects. */
-function memguard(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, MEMGUARD_KEY: undefined, MEMGUARD_DEBUG: undefined, ...env };
-  for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: ROOT, env: childEnv, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
 
 function ok(r: Run, what: string): void {
   assert.is(r.code, 0, `${what}: exit ${r.code}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 2000)}`);

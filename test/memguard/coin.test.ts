@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemGuardInputError } from '../../src/errors.js';
-import { keyedUniform, queryBytes, ReleaseCoin, siphash24, siphash24Words } from '../../src/memguard/coin.js';
+import { keyedUniform, keyProblem, queryBytes, ReleaseCoin, siphash24, siphash24Words } from '../../src/memguard/coin.js';
 import { randomArray, throwsTyped } from '../helpers.js';
 
 // SipHash-2-4 with key 00 01 .. 0f on messages 00 01 .. (len - 1), len = 0..63: the output bytes of the
@@ -52,7 +52,22 @@ t('SipHash-2-4 reproduces the 64 reference vectors', () => {
 
 t('keyed coin: same query, same decision; a key is required and must be >= 16 bytes', () => {
   throwsTyped(() => new ReleaseCoin({ mode: 'key' } as never), MemGuardInputError, /needs a secret key/);
-  throwsTyped(() => new ReleaseCoin({ mode: 'key', key: new Uint8Array(8) }), MemGuardInputError, /at least 16 bytes.*got 8/);
+  throwsTyped(() => new ReleaseCoin({ mode: 'key', key: new Uint8Array(8) }), MemGuardInputError, /has 8 bytes; at least 16 bytes/);
+  // Weak keys: one byte value repeated, or blocks that cancel under the fold to 16 bytes. The message
+  // never shows the bytes (0xa7 = 167 would appear as "a7", "167" or "pw==" in some form).
+  const weak: Array<[Uint8Array, RegExp]> = [
+    [new Uint8Array(16), /all have the same value/],
+    [new Uint8Array(40).fill(0xa7), /all have the same value/],
+    [Uint8Array.from({ length: 32 }, (_, i) => (i % 16) * 13 + 1), /blocks cancel out/],
+  ];
+  for (const [bad, why] of weak) {
+    throwsTyped(() => new ReleaseCoin({ mode: 'key', key: bad }), MemGuardInputError, why);
+    try { new ReleaseCoin({ mode: 'key', key: bad }); } catch (e) {
+      const text = (e as Error).message;
+      assert.not.match(text, /a7|167|0x|pw==|\b1, 14\b/i, text);
+    }
+  }
+  assert.is(keyProblem(Uint8Array.from({ length: 17 }, (_, i) => (i === 16 ? 1 : 0))), undefined, 'one differing byte is enough');
   throwsTyped(() => new ReleaseCoin({ mode: 'key', key: 'secret' as never }), MemGuardInputError, /Uint8Array/);
   const a = new ReleaseCoin({ mode: 'key', key: key(1) });
   const b = new ReleaseCoin({ mode: 'key', key: key(1) });
@@ -114,7 +129,7 @@ t('keyed coin: query encoding (ids, inputs, -0, domain separation, long keys, ke
   const asInput = queryBytes({ input: [1] });
   assert.is.not(keyedUniform(k, { input: [1] }), keyedUniform(k, { id: asInput.subarray(1) }));
   // Keys longer than 16 bytes are folded, all bytes matter; a 16-byte key is used as is.
-  const long = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const long = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 255);
   const long2 = long.slice(); long2[31] = 0;
   assert.is.not(keyedUniform(long, { id: 'x' }), keyedUniform(long2, { id: 'x' }));
   // The coin keeps a private copy of its key.
