@@ -664,17 +664,47 @@ export async function* readCsvBatches(source: CsvSource, options: CsvStreamOptio
       lines = [];
     }
   });
-  const tok = new CsvTokenizer(sink, name);
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of openSource(source)) {
-    tok.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    while (ready.length > 0) yield ready.shift()!;
-  }
-  tok.push(decoder.decode());
-  tok.end();
+  const flushPartial = () => {
+    if (rows.length > 0) ready.push({ header: headerOf(), rows, lines });
+    rows = [];
+    lines = [];
+  };
+  for await (const _ of tokenize(source, name, sink, flushPartial)) while (ready.length > 0) yield ready.shift()!;
   while (ready.length > 0) yield ready.shift()!;
   const header = headerOf();
   if (rows.length > 0) yield { header, rows, lines };
+}
+
+/**
+ * Feeds `source` through a tokenizer into `sink`, pausing (yielding) after every chunk so the caller
+ * can hand on what the sink collected. A problem found while tokenizing (a bad record, or a bad row
+ * rejected by `sink`) is held back: `flushPartial` hands on the rows before it, the caller gets them
+ * (one more pause), and only then is the problem thrown. A consumer checking rows of its own thus
+ * reports an earlier line's problem first: the first problem in the file is the one reported.
+ */
+async function* tokenize(source: CsvSource, name: string, sink: RecordSink, flushPartial: () => void): AsyncGenerator<void> {
+  let failed = false, failure: unknown;
+  const guarded: RecordSink = (fields, line) => {
+    if (failed) return;
+    try { sink(fields, line); } catch (err) { failed = true; failure = err; }
+  };
+  const tok = new CsvTokenizer(guarded, name);
+  const decoder = new TextDecoder('utf-8');
+  try {
+    for await (const chunk of openSource(source)) {
+      tok.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+      if (failed) break;
+      yield;
+    }
+    if (!failed) { tok.push(decoder.decode()); tok.end(); }
+  } catch (err) {
+    if (!failed) { failed = true; failure = err; }
+  }
+  if (failed) {
+    flushPartial();
+    yield;
+    throw failure;
+  }
 }
 
 /** A batch of a streamed scores CSV; `firstRow` is the 0-based data-row index of its first row. */
@@ -691,16 +721,33 @@ export interface ScoresBatch extends ScoresTable {
  */
 export async function* readScoresCsvBatches(source: CsvSource, options: { batchSize?: number; source?: string } = {}): AsyncGenerator<ScoresBatch> {
   const name = options.source ?? (typeof source === 'string' ? source : '');
+  const batchSize = options.batchSize ?? 1024;
+  check(Number.isInteger(batchSize) && batchSize > 0, () => `batchSize must be a positive integer, got ${batchSize}`);
+  // Rows are parsed as the tokenizer reads them (not batch by batch after it), so a bad header is
+  // reported before any row and a bad cell before a later row's bad width, as parseScoresCsv does.
   let layout: ScoresLayout | undefined;
+  let builder: ScoresBuilder | undefined;
+  let lines: number[] = [];
   let firstRow = 0;
-  for await (const batch of readCsvBatches(source, { batchSize: options.batchSize, source: name })) {
-    layout ??= scoresLayout(batch.header, 1, name);
-    const b = new ScoresBuilder(layout, name, batch.rows.length);
-    for (let i = 0; i < batch.rows.length; i++) b.add(batch.rows[i]!, batch.lines[i]!);
-    const t = b.build();
-    yield { ...t, firstRow, lines: batch.lines };
+  const ready: ScoresBatch[] = [];
+  const flush = () => {
+    const t = builder!.build();
+    ready.push({ ...t, firstRow, lines });
     firstRow += t.n;
-  }
+    builder = undefined;
+    lines = [];
+  };
+  const sink: RecordSink = (fields, line) => {
+    if (layout === undefined) { layout = scoresLayout(fields, line, name); return; }
+    builder ??= new ScoresBuilder(layout, name, batchSize);
+    builder.add(fields, line);
+    lines.push(line);
+    if (builder.n === batchSize) flush();
+  };
+  for await (const _ of tokenize(source, name, sink, () => builder !== undefined && flush())) while (ready.length > 0) yield ready.shift()!;
+  if (layout === undefined) throw new MemGuardFormatError(`${name ? name + ': ' : ''}the file is empty`);
+  if (builder !== undefined) flush();
+  while (ready.length > 0) yield ready.shift()!;
 }
 
 /**

@@ -31,6 +31,17 @@ export function serializeModel(mlp: Mlp): string {
   return `{"format":"${MODEL_FORMAT}","version":${MODEL_VERSION},"layers":[\n${layers.join(',\n')}\n]}\n`;
 }
 
+/**
+ * A file value as shown in an error: short, and never a deep or large structure serialized whole
+ * (JSON.stringify of a value nested 100,000 deep overflows the stack; a 100 MB array fills the terminal).
+ */
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length} values`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}... (${text.length} characters)` : text;
+}
+
 /** Validates model-file JSON (text or parsed) and returns its layers; the error names the first problem. */
 export function parseModel(json: string | unknown): LayerParameters[] {
   let doc: unknown = json;
@@ -44,9 +55,9 @@ export function parseModel(json: string | unknown): LayerParameters[] {
   const fail = (msg: string): never => { throw new MemGuardFormatError(`model file: ${msg}`); };
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('top level must be an object');
   const d = doc as Record<string, unknown>;
-  if (d.format !== MODEL_FORMAT) fail(`"format" must be "${MODEL_FORMAT}", got ${JSON.stringify(d.format)}`);
+  if (d.format !== MODEL_FORMAT) fail(`"format" must be "${MODEL_FORMAT}", got ${describe(d.format)}`);
   if (d.version !== MODEL_VERSION) {
-    fail(`"version" ${JSON.stringify(d.version)} is not supported (this library reads version ${MODEL_VERSION})`);
+    fail(`"version" ${describe(d.version)} is not supported (this library reads version ${MODEL_VERSION})`);
   }
   if (!Array.isArray(d.layers) || d.layers.length === 0) fail('"layers" must be a non-empty array');
   return (d.layers as unknown[]).map((raw, i) => {
@@ -54,7 +65,7 @@ export function parseModel(json: string | unknown): LayerParameters[] {
     if (typeof raw !== 'object' || raw === null) fail(`${where} must be an object`);
     const l = raw as Record<string, unknown>;
     for (const key of ['in', 'out'] as const) {
-      if (!Number.isInteger(l[key]) || (l[key] as number) <= 0) fail(`${where}.${key} must be a positive integer, got ${JSON.stringify(l[key])}`);
+      if (!Number.isInteger(l[key]) || (l[key] as number) <= 0) fail(`${where}.${key} must be a positive integer, got ${describe(l[key])}`);
     }
     const nIn = l.in as number, nOut = l.out as number;
     if (i > 0) {
@@ -62,7 +73,7 @@ export function parseModel(json: string | unknown): LayerParameters[] {
       if (nIn !== prevOut) fail(`${where}.in is ${nIn} but layers[${i - 1}].out is ${prevOut}`);
     }
     if (!ACTIVATIONS.includes(l.activation as Activation)) {
-      fail(`${where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(l.activation)}`);
+      fail(`${where}.activation must be one of ${ACTIVATIONS.join(', ')}, got ${describe(l.activation)}`);
     }
     const numbers = (key: 'weight' | 'bias', size: number, shape: string): Float32Array => {
       const v = l[key];
@@ -72,7 +83,7 @@ export function parseModel(json: string | unknown): LayerParameters[] {
       const out = new Float32Array(size);
       for (let j = 0; j < size; j++) {
         const x = arr[j];
-        if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${where}.${key}[${j}] is ${JSON.stringify(x)} (must be a finite number)`);
+        if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${where}.${key}[${j}] is ${describe(x)} (must be a finite number)`);
         out[j] = x as number;
       }
       return out;
