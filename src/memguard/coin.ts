@@ -10,7 +10,7 @@ import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';
 
 export type CoinOptions =
-  | { mode: 'key'; key: Uint8Array }
+  | ({ mode: 'key'; key: Uint8Array } & CoarseKeying)
   | { mode: 'seed'; seed: number }
   | { mode: 'expectation' };
 
@@ -21,13 +21,36 @@ export type CoinOptions =
  */
 export type QueryRef = { input: ArrayLike<number> } | { id: string | Uint8Array };
 
-/** Queries of a batch: `rows x dim` inputs, row-major, or one id per row. */
+/** Queries of a batch: `rows x dim` inputs, row-major (confidence vectors when the coin is coarse), or one id per row. */
 export type QueryBatch = { inputs: ArrayLike<number>; dim: number } | { ids: ReadonlyArray<string | Uint8Array> };
+
+/**
+ * What the keyed coin hashes when the caller gives no query id (SPEC §7, near-duplicate queries):
+ * - `content: 'exact'`: the query's bytes. A query that differs in one bit draws an independent
+ *   coin, so an attacker asking m near-duplicates sees a clean vector with probability 1 - p^m.
+ * - `content: 'coarse'` (default): the predicted label and the top `entries` scores of the
+ *   confidence vector, each rounded down on a grid of step `resolution` (default 0.05) shifted by a
+ *   secret offset derived from the key (so an attacker cannot aim at the grid's edges).
+ *   Near-identical vectors share a coin unless a score crosses a grid line; unrelated queries may
+ *   share one too, which costs nothing: each query's coin stays uniform over keys, so
+ *   E||n||_1 <= epsilon still holds query by query.
+ * The strong answer is a caller-given id (`queryIds`) naming what the query is about (a user,
+ * a record): no perturbation of the query changes it.
+ */
+export interface CoarseKeying {
+  content?: 'exact' | 'coarse';
+  /** Grid step of the coarse key, in (0, 1]. Default 0.05. */
+  resolution?: number;
+  /** How many of the largest scores the coarse key rounds (1 to 8). Default 1. */
+  entries?: number;
+}
+
+export const COARSE_DEFAULTS = Object.freeze({ content: 'exact' as 'exact' | 'coarse', resolution: 0.05, entries: 1 });
 
 /** Minimum key length in bytes for the keyed coin (SipHash's 128-bit key). */
 export const KEY_BYTES = 16;
 
-const TAG_INPUT = 0, TAG_ID = 1;
+const TAG_INPUT = 0, TAG_ID = 1, TAG_COARSE = 2;
 
 // ---- SipHash-2-4 on (hi, lo) uint32 pairs --------------------------------------------------------
 
@@ -180,6 +203,34 @@ export function keyedUniform(key: Uint8Array, query: QueryRef): number {
   return uniform53(siphash24Words(foldKey(key), queryBytes(query)));
 }
 
+/**
+ * The bytes the coarse key hashes for row `off..off+dim` of `scores`: a tag, the label (first
+ * maximum), then the top `entries` scores (descending) as grid cells floor(v / resolution + offset_i).
+ */
+export function coarseQueryBytes(scores: ArrayLike<number>, off: number, dim: number, resolution: number, offsets: ArrayLike<number>, out?: Uint8Array): Uint8Array {
+  const entries = offsets.length;
+  const bytes = out && out.length === 3 + 4 * entries ? out : new Uint8Array(3 + 4 * entries);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let label = 0;
+  for (let j = 1; j < dim; j++) if (scores[off + j]! > scores[off + label]!) label = j;
+  bytes[0] = TAG_COARSE;
+  view.setUint16(1, label, true);
+  // The top `entries` values by repeated selection (entries is at most 8).
+  let prev = Infinity, prevAt = -1;
+  for (let e = 0; e < entries; e++) {
+    let best = -1;
+    for (let j = 0; j < dim; j++) {
+      const v = scores[off + j]!;
+      const below = v < prev || (v === prev && j > prevAt);
+      if (below && (best < 0 || v > scores[off + best]!)) best = j;
+    }
+    const v = best < 0 ? 0 : scores[off + best]!;
+    view.setInt32(3 + 4 * e, Math.floor(v / resolution + offsets[e]!), true);
+    prev = v; prevAt = best;
+  }
+  return bytes;
+}
+
 // ---- the coin ---------------------------------------------------------------------------------
 
 function checkP(p: number, row?: number): void {
@@ -196,6 +247,10 @@ function checkP(p: number, row?: number): void {
  */
 export class ReleaseCoin {
   readonly mode: CoinOptions['mode'];
+  /** 'key' mode: what a query without an id is keyed on (see `CoarseKeying`). */
+  readonly content: 'exact' | 'coarse' = 'exact';
+  readonly resolution: number = COARSE_DEFAULTS.resolution;
+  private readonly gridOffsets: Float64Array = new Float64Array(0);
   private readonly key: Uint8Array | null = null;
   private readonly rng: Random | null = null;
   private readonly words = new Uint32Array(2);
@@ -204,9 +259,19 @@ export class ReleaseCoin {
     check(options && typeof options === 'object', () => `coin: options must be an object, got ${String(options)}`);
     this.mode = options.mode;
     switch (options.mode) {
-      case 'key':
+      case 'key': {
         this.key = foldKey(options.key); // a private copy: later changes to the caller's key do not leak in
+        const o = { ...COARSE_DEFAULTS, ...options };
+        check(o.content === 'exact' || o.content === 'coarse', () => `coin: content must be 'exact' or 'coarse', got ${String(o.content)}`);
+        check(o.resolution > 0 && o.resolution <= 1, () => `coin: resolution must be in (0, 1], got ${o.resolution}`);
+        check(Number.isInteger(o.entries) && o.entries >= 1 && o.entries <= 8, () => `coin: entries must be an integer from 1 to 8, got ${o.entries}`);
+        this.content = o.content;
+        this.resolution = o.resolution;
+        // The grid's secret offsets, one per rounded score, derived from the key (domain-separated).
+        this.gridOffsets = Float64Array.from({ length: o.entries }, (_, e) =>
+          uniform53(siphash24Words(this.key!, queryBytes({ id: `memguard/coarse-grid/${e}` }))));
         break;
+      }
       case 'seed':
         check(Number.isSafeInteger(options.seed), () => `coin: mode 'seed' needs an integer seed, got ${options.seed}`);
         this.rng = new Random(options.seed);
@@ -226,7 +291,34 @@ export class ReleaseCoin {
     if (this.mode === 'expectation') return p;
     if (this.rng) return this.rng.next() < p ? 1 : 0;
     check(query !== undefined, () => `coin: mode 'key' needs the query (its input or an id) to hash`);
-    return uniform53(siphash24Words(this.key!, queryBytes(query), this.words)) < p ? 1 : 0;
+    const bytes = this.content === 'coarse' && 'input' in query
+      ? coarseQueryBytes(query.input, 0, query.input.length, this.resolution, this.gridOffsets)
+      : queryBytes(query);
+    return uniform53(siphash24Words(this.key!, bytes, this.words)) < p ? 1 : 0;
+  }
+
+  /**
+   * 'key' mode: each query's keyed uniform in [0, 1) (release iff u < p). Two queries share a coin
+   * exactly when their uniforms are equal (for measuring how often near-duplicates do).
+   */
+  uniforms(queries: QueryBatch): Float64Array {
+    check(this.key !== null, () => `coin: uniforms are defined in mode 'key' only, not '${this.mode}'`);
+    if ('ids' in queries) {
+      return Float64Array.from(queries.ids, (id) => uniform53(siphash24Words(this.key!, queryBytes({ id }), this.words)));
+    }
+    const { inputs, dim } = queries;
+    check(Number.isInteger(dim) && dim >= 1, () => `coin: dim must be a positive integer, got ${dim}`);
+    check(inputs.length % dim === 0, () => `coin: inputs have ${inputs.length} values, not a multiple of dim ${dim}`);
+    const rows = inputs.length / dim;
+    const out = new Float64Array(rows);
+    let buf: Uint8Array | undefined;
+    for (let i = 0; i < rows; i++) {
+      buf = this.content === 'coarse'
+        ? coarseQueryBytes(inputs, i * dim, dim, this.resolution, this.gridOffsets, buf)
+        : inputBytes(inputs, i * dim, dim, buf);
+      out[i] = uniform53(siphash24Words(this.key!, buf, this.words));
+    }
+    return out;
   }
 
   /**
@@ -246,22 +338,10 @@ export class ReleaseCoin {
       return out;
     }
     check(queries !== undefined, () => `coin: mode 'key' needs the queries (inputs or ids) to hash`);
-    if ('ids' in queries) {
-      check(queries.ids.length === rows, () => `coin: ${queries.ids.length} ids for ${rows} rows`);
-      for (let i = 0; i < rows; i++) {
-        const u = uniform53(siphash24Words(this.key!, queryBytes({ id: queries.ids[i]! }), this.words));
-        out[i] = u < p[i]! ? 1 : 0;
-      }
-      return out;
-    }
-    const { inputs, dim } = queries;
-    check(Number.isInteger(dim) && dim >= 1, () => `coin: dim must be a positive integer, got ${dim}`);
-    check(inputs.length === rows * dim, () => `coin: inputs have ${inputs.length} values, expected ${rows} rows x ${dim}`);
-    let buf: Uint8Array | undefined;
-    for (let i = 0; i < rows; i++) {
-      buf = inputBytes(inputs, i * dim, dim, buf);
-      out[i] = uniform53(siphash24Words(this.key!, buf, this.words)) < p[i]! ? 1 : 0;
-    }
+    if ('ids' in queries) check(queries.ids.length === rows, () => `coin: ${queries.ids.length} ids for ${rows} rows`);
+    else check(queries.inputs.length === rows * queries.dim, () => `coin: inputs have ${queries.inputs.length} values, expected ${rows} rows x ${queries.dim}`);
+    const u = this.uniforms(queries);
+    for (let i = 0; i < rows; i++) out[i] = u[i]! < p[i]! ? 1 : 0;
     return out;
   }
 }

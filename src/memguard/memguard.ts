@@ -4,10 +4,10 @@ import { check, MemGuardInputError } from '../errors.js';
 import { like, toRows, type MatrixInput } from '../nn/matrix.js';
 import type { Mlp } from '../nn/mlp.js';
 import { mixingProbability, type MixingMode } from './phase2.js';
-import { ReleaseCoin, type CoinOptions } from './coin.js';
+import { ReleaseCoin, type CoarseKeying, type CoinOptions } from './coin.js';
 import { phase1Options, runPhase1, type Phase1Batch, type Phase1Method, type Phase1Options } from './phase1.js';
 
-export type { CoinOptions, MixingMode, Phase1Method, Phase1Options };
+export type { CoarseKeying, CoinOptions, MixingMode, Phase1Method, Phase1Options };
 
 export interface MemGuardOptions {
   /** g: k inputs (the sorted confidence vector), one output whose pre-activation is the logit h. */
@@ -19,7 +19,7 @@ export interface MemGuardOptions {
    * hash of the query, so a repeated query always gets the same answer. 'seed' is for experiments;
    * 'expectation' draws nothing and reports the weight p (for evaluation).
    */
-  coin?: CoinOptions | { mode?: 'key'; key?: Uint8Array };
+  coin?: CoinOptions | ({ mode?: 'key'; key?: Uint8Array } & CoarseKeying);
   /** Phase II rule: 'paper' (default) min(eps/||r||, 1); 'exact' also caps p where E g(s+n) = 0.5. */
   mixing?: MixingMode;
   /** Phase I method: 'logits' (the paper's, default) or 'projected' (steps on probabilities). */
@@ -125,7 +125,7 @@ export class MemGuard {
       check((coin as { key?: Uint8Array }).key !== undefined, () =>
         "MemGuard: coin mode 'key' (the default) needs a secret key: coin: { mode: 'key', key: <16+ random bytes> } " +
         "(or { mode: 'seed', seed } for reproducible experiments)");
-      this.coin = new ReleaseCoin({ mode: 'key', key: (coin as { key: Uint8Array }).key });
+      this.coin = new ReleaseCoin({ ...(coin as CoinOptions), mode: 'key', key: (coin as { key: Uint8Array }).key });
     } else this.coin = new ReleaseCoin(coin as CoinOptions);
     this.batchSize = options.batchSize ?? 512;
     check(Number.isInteger(this.batchSize) && this.batchSize > 0, () => `MemGuard: batchSize must be a positive integer, got ${this.batchSize}`);
@@ -195,7 +195,9 @@ export class MemGuard {
     if (options.queryIds) {
       check(options.queryIds.length === rows, () => `protect: ${options.queryIds!.length} queryIds for ${rows} rows`);
     }
-    const weight = this.coin.weights(mixProbability, options.queryIds ? { ids: options.queryIds } : { inputs: hashed, dim: k });
+    // The coarse key rounds the confidence vector (scores), never logits.
+    const queries = options.queryIds ? { ids: options.queryIds } : { inputs: this.coin.content === 'coarse' ? scores : hashed, dim: k };
+    const weight = this.coin.weights(mixProbability, queries);
     const released = scores.slice();
     const noiseReleased = new Uint8Array(rows);
     for (let r = 0; r < rows; r++) {

@@ -9,10 +9,10 @@ import { check, MemGuardFormatError, MemGuardInputError, MemGuardWasmError } fro
 import type { EpochInfo } from '../nn/mlp.js';
 import type { Phase1Batch } from '../memguard/phase1.js';
 import type { Build } from '../wasm/engine.js';
-import type { FitTask, FitTaskResult, Phase1Task, TaskName, Tasks } from './tasks.js';
+import type { FitTask, FitTaskResult, Phase1Task, TaskName, Tasks, WorkerMemory } from './tasks.js';
 import type { SerializedError, TaskReply, TaskRequest } from './worker.js';
 
-export type { FitTask, FitTaskResult, Phase1Task, TaskName, Tasks };
+export type { FitTask, FitTaskResult, Phase1Task, TaskName, Tasks, WorkerMemory };
 
 export interface WorkerPoolOptions {
   /** Number of worker threads; default `os.availableParallelism()`. */
@@ -130,6 +130,14 @@ export class WorkerPool {
   /** Phase I for a chunk of validated rows. */
   phase1(task: Phase1Task, transfer?: ArrayBuffer[]): Promise<Phase1Batch> {
     return this.run('phase1', task, { transfer });
+  }
+
+  /**
+   * Each worker's memory (one entry per worker when the pool is idle: the requests go to distinct
+   * idle workers). For soak tests and monitoring.
+   */
+  memory(): Promise<WorkerMemory[]> {
+    return Promise.all(Array.from({ length: this.slots.length }, () => this.run('memory', null)));
   }
 
   /** Terminates every worker; queued and running tasks are rejected. Safe to call twice. */

@@ -37,10 +37,18 @@ export interface Phase1Task {
   batchSize: number;
 }
 
+/** A worker's memory: its WebAssembly memory, the part of it allocated, and its JS heap (bytes). */
+export interface WorkerMemory {
+  wasmBytes: number;
+  wasmInUse: number;
+  jsHeapUsed: number;
+}
+
 /** Every task: its input, its output and what it reports while running. */
 export interface Tasks {
   fit: { input: FitTask; output: FitTaskResult; progress: EpochInfo };
   phase1: { input: Phase1Task; output: Phase1Batch; progress: never };
+  memory: { input: null; output: WorkerMemory; progress: never };
 }
 
 export type TaskName = keyof Tasks;
@@ -66,6 +74,9 @@ export const TASKS: { [K in TaskName]: Handler<K> } = {
       g.dispose();
     }
   },
+  memory(engine) {
+    return { wasmBytes: engine.abi.memory.buffer.byteLength, wasmInUse: engine.heap.bytesInUse, jsHeapUsed: process.memoryUsage().heapUsed };
+  },
 };
 
 /** The buffers of a task's output that can be transferred rather than copied. */
@@ -74,6 +85,7 @@ export function transferables(name: TaskName, output: Tasks[TaskName]['output'])
   const add = (a: ArrayBufferView) => {
     if (a.buffer instanceof ArrayBuffer && !buffers.includes(a.buffer)) buffers.push(a.buffer);
   };
+  if (name === 'memory') return buffers;
   if (name === 'fit') for (const l of (output as FitTaskResult).layers) { add(l.weight); add(l.bias); }
   else {
     const b = output as Phase1Batch;

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { MemGuardInputError } from '../../src/errors.js';
 import { keyedUniform, keyProblem, queryBytes, ReleaseCoin, siphash24, siphash24Words } from '../../src/memguard/coin.js';
 import { randomArray, throwsTyped } from '../helpers.js';
+import { Random } from '../../src/random.js';
 
 // SipHash-2-4 with key 00 01 .. 0f on messages 00 01 .. (len - 1), len = 0..63: the output bytes of the
 // reference implementation (vectors.h of the SipHash repository; reproduced here with OpenSSL 3's
@@ -165,3 +166,41 @@ t('expectation mode returns p itself; p and mode are validated', () => {
 });
 
 t.run();
+
+const coarse = suite('keyed coin: coarse content key (near-duplicate queries)');
+
+coarse('near-identical vectors share a coin; another label or a distant top score does not; exact keys differ', () => {
+  const key = Uint8Array.from({ length: 16 }, (_, i) => i * 29 + 7);
+  const c = new ReleaseCoin({ mode: 'key', key, content: 'coarse', resolution: 0.05 });
+  const exact = new ReleaseCoin({ mode: 'key', key });
+  const base = [0.6, 0.3, 0.1];
+  // Nudges far smaller than the grid step: the same cell unless a grid line lies in between; with a
+  // secret offset, a line falls within 1e-4 of 0.6 with probability 2e-4 / 0.05.
+  const near = [[0.60005, 0.29995, 0.1], [0.59995, 0.3, 0.10005], [0.6, 0.2, 0.2]];
+  const u = c.uniforms({ inputs: [base, ...near].flat(), dim: 3 });
+  for (let i = 1; i <= 3; i++) assert.is(u[i], u[0], `near copy ${i} shares the coin`);
+  const ue = exact.uniforms({ inputs: [base, ...near].flat(), dim: 3 });
+  assert.ok(new Set(ue).size === 4, 'exact content: four different coins');
+  const other = c.uniforms({ inputs: [0.3, 0.6, 0.1, 0.9, 0.05, 0.05], dim: 3 });
+  assert.is.not(other[0], u[0], 'another label');
+  assert.is.not(other[1], u[0], 'another cell');
+  // The single-query form agrees with the batch form.
+  assert.is(c.weight(0.5, { input: base }), u[0]! < 0.5 ? 1 : 0);
+  // About 1 - delta/resolution of the vectors moved by delta stay in their cell (the grid offset is keyed).
+  const rng = new Random(3);
+  let same = 0;
+  const n = 2000, delta = 0.005;
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const top = 0.4 + 0.5 * rng.next();
+    rows.push(top, 1 - top, 0, top + delta, 1 - top - delta, 0);
+  }
+  const v = c.uniforms({ inputs: rows, dim: 3 });
+  for (let i = 0; i < n; i++) same += Number(v[2 * i] === v[2 * i + 1]);
+  assert.ok(Math.abs(same / n - (1 - delta / 0.05)) < 0.03, `${same / n} shared`);
+  throwsTyped(() => new ReleaseCoin({ mode: 'key', key, content: 'coarse', resolution: 0 }), MemGuardInputError, /resolution must be in \(0, 1\]/);
+  throwsTyped(() => new ReleaseCoin({ mode: 'key', key, content: 'fuzzy' as never }), MemGuardInputError, /content must be 'exact' or 'coarse'/);
+  throwsTyped(() => new ReleaseCoin({ mode: 'key', key, entries: 9 }), MemGuardInputError, /entries must be an integer from 1 to 8/);
+});
+
+coarse.run();
