@@ -5,13 +5,13 @@ import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
-import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from './attacks.js';
-import { runAttackSuite } from './attackSuite.js';
+import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from '../attacks/confidence.js';
+import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from './csv.js';
 import { loadLocation, type Dataset } from './datasets.js';
-import { accuracy } from './metrics.js';
+import { accuracy } from '../attacks/metrics.js';
 import { locationSplits, take } from './splits.js';
-import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './types.js';
+import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
 
 export interface TrainingConfig {
   epochs: number;

@@ -5,7 +5,7 @@ import { serializeModel } from '../nn/modelFile.js';
 import { writeFileAtomic, writeScoresCsv } from './csv.js';
 import type { ExperimentOutput } from './experiment.js';
 import { renderReport } from './report.js';
-import { serializeResults } from './types.js';
+import { serializeResults } from '../experiment/results.js';
 
 /** Writes every output under `dir`; returns the paths written, relative to `dir`. */
 export function writeExperiment(out: ExperimentOutput, dir: string): string[] {

@@ -2,7 +2,8 @@
 // made from an `EvaluationResults` object, and the plain-text table printed to the console.
 // Everything taken from the results (titles, attack names, config values, notes) is escaped.
 import { escapeXml, formatNumber, histogramOverlay, linePlot } from './svg.js';
-import type { AttackSummary, EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode, PublishedResult } from './types.js';
+import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
+import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
 
 export interface ReportOptions {
   /** Page title (default: the results' title, else "MemGuard evaluation"). */

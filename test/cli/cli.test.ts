@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatCsv, parseCsv, readScoresCsv, type ScoresTable } from '../../src/eval/csv.js';
-import { parseResults } from '../../src/eval/types.js';
+import { parseResults } from '../../src/experiment/results.js';
 import { loadModel } from '../../src/nn/modelFile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

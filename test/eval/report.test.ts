@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { histogram, summarize, toAttackSummary } from '../../src/eval/metrics.js';
+import { histogram, summarize, toAttackSummary } from '../../src/attacks/metrics.js';
 import { formatConsoleTable, renderReport } from '../../src/eval/report.js';
 import { escapeXml, histogramOverlay, linePlot, logTicks, niceTicks } from '../../src/eval/svg.js';
-import { parseResults, serializeResults, type EpsilonResult, type EvaluationResults, type MixingMode } from '../../src/eval/types.js';
+import { parseResults, serializeResults, type EpsilonResult, type EvaluationResults, type MixingMode } from '../../src/experiment/results.js';
 import { randomArray } from '../helpers.js';
 
 const t = suite('eval/report');

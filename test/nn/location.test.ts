@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadLocation } from '../../src/eval/datasets.js';
 import { locationSplits, take } from '../../src/eval/splits.js';
-import { predictedLabels } from '../../src/eval/attacks.js';
+import { predictedLabels } from '../../src/attacks/confidence.js';
 import { Mlp } from '../../src/nn/mlp.js';
 
 const t = suite('Location target model');
