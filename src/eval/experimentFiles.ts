@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { serializeModel } from '../nn/modelFile.js';
 import { writeFileAtomic, writeScoresCsv } from './csv.js';
 import type { ExperimentOutput } from './experiment.js';
-import { renderReport } from './report.js';
+import { renderReport } from '../report/html.js';
 import { serializeResults } from '../experiment/results.js';
 
 /** Writes every output under `dir`; returns the paths written, relative to `dir`. */

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { PAPER_CONFIG, QUICK_CONFIG, runExperiment, type ExperimentConfig } from '../../eval/experiment.js';
 import { writeExperiment } from '../../eval/experimentFiles.js';
-import { formatConsoleTable } from '../../eval/report.js';
+import { formatConsoleTable } from '../../report/console.js';
 import type { Phase1Method } from '../../memguard/phase1.js';
 import {
   formatSeconds, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, type Command,

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../eval/csv.js';
 import { accuracy } from '../../attacks/metrics.js';
 import { membershipProbability } from '../../memguard/defenseClassifier.js';
 import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../attacks/nnAttack.js';
-import { renderReport } from '../../eval/report.js';
+import { renderReport } from '../../report/html.js';
 import type { AttackSummary } from '../../attacks/summary.js';
 import { serializeResults, type EvaluationResults, type MixingMode } from '../../experiment/results.js';
 import {
