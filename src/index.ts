@@ -38,4 +38,4 @@ export { formatConsoleTable } from './report/console.js';
 export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './attacks/nnAttack.js';
 export { runAttackSuite } from './attacks/suite.js';
 export type { ReleasedSet } from './attacks/suite.js';
-export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './eval/splits.js';
+export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';

@@ -7,10 +7,10 @@ import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from '../attacks/confidence.js';
 import { runAttackSuite } from '../attacks/suite.js';
-import type { ScoresTable } from './csv.js';
-import { loadLocation, type Dataset } from './datasets.js';
+import type { ScoresTable } from '../data/csv/scores.js';
+import { loadLocation, type Dataset } from '../data/datasets.js';
 import { accuracy } from '../attacks/metrics.js';
-import { locationSplits, take } from './splits.js';
+import { locationSplits, take } from '../data/splits.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
 
 export interface TrainingConfig {

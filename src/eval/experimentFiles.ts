@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { serializeModel } from '../nn/modelFile.js';
-import { writeFileAtomic, writeScoresCsv } from './csv.js';
+import { writeScoresCsv } from '../data/csv/scores.js';
+import { writeFileAtomic } from '../data/files.js';
 import type { ExperimentOutput } from './experiment.js';
 import { renderReport } from '../report/html.js';
 import { serializeResults } from '../experiment/results.js';

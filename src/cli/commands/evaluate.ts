@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { MemGuardInputError } from '../../errors.js';
 import { labelAccuracy, topConfidenceHistogram, type LabeledConfidenceSet } from '../../attacks/confidence.js';
 import { runAttackSuite } from '../../attacks/suite.js';
-import { writeFileAtomic } from '../../eval/csv.js';
+import { writeFileAtomic } from '../../data/files.js';
 import { accuracy } from '../../attacks/metrics.js';
 import { membershipProbability } from '../../memguard/defenseClassifier.js';
 import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../attacks/nnAttack.js';
