@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemGuardFormatError } from '../src/errors.js';
-import { parseScoresCsv, readScoresCsvBatches, type ScoresTable } from '../src/eval/csv.js';
+import { parseScoresCsv, readScoresCsvBatches, type ScoresTable } from '../src/data/csv/scores.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { loadModel, serializeModel } from '../src/nn/modelFile.js';
 import { Random } from '../src/random.js';

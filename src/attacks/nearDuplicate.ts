@@ -79,5 +79,3 @@ export function sharedCoinFraction(uniforms: Float64Array, records: number, copi
   return same / (records * copies);
 }
 
-/** What `defend` releases for a Phase I search of the copies (record-major), under one coin. */
-export type DefendCopies = (guard: MemGuard, search: SearchResult, epsilon: number) => Float32Array;

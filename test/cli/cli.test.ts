@@ -5,8 +5,9 @@ import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatCsv, parseCsv, readScoresCsv, type ScoresTable } from '../../src/eval/csv.js';
-import { parseResults } from '../../src/eval/types.js';
+import { readScoresCsv, type ScoresTable } from '../../src/data/csv/scores.js';
+import { formatCsv, parseCsv } from '../../src/data/csv/table.js';
+import { parseResults } from '../../src/experiment/results.js';
 import { loadModel } from '../../src/nn/modelFile.js';
 import { memguard, type Run } from './memguardCli.js';
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatCsv } from '../../src/eval/csv.js';
+import { formatCsv } from '../../src/data/csv/table.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { serializeModel } from '../../src/nn/modelFile.js';
 import { memguard, type Run } from './memguardCli.js';
