@@ -1,6 +1,7 @@
 // The results of an evaluation run (SPEC §6): what the pipeline fills in and what the HTML report,
 // the console table and the JSON results file are made from. Plain objects and arrays only, so a
 // results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
+import type { NearDuplicateResult } from './nearDuplicates.js';
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
 
@@ -80,6 +81,8 @@ export interface EvaluationResults {
   undefendedTopConfidence?: MembershipHistogram;
   /** Published figures for the default mixing mode, shown beside the measured ones. */
   published?: PublishedResult;
+  /** The near-duplicate query attack (SPEC §7), when it was run. */
+  nearDuplicates?: NearDuplicateResult;
   /** Free-form notes shown at the top of the report (plain text). */
   notes?: string[];
 }

@@ -11,6 +11,7 @@ import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
+import { NEAR_DUPLICATE_DEFAULTS, runNearDuplicates, type NearDuplicateConfig, type NearDuplicateResult } from './nearDuplicates.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
 
 export interface TrainingConfig {
@@ -34,6 +35,8 @@ export interface ExperimentConfig {
   target: TrainingConfig & { hidden: number[] };
   defense: TrainingConfig & { hidden: number[] };
   attack: TrainingConfig & { hidden: number[] };
+  /** The near-duplicate query attack (SPEC §7), or null to skip it. */
+  nearDuplicates: NearDuplicateConfig | null;
 }
 
 /** SPEC §6 with paper hyperparameters. */
@@ -47,6 +50,7 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
   defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
   attack: { hidden: [512, 256, 128], epochs: 400, learningRate: 0.01, batchSize: 64, milestones: [300], gamma: 0.1 },
+  nearDuplicates: NEAR_DUPLICATE_DEFAULTS,
 });
 
 /** The MemGuard paper's NN-attack accuracy on Location (SPEC §6), not defense-aware. */
@@ -65,6 +69,7 @@ export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
   target: { hidden: [256, 128], epochs: 30, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
   defense: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
   attack: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
+  nearDuplicates: { ...NEAR_DUPLICATE_DEFAULTS, records: 20, copies: [1, 10] },
 });
 
 export interface ProgressEvent {
@@ -301,6 +306,18 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   progress({ stage: 'evaluate', done: total, total });
   lap('evaluation');
 
+  let nearDuplicates: NearDuplicateResult | undefined;
+  if (cfg.nearDuplicates) {
+    progress({ stage: 'near-duplicate queries', done: 0, total: 1 });
+    nearDuplicates = runNearDuplicates({
+      target, defense, attack, members: members.features, nonMembers: evalNon.features, d: data.d,
+      config: { ...cfg.nearDuplicates, records: Math.min(cfg.nearDuplicates.records, members.n, evalNon.n) },
+      method: cfg.method, seed: cfg.seed + 8,
+    });
+    progress({ stage: 'near-duplicate queries', done: 1, total: 1 });
+    lap('near-duplicate queries');
+  }
+
   const defenseScores = membershipProbability(defense, concat(sMembers, sTargetTest));
   const attackScores = membershipProbability(attack, shadowS);
   const results: EvaluationResults = {
@@ -324,6 +341,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     // The published figures apply to the paper's protocol only, not to the scaled-down --quick run.
     published: cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
     undefendedTopConfidence: topConfidenceHistogram(evalS, k, evalIsMember),
+    nearDuplicates,
     notes: [
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       'nn = the paper\'s NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker\'s own defense classifier.',

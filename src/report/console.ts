@@ -1,6 +1,7 @@
 // The plain-text summary printed to the console after an evaluation (the HTML report is html.ts).
 import type { EpsilonResult, EvaluationResults } from '../experiment/results.js';
 import { eps, fix3, modesOf, publishedAt, runsOf, attacksOf } from './format.js';
+import { nearDuplicateConsole } from './nearDuplicates.js';
 
 function pad(s: string, w: number, left = false): string {
   const n = [...s].length;
@@ -42,5 +43,7 @@ export function formatConsoleTable(results: EvaluationResults): string {
     lines.push('-'.repeat(w0 + wc * runs.length));
     for (const [name, get] of stats) lines.push(pad(name, w0, true) + runs.map((x) => pad(fix3(get(x)), wc)).join(''));
   }
+  const nearDuplicates = nearDuplicateConsole(results);
+  if (nearDuplicates) lines.push(nearDuplicates);
   return lines.join('\n') + '\n';
 }

@@ -4,6 +4,7 @@
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
 import { attacksOf, eps, fix3, modesOf, publishedAt, runsOf } from './format.js';
+import { nearDuplicateSection } from './nearDuplicates.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot } from './svg.js';
 
 export interface ReportOptions {
@@ -205,6 +206,7 @@ export function renderReport(results: EvaluationResults, options: ReportOptions 
   }
   for (const mode of modesOf(results)) body += modeSection(results, mode, options.plotAttacks, ids);
   body += distortionSection(results, ids);
+  body += nearDuplicateSection(results);
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`
     + `<title>${escapeXml(title)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`;
 }
