@@ -1,4 +1,4 @@
-// npm run soak -- [--queries N] [--batch B] [--workers W] [--samples S] [--paper-shape] [--only engine|pool]
+// npm run soak -- [--queries N] [--batch B] [--workers W] [--samples S] [--max-steps T] [--paper-shape] [--only engine|pool]
 //
 // Steady-state protect (issue 9 item 3): N distinct queries in batches of B through one engine
 // (`MemGuard.protect`), then N through a worker pool (`protectParallel`, W <= 2 workers). Every
@@ -10,14 +10,16 @@
 // Queries are synthetic 30-class confidence vectors (softmax of random logits at mixed
 // temperatures, Location-like); the defense classifier is random, 30-16-1 by default so that a
 // million queries take minutes on a shared machine (the paper's 30-256-128-64-1 with --paper-shape,
-// about 30x slower a step); the search is the paper's. Memory and flatness do not depend on the shape.
+// about 30x slower a step); the search is the paper's unless --max-steps T caps each c3 round at T
+// steps (a million queries of the full search take an hour on a busy 2-core machine). Memory and
+// flatness depend on neither: the same buffers are allocated whatever the steps.
 import { MemGuard } from '../src/memguard/memguard.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { WorkerPool } from '../src/parallel/pool.js';
 import { protectParallel } from '../src/parallel/protect.js';
 import { Random } from '../src/random.js';
 
-export interface SoakOptions { queries: number; batch: number; workers: number; samples: number; paperShape: boolean; only?: 'engine' | 'pool' }
+export interface SoakOptions { queries: number; batch: number; workers: number; samples: number; paperShape: boolean; maxSteps?: number; only?: 'engine' | 'pool' }
 
 export interface SoakSample {
   path: 'engine' | 'pool';
@@ -63,7 +65,10 @@ const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 73 + 11) & 255);
 
 export async function runSoak(o: SoakOptions, log: (line: string) => void = () => {}): Promise<SoakSample[]> {
   const g = defenseClassifier(o.paperShape);
-  const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: KEY }, batchSize: Math.min(o.batch, 512) });
+  const guard = new MemGuard({
+    defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: KEY }, batchSize: Math.min(o.batch, 512),
+    search: o.maxSteps ? { maxSteps: o.maxSteps } : {},
+  });
   const engine = g.engine;
   const every = Math.max(o.batch, Math.ceil(o.queries / o.samples / o.batch) * o.batch);
   const samples: SoakSample[] = [];
@@ -137,6 +142,7 @@ function parseArgs(argv: string[]): SoakOptions {
     else if (name === '--batch') o.batch = v;
     else if (name === '--workers') o.workers = v;
     else if (name === '--samples') o.samples = v;
+    else if (name === '--max-steps') o.maxSteps = v;
     else throw new Error(`unknown argument ${name} (see the header of stress/soak.ts)`);
   }
   if (o.workers > 2) throw new Error('--workers must be at most 2 (shared 2-core machine)');
@@ -148,7 +154,8 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   const start = Date.now();
   const samples = await runSoak(o, console.log);
   let ok = true;
-  console.log(`\nsoak: ${((Date.now() - start) / 1000).toFixed(0)} s, defense classifier ${o.paperShape ? '30-256-128-64-1' : '30-16-1'}`);
+  console.log(`\nsoak: ${((Date.now() - start) / 1000).toFixed(0)} s, defense classifier ${o.paperShape ? '30-256-128-64-1' : '30-16-1'}, ` +
+    `${o.maxSteps ? `at most ${o.maxSteps} steps a c3 round` : "the paper's search"}`);
   for (const path of ['engine', 'pool'] as const) {
     const mine = samples.filter((s) => s.path === path);
     if (mine.length === 0) continue;
