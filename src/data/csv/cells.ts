@@ -10,15 +10,20 @@ export function cellLocation(source: string, line: number, column: string): stri
   return `${source ? source + ': ' : ''}line ${line}, column ${column}`;
 }
 
-/** Parses a finite decimal number (no hex, no blanks, no `Infinity`/`NaN`), or throws naming the cell. */
+/**
+ * Parses a finite decimal number that stays finite as float32 (no hex, no blanks, no `Infinity`/`NaN`,
+ * nothing beyond about 3.4e38), or throws naming the cell.
+ */
 export function parseNumberCell(cell: string, line: number, column: string, source = ''): number {
   if (cell === '0') return 0;
   if (cell === '1') return 1;
   const t = cell.trim();
   if (NUMBER_RE.test(t)) {
     const v = Number(t);
-    if (Number.isFinite(v)) return v;
-    throw new MemGuardFormatError(`${cellLocation(source, line, column)}: ${JSON.stringify(cell)} is not a finite number`);
+    // Every column read with this is stored as float32: 1e39 is finite here but Infinity there.
+    if (Number.isFinite(v) && Number.isFinite(Math.fround(v))) return v;
+    const why = Number.isFinite(v) ? ' (beyond float32, about 3.4e38)' : '';
+    throw new MemGuardFormatError(`${cellLocation(source, line, column)}: ${JSON.stringify(cell)} is not a finite number${why}`);
   }
   throw new MemGuardFormatError(`${cellLocation(source, line, column)}: ${JSON.stringify(cell)} is not a number`);
 }

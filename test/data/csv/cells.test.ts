@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatFloat32 } from '../../../src/data/csv/cells.js';
+import { MemGuardFormatError } from '../../../src/errors.js';
+import { formatFloat32, parseNumberCell } from '../../../src/data/csv/cells.js';
+import { throwsTyped } from '../../helpers.js';
 import { randomArray } from '../../helpers.js';
 
 const t = suite('data/csv/cells');
@@ -16,6 +18,15 @@ t('formatFloat32 is the shortest text that reads back as the same float32', () =
     assert.is(Math.fround(Number(s)), x, `${x} -> ${s}`);
     assert.ok(s.replace(/^0\.|[.-]|e.*$/g, '').replace(/^0+/, '').length <= 9, s);
   }
+});
+
+t('parseNumberCell: finite as float32 or a MemGuardFormatError naming the cell (found by the hostile-files fuzzer)', () => {
+  assert.is(parseNumberCell(' 0.25 ', 3, 'p1'), 0.25);
+  assert.is(parseNumberCell('3.4e38', 3, 'p1'), 3.4e38);
+  // 0.12345e67 is a finite float64 but Infinity as float32: it was accepted and stored as Infinity.
+  throwsTyped(() => parseNumberCell('0.12345e67', 7, 'p2', 'a.csv'), MemGuardFormatError, /^a\.csv: line 7, column p2: "0\.12345e67" is not a finite number \(beyond float32/);
+  throwsTyped(() => parseNumberCell('1e400', 7, 'p2'), MemGuardFormatError, /"1e400" is not a finite number$/);
+  throwsTyped(() => parseNumberCell('NaN', 7, 'p2'), MemGuardFormatError, /"NaN" is not a number/);
 });
 
 t.run();
