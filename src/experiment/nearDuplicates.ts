@@ -6,7 +6,7 @@ import { nearDuplicateQueries, nearDuplicateScores, sharedCoinFraction, type Nea
 import { auc, accuracy } from '../attacks/metrics.js';
 import { ReleaseCoin, type CoarseKeying } from '../memguard/coin.js';
 import { membershipProbability } from '../memguard/defenseClassifier.js';
-import { MemGuard, type Phase1Method } from '../memguard/memguard.js';
+import { MemGuard, type MixingMode, type Phase1Method } from '../memguard/memguard.js';
 import type { Mlp } from '../nn/mlp.js';
 import { Random } from '../random.js';
 
@@ -49,9 +49,10 @@ export interface NearDuplicateResult {
  */
 export function runNearDuplicates(options: {
   target: Mlp; defense: Mlp; attack: Mlp; members: Float32Array; nonMembers: Float32Array; d: number;
-  config: NearDuplicateConfig; method: Phase1Method; seed: number;
+  config: NearDuplicateConfig; method: Phase1Method; seed: number; mixing?: MixingMode;
 }): NearDuplicateResult {
   const { target, defense, attack, d, config, method, seed } = options;
+  const mixing = options.mixing ?? 'paper';
   const R = config.records;
   const k = defense.inputSize;
   const records = new Float32Array(2 * R * d);
@@ -90,7 +91,7 @@ export function runNearDuplicates(options: {
     { coin: 'query-id', keying: { content: 'exact' }, byId: true },
   ];
   const coins = variants.map(({ coin, keying, byId }): NearDuplicateCoinResult => {
-    const guard = new MemGuard({ defenseClassifier: defense, epsilon: 1, method, coin: { mode: 'key', key, ...keying } });
+    const guard = new MemGuard({ defenseClassifier: defense, epsilon: 1, method, mixing, coin: { mode: 'key', key, ...keying } });
     // The coin's uniform per query, record-major with the record's own query first.
     const u = new ReleaseCoin({ mode: 'key', key, ...keying }).uniforms(byId ? { ids } : { inputs: keying.content === 'coarse' ? search.scores : all, dim: k });
     const grouped = new Float64Array(nRec * (copies + 1));

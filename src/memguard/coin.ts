@@ -45,7 +45,7 @@ export interface CoarseKeying {
   entries?: number;
 }
 
-export const COARSE_DEFAULTS = Object.freeze({ content: 'exact' as 'exact' | 'coarse', resolution: 0.05, entries: 1 });
+export const COARSE_DEFAULTS = Object.freeze({ content: 'coarse' as 'exact' | 'coarse', resolution: 0.05, entries: 1 });
 
 /** Minimum key length in bytes for the keyed coin (SipHash's 128-bit key). */
 export const KEY_BYTES = 16;

@@ -172,7 +172,7 @@ const coarse = suite('keyed coin: coarse content key (near-duplicate queries)');
 coarse('near-identical vectors share a coin; another label or a distant top score does not; exact keys differ', () => {
   const key = Uint8Array.from({ length: 16 }, (_, i) => i * 29 + 7);
   const c = new ReleaseCoin({ mode: 'key', key, content: 'coarse', resolution: 0.05 });
-  const exact = new ReleaseCoin({ mode: 'key', key });
+  const exact = new ReleaseCoin({ mode: 'key', key, content: 'exact' });
   const base = [0.6, 0.3, 0.1];
   // Nudges far smaller than the grid step: the same cell unless a grid line lies in between; with a
   // secret offset, a line falls within 1e-4 of 0.6 with probability 2e-4 / 0.05.
