@@ -5,7 +5,9 @@ export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './eval/d
 export type { Dataset } from './eval/datasets.js';
 export * from './eval/csv.js';
 export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './eval/experiment.js';
-export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, TrainingConfig } from './eval/experiment.js';
+export type {
+  ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, ReleasedExport, TrainingConfig,
+} from './eval/experiment.js';
 export { writeExperiment } from './eval/experimentFiles.js';
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';

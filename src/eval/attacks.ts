@@ -13,7 +13,13 @@ import { check } from '../errors.js';
 import { bestThreshold, coinWeights, histogram, summarize, type Flags, type MetricSummary, type ThresholdObjective } from './metrics.js';
 import type { MembershipHistogram } from './types.js';
 
-/** Confidence vectors (row-major `n x k`) with the true label of each row. */
+/**
+ * Confidence vectors (row-major `n x k`) with the true label of each row.
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(metricScores('confidence', target)); // the true label's confidence, per row
+ */
 export interface ConfidenceSet {
   vectors: ArrayLike<number>;
   labels: ArrayLike<number>;
@@ -22,17 +28,41 @@ export interface ConfidenceSet {
   weights?: ArrayLike<number>;
 }
 
-/** Confidence vectors whose membership is known (shadow data, or the evaluation set). */
+/**
+ * Confidence vectors whose membership is known (shadow data, or the evaluation set).
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * console.log(hindsightAttack('confidence', shadow).accuracy); // 1
+ */
 export interface LabeledConfidenceSet extends ConfidenceSet {
   isMember: Flags;
 }
 
-/** The four scores of Song & Mittal; each is oriented so that higher means "more likely a member". */
+/**
+ * The four scores of Song & Mittal; each is oriented so that higher means "more likely a member".
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const score: MetricScore = 'modifiedEntropy';
+ * console.log(metricScores(score, target));
+ */
 export type MetricScore = 'correctness' | 'confidence' | 'entropy' | 'modifiedEntropy';
 
+/**
+ * The four metric scores, in report order.
+ *
+ * @example
+ * for (const score of METRIC_SCORES) console.log(score, METRIC_SCORE_IDS[score]);
+ */
 export const METRIC_SCORES: readonly MetricScore[] = ['correctness', 'confidence', 'entropy', 'modifiedEntropy'];
 
-/** Names used in attack ids and reports. */
+/**
+ * Names used in attack ids and reports.
+ *
+ * @example
+ * console.log(METRIC_SCORE_IDS.modifiedEntropy);
+ */
 export const METRIC_SCORE_IDS: Record<MetricScore, string> = {
   correctness: 'correctness',
   confidence: 'confidence',
@@ -40,7 +70,14 @@ export const METRIC_SCORE_IDS: Record<MetricScore, string> = {
   modifiedEntropy: 'modified-entropy',
 };
 
-/** Per-row output of an attack. */
+/**
+ * Per-row output of an attack.
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const result: AttackResult = gapAttack(target);
+ * console.log(result.attack, result.scores, result.decisions);
+ */
 export interface AttackResult {
   /** Attack id, e.g. `gap`, `confidence/per-class`, `entropy/hindsight`. */
   attack: string;
@@ -71,7 +108,12 @@ function rows(set: ConfidenceSet, fn: string): number {
   return n;
 }
 
-/** Index of the largest entry of each row (the first one on ties): the predicted label. */
+/**
+ * Index of the largest entry of each row (the first one on ties): the predicted label.
+ *
+ * @example
+ * console.log(predictedLabels([0.2, 0.8, 0.6, 0.4], 2)); // Int32Array [1, 0]
+ */
 export function predictedLabels(vectors: ArrayLike<number>, k: number): Int32Array {
   check(Number.isInteger(k) && k >= 1 && vectors.length % k === 0,
     () => `predictedLabels: ${vectors.length} entries are not rows of width ${k}`);
@@ -88,6 +130,9 @@ export function predictedLabels(vectors: ArrayLike<number>, k: number): Int32Arr
 /**
  * Fraction of rows whose predicted label (argmax) is their true label: the classifier's accuracy
  * on those rows. `select` (one flag per row) restricts it to some rows, e.g. the members.
+ *
+ * @example
+ * console.log(labelAccuracy([0.2, 0.8, 0.6, 0.4], 2, [1, 1])); // 0.5
  */
 export function labelAccuracy(vectors: ArrayLike<number>, k: number, labels: ArrayLike<number>, select?: Flags): number {
   const predicted = predictedLabels(vectors, k);
@@ -104,6 +149,10 @@ export function labelAccuracy(vectors: ArrayLike<number>, k: number, labels: Arr
 /**
  * Histograms (20 bins on [0, 1]) of the top-1 confidence of member and of non-member rows, each
  * row weighted by `weights` (e.g. the Phase II coin) when given.
+ *
+ * @example
+ * const h = topConfidenceHistogram([0.9, 0.1, 0.6, 0.4], 2, [1, 0]);
+ * console.log(h.members.counts, h.nonMembers.counts);
  */
 export function topConfidenceHistogram(
   vectors: ArrayLike<number>, k: number, isMember: Flags, weights?: ArrayLike<number>,
@@ -121,7 +170,12 @@ export function topConfidenceHistogram(
   return { members: pick(true), nonMembers: pick(false) };
 }
 
-/** The largest entry of each row (top-1 confidence), for histograms. */
+/**
+ * The largest entry of each row (top-1 confidence), for histograms.
+ *
+ * @example
+ * console.log(topConfidence([0.2, 0.8, 0.6, 0.4], 2)); // Float64Array [0.8, 0.6]
+ */
 export function topConfidence(vectors: ArrayLike<number>, k: number): Float64Array {
   check(Number.isInteger(k) && k >= 1 && vectors.length % k === 0,
     () => `topConfidence: ${vectors.length} entries are not rows of width ${k}`);
@@ -142,6 +196,10 @@ export function topConfidence(vectors: ArrayLike<number>, k: number): Float64Arr
  * - `entropy`: the negated Shannon entropy, `sum_j p_j log p_j`;
  * - `modifiedEntropy`: the negated Mentr of Song & Mittal,
  *   `(1 - p_y) log p_y + sum_{j != y} p_j log(1 - p_j)` (logs clamped at 1e-30, as in their code).
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(metricScores('entropy', target)); // higher = lower entropy = more member-like
  */
 export function metricScores(kind: MetricScore, set: ConfidenceSet): Float64Array {
   const n = rows(set, 'metricScores');
@@ -180,7 +238,14 @@ export function metricScores(kind: MetricScore, set: ConfidenceSet): Float64Arra
   return out;
 }
 
-/** Thresholds calibrated on shadow data: "member iff score >= thresholds[label]". */
+/**
+ * Thresholds calibrated on shadow data: "member iff score >= thresholds[label]".
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const cal: ThresholdCalibration = calibrateThresholds('confidence', shadow, { perClass: false });
+ * console.log(cal.global);
+ */
 export interface ThresholdCalibration {
   score: MetricScore;
   perClass: boolean;
@@ -197,6 +262,12 @@ export interface ThresholdCalibration {
  * maximizing the shadow balanced accuracy `(TPR + TNR) / 2` of that class, as their released code
  * does (`objective: 'accuracy'` maximizes plain accuracy instead); ties go to the highest threshold.
  * A class with no shadow members or no shadow non-members falls back to the global threshold.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const cal = calibrateThresholds('confidence', shadow);
+ * console.log(applyThresholds(cal, target).decisions);
  */
 export function calibrateThresholds(
   score: MetricScore,
@@ -239,6 +310,11 @@ export function calibrateThresholds(
 /**
  * Applies calibrated thresholds to target vectors. `scores` are the margins `score - threshold[label]`,
  * so the decision is `scores >= 0` and the ROC sweeps the same offset in every class.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(applyThresholds(calibrateThresholds('entropy', shadow), target, 'entropy/shadow').decisions);
  */
 export function applyThresholds(cal: ThresholdCalibration, target: ConfidenceSet, attack?: string): AttackResult {
   const n = rows(target, 'applyThresholds');
@@ -255,7 +331,14 @@ export function applyThresholds(cal: ThresholdCalibration, target: ConfidenceSet
   return { attack: attack ?? `${METRIC_SCORE_IDS[cal.score]}/${cal.perClass ? 'per-class' : 'global'}`, scores, decisions };
 }
 
-/** Calibrates on `shadow` and attacks `target` (`perClass` default true). */
+/**
+ * Calibrates on `shadow` and attacks `target` (`perClass` default true).
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const { decisions, calibration } = thresholdAttack('confidence', shadow, target, { perClass: true });
+ */
 export function thresholdAttack(
   score: MetricScore,
   shadow: LabeledConfidenceSet,
@@ -270,6 +353,10 @@ export function thresholdAttack(
  * The best single threshold in hindsight: chosen on the evaluation set itself to maximize its
  * (weighted) accuracy, trying both "member iff score >= t" and "member iff score <= t" (an attacker
  * who knows the defense inverts the signal). An upper bound for threshold attacks on this score.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const { threshold, direction, accuracy } = hindsightAttack('confidence', shadow); // an upper bound
  */
 export function hindsightAttack(
   score: MetricScore,
@@ -296,7 +383,13 @@ export function hindsightAttack(
   };
 }
 
-/** The gap (label-only) attack: member iff the predicted label is the true label. */
+/**
+ * The gap (label-only) attack: member iff the predicted label is the true label.
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(gapAttack(target).decisions); // Uint8Array [1, 1]: both rows predicted correctly
+ */
 export function gapAttack(target: ConfidenceSet): AttackResult {
   const scores = metricScores('correctness', target);
   return { attack: 'gap', scores, decisions: Uint8Array.from(scores) };
@@ -305,6 +398,11 @@ export function gapAttack(target: ConfidenceSet): AttackResult {
 /**
  * The whole metric-attack suite: `gap`; for each score, `<score>/per-class` and `<score>/global`
  * calibrated on `shadow`; and, when `target.isMember` is given, `<score>/hindsight`.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2, isMember: [1, 0] };
+ * for (const r of metricAttacks(shadow, target)) console.log(r.attack, evaluateAttack(r, target.isMember).accuracy);
  */
 export function metricAttacks(
   shadow: LabeledConfidenceSet,
@@ -325,7 +423,13 @@ export function metricAttacks(
   return out;
 }
 
-/** The standard metrics of an attack's output (weights: e.g. `coinWeights(p)`). */
+/**
+ * The standard metrics of an attack's output (weights: e.g. `coinWeights(p)`).
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(evaluateAttack(gapAttack(target), [1, 0]).accuracy); // 0.5
+ */
 export function evaluateAttack(result: AttackResult, isMember: Flags, weights?: ArrayLike<number>): MetricSummary {
   return summarize(result.scores, isMember, { decisions: result.decisions, weights });
 }
@@ -334,6 +438,11 @@ export function evaluateAttack(result: AttackResult, isMember: Flags, weights?: 
  * A set expanded over MemGuard's Phase II coin: `2n` rows, the clean vectors (weight `1 - p`) then
  * the noisy ones `s + r` (weight `p`), labels and membership repeated. Attacks and metrics on it
  * give results in expectation over the coin.
+ *
+ * @example
+ * const clean = { vectors: [0.9, 0.1], labels: [0], k: 2, isMember: [1] };
+ * const expanded = expandOverCoin(clean, [0.6, 0.4], [0.25]); // noise released with p = 0.25
+ * console.log(expanded.vectors, expanded.weights);            // 2 rows: weights 0.75 and 0.25
  */
 export function expandOverCoin<T extends ConfidenceSet & { isMember?: Flags }>(
   clean: T,

@@ -16,7 +16,15 @@ import { check, MemGuardFormatError } from '../errors.js';
 const QUOTE = 34, COMMA = 44, LF = 10, CR = 13;
 const enum State { FieldStart, Unquoted, Quoted, QuoteInQuoted }
 
-/** Called once per record with its fields and the (1-based) line the record starts on. */
+/**
+ * Called once per record with its fields and the (1-based) line the record starts on.
+ *
+ * @example
+ * const sink: RecordSink = (fields, line) => console.log(line, fields);
+ * const tok = new CsvTokenizer(sink);
+ * tok.push('a,b\n1,2\n');
+ * tok.end();
+ */
 export type RecordSink = (fields: string[], line: number) => void;
 
 /**
@@ -26,7 +34,7 @@ export type RecordSink = (fields: string[], line: number) => void;
  *
  * @example
  * const rows: string[][] = [];
- * const tok = new CsvTokenizer((f) => rows.push(f));
+ * const tok = new CsvTokenizer((fields) => rows.push(fields));
  * tok.push('a,"b,c"\n1,'); tok.push('2\n'); tok.end();   // rows = [['a', 'b,c'], ['1', '2']]
  */
 export class CsvTokenizer {
@@ -183,7 +191,13 @@ function where(source: string, line: number, column: string): string {
   return `${source ? source + ': ' : ''}line ${line}, column ${column}`;
 }
 
-/** Parses a finite decimal number (no hex, no blanks, no `Infinity`/`NaN`), or throws naming the cell. */
+/**
+ * Parses a finite decimal number (no hex, no blanks, no `Infinity`/`NaN`), or throws naming the cell.
+ *
+ * @example
+ * console.log(parseNumberCell('0.25', 3, 'p1')); // 0.25
+ * try { parseNumberCell('abc', 17, 'p3', 'in.csv'); } catch (e) { console.log((e as Error).message); } // in.csv: line 17, column p3: "abc" is not a number
+ */
 export function parseNumberCell(cell: string, line: number, column: string, source = ''): number {
   if (cell === '0') return 0;
   if (cell === '1') return 1;
@@ -212,7 +226,12 @@ function parseMemberCell(cell: string, line: number, source: string): number {
   throw new MemGuardFormatError(`${where(source, line, 'member')}: ${JSON.stringify(cell)} is not 0 or 1`);
 }
 
-/** Quotes a field when it contains a comma, quote, CR/LF or surrounding blanks. */
+/**
+ * Quotes a field when it contains a comma, quote, CR/LF or surrounding blanks.
+ *
+ * @example
+ * console.log(quoteCsvField('a,b'), quoteCsvField('plain')); // "a,b" plain
+ */
 export function quoteCsvField(s: string): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
@@ -220,6 +239,9 @@ export function quoteCsvField(s: string): string {
 /**
  * The shortest decimal string that reads back (through `Math.fround`) as exactly the float32 `x`:
  * CSV written from a `Float32Array` round-trips bit for bit.
+ *
+ * @example
+ * console.log(formatFloat32(Math.fround(0.1))); // '0.1' (reads back as the same float32)
  */
 export function formatFloat32(x: number): string {
   if (x === 0) return '0';
@@ -235,13 +257,26 @@ export function formatFloat32(x: number): string {
 // ---------------------------------------------------------------------------------------------
 // Whole tables
 
-/** A parsed CSV: the header, the rows (each as long as the header) and each row's line number. */
+/**
+ * A parsed CSV: the header, the rows (each as long as the header) and each row's line number.
+ *
+ * @example
+ * const table: CsvTable = parseCsv('id,p0\nq1,0.5\n');
+ * console.log(table.header, table.rows, table.lines); // ['id', 'p0'] [['q1', '0.5']] [2]
+ */
 export interface CsvTable {
   header: string[];
   rows: string[][];
   lines: number[];
 }
 
+/**
+ * How to read a CSV: with or without a header row, and a name for error messages.
+ *
+ * @example
+ * const options: CsvOptions = { header: false, source: 'scores.csv' };
+ * console.log(parseCsv('1,2\n3,4\n', options).header); // ['0', '1']
+ */
 export interface CsvOptions {
   /** The first record is a header (default true). Without one, columns are named `0, 1, ...`. */
   header?: boolean;
@@ -295,7 +330,12 @@ function dataRows(hasHeader: boolean, source: string, onRow: (header: string[], 
   return { sink, headerOf };
 }
 
-/** Parses CSV text into a header and rows of strings; every row must have the header's width. */
+/**
+ * Parses CSV text into a header and rows of strings; every row must have the header's width.
+ *
+ * @example
+ * console.log(parseCsv('a,b\n"x, y",2\n').rows); // [['x, y', '2']]
+ */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   const source = options.source ?? '';
   const rows: string[][] = [];
@@ -307,7 +347,12 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   return { header: headerOf(), rows, lines };
 }
 
-/** Formats a header and rows as CSV text (LF line ends, fields quoted only when needed). */
+/**
+ * Formats a header and rows as CSV text (LF line ends, fields quoted only when needed).
+ *
+ * @example
+ * console.log(formatCsv(['id', 'note'], [['1', 'a, b']])); // 'id,note\n1,"a, b"\n'
+ */
 export function formatCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
   let out = header.map(quoteCsvField).join(',') + '\n';
   for (const row of rows) out += row.map(quoteCsvField).join(',') + '\n';
@@ -316,7 +361,18 @@ export function formatCsv(header: readonly string[], rows: readonly (readonly st
 
 const GZIP_MAGIC0 = 0x1f, GZIP_MAGIC1 = 0x8b;
 
-/** Reads a text file, gunzipping it when it starts with the gzip magic bytes. */
+/**
+ * Reads a text file, gunzipping it when it starts with the gzip magic bytes.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'a.txt'), 'hello');
+ * console.log(readTextFile(join(dir, 'a.txt'))); // 'hello' (a .gz file is gunzipped)
+ */
 export function readTextFile(path: string): string {
   const bytes = readFileSync(path);
   const raw = bytes.length >= 2 && bytes[0] === GZIP_MAGIC0 && bytes[1] === GZIP_MAGIC1 ? gunzipSync(bytes) : bytes;
@@ -326,7 +382,13 @@ export function readTextFile(path: string): string {
 // ---------------------------------------------------------------------------------------------
 // Feature tables
 
-/** Numeric features (row-major `n x d`) with an integer label per row. */
+/**
+ * Numeric features (row-major `n x d`) with an integer label per row.
+ *
+ * @example
+ * const t: FeatureTable = parseFeatureCsv('f1,f2,label\n0,1,2\n');
+ * console.log(t.n, t.d, t.featureNames); // 1 2 ['f1', 'f2']
+ */
 export interface FeatureTable {
   features: Float32Array;
   labels: Int32Array;
@@ -336,6 +398,13 @@ export interface FeatureTable {
   featureNames: string[];
 }
 
+/**
+ * How to read a feature CSV: `CsvOptions` plus which column holds the label.
+ *
+ * @example
+ * const options: FeatureCsvOptions = { header: false, labelColumn: 2 };
+ * console.log(parseFeatureCsv('0,1,3\n1,0,4\n', options).labels); // Int32Array [3, 4]
+ */
 export interface FeatureCsvOptions extends CsvOptions {
   /** The label column: a name (default `"label"`) or a 0-based position (default 0 without a header). */
   labelColumn?: string | number;
@@ -406,7 +475,18 @@ export function parseFeatureCsv(text: string, options: FeatureCsvOptions = {}): 
   return { features: feats.view(), labels: labels.view(), n: labels.length, d, featureNames };
 }
 
-/** Reads a feature CSV file (optionally gzipped; detected by its magic bytes). See `parseFeatureCsv`. */
+/**
+ * Reads a feature CSV file (optionally gzipped; detected by its magic bytes). See `parseFeatureCsv`.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'train.csv'), 'f1,f2,label\n0,1,1\n1,0,0\n');
+ * const { features, labels } = readFeatureCsv(join(dir, 'train.csv'));
+ */
 export function readFeatureCsv(path: string, options: FeatureCsvOptions = {}): FeatureTable {
   return parseFeatureCsv(readTextFile(path), { source: path, ...options });
 }
@@ -418,6 +498,10 @@ export function readFeatureCsv(path: string, options: FeatureCsvOptions = {}): F
  * Released (or raw) confidence vectors as a table: `vectors` is row-major `n x k` (column `p{j}` of
  * the file is entry `j`). `member` (1 = member) and `label` are present when the file has those
  * columns; every other column passes through untouched as strings.
+ *
+ * @example
+ * const t: ScoresTable = parseScoresCsv('id,member,p0,p1\nq1,1,0.9,0.1\n');
+ * console.log(t.vectors, t.member, t.passthrough.columns); // Float32Array [0.9, 0.1] Uint8Array [1] ['id']
  */
 export interface ScoresTable {
   vectors: Float32Array;
@@ -513,7 +597,13 @@ class ScoresBuilder {
   }
 }
 
-/** Parses a scores CSV (`p0..p{k-1}`, optional `member`, `label`, anything else passes through). */
+/**
+ * Parses a scores CSV (`p0..p{k-1}`, optional `member`, `label`, anything else passes through).
+ *
+ * @example
+ * const t = parseScoresCsv('p0,p1,p2\n0.7,0.2,0.1\n0.1,0.3,0.6\n');
+ * console.log(t.n, t.k); // 2 3
+ */
 export function parseScoresCsv(text: string, options: { source?: string } = {}): ScoresTable {
   const source = options.source ?? '';
   let builder: ScoresBuilder | undefined;
@@ -527,7 +617,18 @@ export function parseScoresCsv(text: string, options: { source?: string } = {}):
   return builder.build();
 }
 
-/** Reads a scores CSV file (optionally gzipped). See `parseScoresCsv`. */
+/**
+ * Reads a scores CSV file (optionally gzipped). See `parseScoresCsv`.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'scores.csv'), 'p0,p1\n0.9,0.1\n');
+ * console.log(readScoresCsv(join(dir, 'scores.csv')).vectors); // Float32Array [0.9, 0.1]
+ */
 export function readScoresCsv(path: string): ScoresTable {
   return parseScoresCsv(readTextFile(path), { source: path });
 }
@@ -547,7 +648,12 @@ function validateScoresTable(t: ScoresTable): void {
   }
 }
 
-/** The header `writeScoresCsv` uses: pass-through columns, then `member`, `label` (when present), then `p0..p{k-1}`. */
+/**
+ * The header `writeScoresCsv` uses: pass-through columns, then `member`, `label` (when present), then `p0..p{k-1}`.
+ *
+ * @example
+ * console.log(scoresCsvHeader({ k: 3, member: true, label: true })); // ['member', 'label', 'p0', 'p1', 'p2']
+ */
 export function scoresCsvHeader(layout: { k: number; member?: boolean; label?: boolean; passthrough?: readonly string[] }): string[] {
   const h = [...(layout.passthrough ?? [])];
   if (layout.member) h.push('member');
@@ -578,7 +684,13 @@ function formatScoresRows(t: ScoresTable): string {
   return parts.length > 0 ? parts.join('\n') + '\n' : '';
 }
 
-/** Formats a scores table as CSV text, header included. */
+/**
+ * Formats a scores table as CSV text, header included.
+ *
+ * @example
+ * const text = formatScoresCsv({ vectors: new Float32Array([0.75, 0.25]), n: 1, k: 2, passthrough: { columns: [], values: [] } });
+ * console.log(text); // 'p0,p1\n0.75,0.25\n'
+ */
 export function formatScoresCsv(t: ScoresTable): string {
   validateScoresTable(t);
   const header = scoresCsvHeader({ k: t.k, member: !!t.member, label: !!t.label, passthrough: t.passthrough?.columns });
@@ -590,7 +702,16 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}.tmp`);
 }
 
-/** Writes `text` to `path` atomically: a temporary file in the same folder, then a rename. */
+/**
+ * Writes `text` to `path` atomically: a temporary file in the same folder, then a rename.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * writeFileAtomic(join(dir, 'report.html'), '<!DOCTYPE html>'); // never half-written
+ */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = tempPathFor(path);
   try {
@@ -602,7 +723,16 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** Writes a scores table as CSV (header `member,label,p0,...`), atomically. */
+/**
+ * Writes a scores table as CSV (header `member,label,p0,...`), atomically.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * writeScoresCsv(join(dir, 'released.csv'), parseScoresCsv('member,label,p0,p1\n1,0,0.9,0.1\n'));
+ */
 export function writeScoresCsv(path: string, t: ScoresTable): void {
   writeFileAtomic(path, formatScoresCsv(t));
 }
@@ -610,7 +740,14 @@ export function writeScoresCsv(path: string, t: ScoresTable): void {
 // ---------------------------------------------------------------------------------------------
 // Streaming
 
-/** A file path, or any async stream of text / bytes (e.g. `process.stdin`). */
+/**
+ * A file path, or any async stream of text / bytes (e.g. `process.stdin`).
+ *
+ * @example
+ * async function* chunks() { yield 'p0,p1\n0.9,'; yield '0.1\n'; }
+ * const source: CsvSource = chunks(); // or a file path, or process.stdin
+ * for await (const batch of readScoresCsvBatches(source)) console.log(batch.vectors);
+ */
 export type CsvSource = string | AsyncIterable<string | Uint8Array>;
 
 function isGzipFile(path: string): boolean {
@@ -625,17 +762,36 @@ function isGzipFile(path: string): boolean {
 
 function openSource(source: CsvSource): AsyncIterable<string | Uint8Array> {
   if (typeof source !== 'string') return source;
+  // Sniff first: a stream opened before a throwing check would emit an unhandled 'error' and crash.
+  const gzip = isGzipFile(source);
   const stream = createReadStream(source);
-  return isGzipFile(source) ? stream.pipe(createGunzip()) : stream;
+  return gzip ? stream.pipe(createGunzip()) : stream;
 }
 
-/** One batch of a streamed CSV: up to `batchSize` rows with their line numbers. */
+/**
+ * One batch of a streamed CSV: up to `batchSize` rows with their line numbers.
+ *
+ * @example
+ * async function* text() { yield 'a,b\n1,2\n3,4\n'; }
+ * for await (const batch of readCsvBatches(text(), { batchSize: 1 })) {
+ *   const b: CsvBatch = batch;
+ *   console.log(b.header, b.rows, b.lines); // one row per batch
+ * }
+ */
 export interface CsvBatch {
   header: string[];
   rows: string[][];
   lines: number[];
 }
 
+/**
+ * How to stream a CSV: `CsvOptions` plus the rows per batch.
+ *
+ * @example
+ * async function* text() { yield '1,2\n3,4\n'; }
+ * const options: CsvStreamOptions = { header: false, batchSize: 1000, source: 'stdin' };
+ * for await (const batch of readCsvBatches(text(), options)) console.log(batch.rows.length);
+ */
 export interface CsvStreamOptions extends CsvOptions {
   /** Rows per batch (default 1024). */
   batchSize?: number;
@@ -646,7 +802,15 @@ export interface CsvStreamOptions extends CsvOptions {
  * proportional to `batchSize`. Paths may be gzipped (detected by magic bytes).
  *
  * @example
- * for await (const batch of readCsvBatches('big.csv', { batchSize: 4096 })) handle(batch.rows);
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'big.csv'), 'a,b\n' + '1,2\n'.repeat(10000));
+ * let rows = 0;
+ * for await (const batch of readCsvBatches(join(dir, 'big.csv'), { batchSize: 4096 })) rows += batch.rows.length;
+ * console.log(rows); // 10000, read 4096 rows at a time
  */
 export async function* readCsvBatches(source: CsvSource, options: CsvStreamOptions = {}): AsyncGenerator<CsvBatch> {
   const name = options.source ?? (typeof source === 'string' ? source : '');
@@ -677,7 +841,16 @@ export async function* readCsvBatches(source: CsvSource, options: CsvStreamOptio
   if (rows.length > 0) yield { header, rows, lines };
 }
 
-/** A batch of a streamed scores CSV; `firstRow` is the 0-based data-row index of its first row. */
+/**
+ * A batch of a streamed scores CSV; `firstRow` is the 0-based data-row index of its first row.
+ *
+ * @example
+ * async function* text() { yield 'p0,p1\n0.9,0.1\n0.4,0.6\n'; }
+ * for await (const batch of readScoresCsvBatches(text(), { batchSize: 1 })) {
+ *   const b: ScoresBatch = batch;
+ *   console.log(b.firstRow, b.lines, b.vectors);
+ * }
+ */
 export interface ScoresBatch extends ScoresTable {
   firstRow: number;
   /** The line number of each row in the file. */
@@ -688,6 +861,12 @@ export interface ScoresBatch extends ScoresTable {
  * Streams a scores CSV (`p0..p{k-1}`, optional `member`/`label`, pass-through columns) in batches:
  * the reader behind `memguard protect` on files too large to load at once. A file with a header but
  * no rows yields no batch.
+ *
+ * @example
+ * async function* text() { yield 'id,p0,p1\nq1,0.9,0.1\nq2,0.4,0.6\n'; }
+ * for await (const { vectors, n, passthrough } of readScoresCsvBatches(text(), { batchSize: 512 })) {
+ *   console.log(n, vectors, passthrough.values); // protect `vectors`, write them back with the ids
+ * }
  */
 export async function* readScoresCsvBatches(source: CsvSource, options: { batchSize?: number; source?: string } = {}): AsyncGenerator<ScoresBatch> {
   const name = options.source ?? (typeof source === 'string' ? source : '');
@@ -708,8 +887,18 @@ export async function* readScoresCsvBatches(source: CsvSource, options: { batchS
  * into place, `abort()` deletes it. Until `close()` succeeds, `path` is untouched.
  *
  * @example
- * const w = await ScoresCsvWriter.open('out.csv', { k: 30, member: true, label: true });
- * try { for (const t of tables) await w.write(t); await w.close(); } catch (e) { await w.abort(); throw e; }
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * const w = await ScoresCsvWriter.open(join(dir, 'out.csv'), { k: 2, member: true });
+ * try {
+ *   await w.write({ vectors: new Float32Array([0.9, 0.1]), n: 1, k: 2, member: new Uint8Array([1]), passthrough: { columns: [], values: [] } });
+ *   await w.close();   // renames the temporary file into place
+ * } catch (e) {
+ *   await w.abort();   // nothing is left at out.csv
+ *   throw e;
+ * }
  */
 export class ScoresCsvWriter {
   private done = false;
