@@ -10,7 +10,14 @@ import type { MemGuard, SearchResult } from '../memguard/memguard.js';
 import type { Mlp } from '../nn/mlp.js';
 import { Random } from '../random.js';
 
-/** One perturbed copy per (record, copy): row-major `records x copies` rows of `d` features. */
+/**
+ * One perturbed copy per (record, copy): row-major `records x copies` rows of `d` binary features,
+ * each copy with one feature flipped (distinct features within a record when copies <= d).
+ *
+ * @example
+ * const { queries, flipped } = nearDuplicateQueries(Float32Array.of(1, 0, 0, 1), 4, 2, 7);
+ * console.log(queries.length, flipped); // 8, the two flipped feature indices
+ */
 export function nearDuplicateQueries(features: Float32Array, d: number, copies: number, seed: number): { queries: Float32Array; flipped: Int32Array } {
   const records = features.length / d;
   const rng = new Random(seed);
@@ -30,9 +37,20 @@ export function nearDuplicateQueries(features: Float32Array, d: number, copies: 
   return { queries, flipped };
 }
 
-/** How the attacker folds its m answers into one membership score. */
+/**
+ * How the attacker folds its m answers into one membership score.
+ *
+ * @example
+ * const aggregate: NearDuplicateAggregate = 'max'; // the most member-looking answer
+ */
 export type NearDuplicateAggregate = 'max' | 'median';
 
+/**
+ * The attack's figures for one m and aggregate.
+ *
+ * @example
+ * const s: NearDuplicateScore = { m: 10, aggregate: 'median', accuracy: 0.55, auc: 0.58 };
+ */
 export interface NearDuplicateScore {
   m: number;
   aggregate: NearDuplicateAggregate;
@@ -44,6 +62,11 @@ export interface NearDuplicateScore {
 /**
  * The attack's result for the released copies of `records` records (`copies` each, record-major):
  * for every m in `ms` (m <= copies) and both aggregates, accuracy and AUC of the attack classifier.
+ *
+ * @example
+ * const attack = Mlp.create([2, 1], { head: 'sigmoid', seed: 1 });
+ * const released = Float32Array.of(0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.5, 0.5); // 2 records x 2 copies, k = 2
+ * console.log(nearDuplicateScores(attack, released, 2, 2, 2, Uint8Array.of(1, 0), [1, 2]));
  */
 export function nearDuplicateScores(
   attack: Mlp, released: Float32Array, k: number, records: number, copies: number, isMember: Uint8Array, ms: readonly number[],
@@ -69,6 +92,9 @@ export function nearDuplicateScores(
 /**
  * Fraction of copies whose coin is the one of the record's own query: the coin's uniform of each
  * copy equals the record's. `uniforms` are `records x (1 + copies)` values, the record's own first.
+ *
+ * @example
+ * console.log(sharedCoinFraction(Float64Array.of(0.1, 0.1, 0.2, 0.5, 0.5, 0.5), 2, 2)); // 0.75
  */
 export function sharedCoinFraction(uniforms: Float64Array, records: number, copies: number): number {
   let same = 0;

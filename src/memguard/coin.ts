@@ -9,6 +9,16 @@
 import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';
 
+/**
+ * The release coin (SPEC §4): 'key' (a keyed hash of the query: the same query always gets the
+ * same answer), 'seed' (a reproducible stream, experiments only) or 'expectation' (weight = p).
+ *
+ * @example
+ * const keyed: CoinOptions = { mode: 'key', key: crypto.getRandomValues(new Uint8Array(16)) }; // production
+ * const seeded: CoinOptions = { mode: 'seed', seed: 1 };                                       // experiments
+ * const expected: CoinOptions = { mode: 'expectation' };                                      // evaluation
+ * new ReleaseCoin(keyed).weight(0.5, { id: 'query-1' });
+ */
 export type CoinOptions =
   | ({ mode: 'key'; key: Uint8Array } & CoarseKeying)
   | { mode: 'seed'; seed: number }
@@ -18,24 +28,43 @@ export type CoinOptions =
  * What identifies one query to the keyed coin: its input vector (hashed as little-endian float32,
  * with -0 read as +0), or a caller-given id (a string is hashed as its UTF-8 bytes, so the string
  * and its UTF-8 encoding are the same id). Inputs and ids never collide (domain-separated).
+ *
+ * @example
+ * const coin = new ReleaseCoin({ mode: 'key', key: Uint8Array.from({ length: 16 }, (_, i) => i * 37 + 3) });
+ * const byContent: QueryRef = { input: [0.7, 0.2, 0.1] };
+ * const byId: QueryRef = { id: 'user-42/query-7' };
+ * console.log(coin.weight(0.5, byContent), coin.weight(0.5, byId));
  */
 export type QueryRef = { input: ArrayLike<number> } | { id: string | Uint8Array };
 
-/** Queries of a batch: `rows x dim` inputs, row-major (confidence vectors when the coin is coarse), or one id per row. */
+/**
+ * Queries of a batch: `rows x dim` inputs, row-major (confidence vectors when the coin is coarse), or
+ * one id per row.
+ *
+ * @example
+ * const coin = new ReleaseCoin({ mode: 'key', key: Uint8Array.from({ length: 16 }, (_, i) => i * 37 + 5) });
+ * const batch: QueryBatch = { inputs: [0.7, 0.2, 0.1, 0.1, 0.3, 0.6], dim: 3 };
+ * console.log(coin.weights([0.5, 0.5], batch)); // Float64Array of 0/1, one per row
+ */
 export type QueryBatch = { inputs: ArrayLike<number>; dim: number } | { ids: ReadonlyArray<string | Uint8Array> };
 
 /**
  * What the keyed coin hashes when the caller gives no query id (SPEC §7, near-duplicate queries):
  * - `content: 'exact'`: the query's bytes. A query that differs in one bit draws an independent
  *   coin, so an attacker asking m near-duplicates sees a clean vector with probability 1 - p^m.
- * - `content: 'coarse'` (default): the predicted label and the top `entries` scores of the
- *   confidence vector, each rounded down on a grid of step `resolution` (default 0.05) shifted by a
- *   secret offset derived from the key (so an attacker cannot aim at the grid's edges).
- *   Near-identical vectors share a coin unless a score crosses a grid line; unrelated queries may
- *   share one too, which costs nothing: each query's coin stays uniform over keys, so
- *   E||n||_1 <= epsilon still holds query by query.
- * The strong answer is a caller-given id (`queryIds`) naming what the query is about (a user,
- * a record): no perturbation of the query changes it.
+ * - `content: 'coarse'`: the predicted label and the top `entries` scores of the confidence
+ *   vector, each rounded down on a grid of step `resolution` (default 0.05) shifted by a secret
+ *   offset derived from the key (so an attacker cannot aim at the grid's edges). Near-identical
+ *   vectors share a coin unless a score crosses a grid line; unrelated queries may share one too,
+ *   which keeps E||n||_1 <= epsilon query by query (each query's coin stays uniform over keys).
+ * The default is in `COARSE_DEFAULTS` (README "Library" says why). The strong answer is a
+ * caller-given id (`queryIds`) naming what the query is about (a user, a record): no perturbation
+ * of the query changes it.
+ *
+ * @example
+ * const keying: CoarseKeying = { content: 'coarse', resolution: 0.05 };
+ * const coin = new ReleaseCoin({ mode: 'key', key: Uint8Array.from({ length: 16 }, (_, i) => i * 37 + 5), ...keying });
+ * console.log(coin.uniforms({ inputs: [0.61, 0.3, 0.09, 0.6101, 0.3, 0.0899], dim: 3 })); // usually two equal values
  */
 export interface CoarseKeying {
   content?: 'exact' | 'coarse';
@@ -45,9 +74,20 @@ export interface CoarseKeying {
   entries?: number;
 }
 
+/**
+ * The keyed coin's keying when `CoarseKeying` fields are left out.
+ *
+ * @example
+ * console.log(COARSE_DEFAULTS.content, COARSE_DEFAULTS.resolution); // e.g. "exact 0.05"
+ */
 export const COARSE_DEFAULTS = Object.freeze({ content: 'coarse' as 'exact' | 'coarse', resolution: 0.05, entries: 1 });
 
-/** Minimum key length in bytes for the keyed coin (SipHash's 128-bit key). */
+/**
+ * Minimum key length in bytes for the keyed coin (SipHash's 128-bit key).
+ *
+ * @example
+ * const key = crypto.getRandomValues(new Uint8Array(KEY_BYTES)); // 16 random bytes
+ */
 export const KEY_BYTES = 16;
 
 const TAG_INPUT = 0, TAG_ID = 1, TAG_COARSE = 2;
@@ -165,6 +205,10 @@ const isOneByteValue = (bytes: Uint8Array): boolean => bytes.every((b) => b === 
  * Why `key` cannot be the coin's secret, or undefined when it can: fewer than 16 bytes, one byte value
  * repeated (all zeros, a placeholder, a mistake), or halves that cancel out under the XOR fold (e.g.
  * 16 bytes written twice), which leaves a constant SipHash key. The text never contains key bytes.
+ *
+ * @example
+ * console.log(keyProblem(new Uint8Array(16))); // "the key's 16 bytes all have the same value; ..."
+ * console.log(keyProblem(crypto.getRandomValues(new Uint8Array(32)))); // undefined
  */
 export function keyProblem(key: Uint8Array): string | undefined {
   if (key.length < KEY_BYTES) return `the key has ${key.length} bytes; at least ${KEY_BYTES} bytes (128 bits) are needed`;
@@ -242,7 +286,7 @@ function checkP(p: number, row?: number): void {
  * 'key' and 'seed' modes, and p itself in 'expectation' mode.
  *
  * @example
- * const coin = new ReleaseCoin({ mode: 'key', key: secret16 });
+ * const coin = new ReleaseCoin({ mode: 'key', key: Uint8Array.from({ length: 16 }, (_, i) => i * 37 + 9) });
  * coin.weight(0.3, { id: 'user-42/query-7' }); // 0 or 1, always the same for this id and key
  */
 export class ReleaseCoin {
