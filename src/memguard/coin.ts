@@ -57,7 +57,7 @@ export type QueryBatch = { inputs: ArrayLike<number>; dim: number } | { ids: Rea
  *   offset derived from the key (so an attacker cannot aim at the grid's edges). Near-identical
  *   vectors share a coin unless a score crosses a grid line; unrelated queries may share one too,
  *   which keeps E||n||_1 <= epsilon query by query (each query's coin stays uniform over keys).
- * The default is in `COARSE_DEFAULTS` (README "Library" says why). The strong answer is a
+ * The default is 'coarse' (`COARSE_DEFAULTS`; README "Library" gives the measurements). The strong answer is a
  * caller-given id (`queryIds`) naming what the query is about (a user, a record): no perturbation
  * of the query changes it.
  *
@@ -78,7 +78,7 @@ export interface CoarseKeying {
  * The keyed coin's keying when `CoarseKeying` fields are left out.
  *
  * @example
- * console.log(COARSE_DEFAULTS.content, COARSE_DEFAULTS.resolution); // e.g. "exact 0.05"
+ * console.log(COARSE_DEFAULTS.content, COARSE_DEFAULTS.resolution); // "coarse 0.05"
  */
 export const COARSE_DEFAULTS = Object.freeze({ content: 'coarse' as 'exact' | 'coarse', resolution: 0.05, entries: 1 });
 
