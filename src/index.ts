@@ -20,7 +20,10 @@ export { Mlp, ACTIVATIONS } from './nn/mlp.js';
 export type { Activation, EpochInfo, FitJob, FitOptions, GradientOf, Layer, LayerParameters, Optimizer } from './nn/mlp.js';
 export { serializeModel, parseModel, loadModel, MODEL_FORMAT, MODEL_VERSION } from './nn/modelFile.js';
 export type { ModelFile } from './nn/modelFile.js';
-export type { MatrixInput, VectorInput } from './nn/matrix.js';
+export { setNdarrayFactory } from './nn/matrix.js';
+export type {
+  MatrixInput, MatrixOutput, NdArrayLike, NdarrayFactory, NdarrayOutput, NdarrayOutputTypes, VectorInput,
+} from './nn/matrix.js';
 export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, Engine } from './wasm/engine.js';
 export type { Build, EngineOptions } from './wasm/engine.js';
 export { Random } from './random.js';

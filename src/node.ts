@@ -1,5 +1,6 @@
-// memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads).
-export * from './index.js';
+// memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads),
+// plus everything in 'memguard/ndarray' (the main API, ndarray results for ndarray inputs).
+export * from './ndarray.js';
 export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './eval/datasets.js';
 export type { Dataset } from './eval/datasets.js';
 export * from './eval/csv.js';

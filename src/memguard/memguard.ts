@@ -1,7 +1,6 @@
 // The public defense: MemGuard between a classifier and its callers (SPEC §1-§5).
-import type { NdArray } from 'ndarray';
 import { check, MemGuardInputError } from '../errors.js';
-import { like, toRows, type MatrixInput } from '../nn/matrix.js';
+import { outputLike, toRows, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import type { Mlp } from '../nn/mlp.js';
 import { mixingProbability, type MixingMode } from './phase2.js';
 import { ReleaseCoin, type CoinOptions } from './coin.js';
@@ -84,8 +83,6 @@ export interface SearchJob {
   batchSize: number;
 }
 
-type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
-
 /**
  * MemGuard: turns each confidence vector into an adversarial example against membership
  * classifiers, keeping the predicted label, a valid probability vector, and E||n||_1 <= epsilon.
@@ -133,8 +130,11 @@ export class MemGuard {
   }
 
   /** Protects a batch of queries (rows x k): Phase I noise, Phase II coin, SPEC §5 repair. */
-  protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<Released<X>> {
-    return this.release(rows, this.search(rows, options.input ?? 'probabilities'), options);
+  protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<MatrixOutput<X>> {
+    const output = outputLike(rows, 'protect rows');
+    const search = this.search(rows, options.input ?? 'probabilities');
+    const result = this.release(search, options);
+    return { ...result, released: output(result.released, search.rows, this.k) };
   }
 
   /**
@@ -162,10 +162,10 @@ export class MemGuard {
    * logits), as `protect` does.
    */
   releaseSearch(search: SearchResult, options: Omit<ProtectOptions, 'input'> = {}): ProtectResult<Float32Array> {
-    return this.release(search.scores, search, options);
+    return this.release(search, options);
   }
 
-  private release<R>(like_: unknown, phase1: SearchResult, options: ProtectOptions): ProtectResult<R> {
+  private release(phase1: SearchResult, options: ProtectOptions): ProtectResult<Float32Array> {
     const scores = phase1.scores, hashed = phase1.logits ?? phase1.scores;
     const k = this.k, rows = phase1.rows;
     const epsilon = options.epsilon ?? this.epsilon;
@@ -205,7 +205,7 @@ export class MemGuard {
       }
     }
     return {
-      released: like(like_, released, rows, k) as R, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
+      released, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
       steps: phase1.steps, status: phase1.status, g: phase1.g, gNoisy: phase1.gNoisy, repair,
     };
   }

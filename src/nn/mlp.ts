@@ -1,9 +1,8 @@
-import type { NdArray } from 'ndarray';
 import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';
 import type { Ptr } from '../wasm/abi.js';
 import { defaultEngine, type Engine } from '../wasm/engine.js';
-import { like, toLabels, toRows, toTargets, type MatrixInput, type VectorInput } from './matrix.js';
+import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput, type VectorInput } from './matrix.js';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax';
 export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid', 'softmax'];
@@ -62,8 +61,6 @@ export interface FitJob {
 /** What `inputGradient` differentiates: one logit, or any linear function of the logits given
  * per row by its coefficients (rows x out). */
 export type GradientOf = { logit: number } | { logitWeights: MatrixInput };
-
-type Out<T> = T extends NdArray ? NdArray<Float32Array> : Float32Array;
 
 const CHUNK = 1024; // rows per WASM call in inference, bounding scratch memory
 
@@ -165,21 +162,22 @@ export class Mlp {
   }
 
   /** Outputs with the head applied (class probabilities for softmax, P(1) for sigmoid). */
-  predict<X extends MatrixInput>(x: X): Out<X> {
-    return this.infer(x, true) as Out<X>;
+  predict<X extends MatrixInput>(x: X): MatrixOutput<X> {
+    return this.infer(x, true);
   }
 
   /** The last layer's pre-activation outputs. */
-  logits<X extends MatrixInput>(x: X): Out<X> {
-    return this.infer(x, false) as Out<X>;
+  logits<X extends MatrixInput>(x: X): MatrixOutput<X> {
+    return this.infer(x, false);
   }
 
   /**
    * Gradient, for each input row, of one logit (`{logit: j}`) or of a per-row weighted sum of the
    * logits (`{logitWeights}`, rows x out) with respect to that row: rows x in.
    */
-  inputGradient<X extends MatrixInput>(x: X, of: GradientOf = { logit: 0 }): Out<X> {
+  inputGradient<X extends MatrixInput>(x: X, of: GradientOf = { logit: 0 }): MatrixOutput<X> {
     this.alive();
+    const output = outputLike(x, 'inputGradient x');
     const { data, rows } = toRows(x, this.inputSize, 'inputGradient x');
     const out = this.outputSize;
     let weights: Float32Array;
@@ -201,7 +199,7 @@ export class Mlp {
       e.abi.mlpBackward(this.desc, this.layers.length, n, w.x, w.acts, w.dLogits, w.dx, 0, w.scratch);
       result.set(e.readF32(w.dx, n * this.inputSize), start * this.inputSize);
     });
-    return like(x, result, rows, this.inputSize) as Out<X>;
+    return output(result, rows, this.inputSize);
   }
 
   /**
@@ -298,8 +296,9 @@ export class Mlp {
     return { descriptor: this.desc, layerCount: this.layers.length, parameters: this.params };
   }
 
-  private infer(x: MatrixInput, withHead: boolean): Float32Array | NdArray<Float32Array> {
+  private infer<X extends MatrixInput>(x: X, withHead: boolean): MatrixOutput<X> {
     this.alive();
+    const output = outputLike(x, withHead ? 'predict x' : 'logits x');
     const { data, rows } = toRows(x, this.inputSize, withHead ? 'predict x' : 'logits x');
     const out = this.outputSize;
     const result = new Float32Array(rows * out);
@@ -312,7 +311,7 @@ export class Mlp {
       if (withHead) e.abi.applyHead(ACTIVATION_CODE[this.head], n, out, logits, logits);
       result.set(e.readF32(logits, n * out), start * out);
     });
-    return like(x, result, rows, out);
+    return output(result, rows, out);
   }
 
   /** Runs `fn` over row chunks with a workspace sized for one chunk. */

@@ -2,11 +2,10 @@
 // over the pool; Phase II (coin, release) runs here, through the MemGuard instance, so results are
 // identical to `guard.protect` bit for bit. Independent models train at once, one per worker.
 import { availableParallelism } from 'node:os';
-import type { NdArray } from 'ndarray';
 import { check } from '../errors.js';
 import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
 import type { Phase1Batch } from '../memguard/phase1.js';
-import { like, toLabels, toRows, toTargets, type MatrixInput } from '../nn/matrix.js';
+import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import type { FitJob, Mlp } from '../nn/mlp.js';
 import { simdSupported, type Engine } from '../wasm/engine.js';
 import { WorkerPool } from './pool.js';
@@ -22,8 +21,6 @@ export interface ParallelOptions {
 const MIN_CHUNK_ROWS = 16;
 /** Chunks per worker: rows finish at different steps, so several smaller chunks balance the load. */
 const CHUNKS_PER_WORKER = 4;
-
-type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
 
 /**
  * Runs `fn` on the given pool or on a temporary one. The workers must run the same WebAssembly build
@@ -66,8 +63,9 @@ function chunkRanges(rows: number, workers: number): Array<[number, number]> {
  */
 export async function protectParallel<X extends MatrixInput>(
   guard: MemGuard, rows: X, options: ProtectOptions & ParallelOptions = {},
-): Promise<ProtectResult<Released<X>>> {
+): Promise<ProtectResult<MatrixOutput<X>>> {
   const { pool, workers, input, ...release } = options;
+  const output = outputLike(rows, 'protectParallel rows');
   const job = guard.searchJob(rows, input ?? 'probabilities');
   const { k } = job;
   const phase1: Phase1Batch = {
@@ -94,7 +92,7 @@ export async function protectParallel<X extends MatrixInput>(
     });
   }
   const result = guard.releaseSearch({ ...phase1, scores: job.scores, logits: job.logits }, release);
-  return { ...result, released: like(rows, result.released, job.rows, k) as Released<X> };
+  return { ...result, released: output(result.released, job.rows, k) };
 }
 
 /**
