@@ -116,3 +116,9 @@ export function sweep(o: SearchOutcome, epsilons: readonly number[], mixing: Mix
 export function epsilonGrid(max: number, count: number): number[] {
   return Array.from({ length: count + 1 }, (_, i) => Math.round((max * i / count) * 1e9) / 1e9);
 }
+
+/** The `count` classes with the largest max(a_j, b_j), in class order. */
+export function topClasses(a: ArrayLike<number>, b: ArrayLike<number>, count: number): number[] {
+  const order = Array.from({ length: a.length }, (_, j) => j).sort((x, y) => Math.max(b[y]!, a[y]!) - Math.max(b[x]!, a[x]!) || x - y);
+  return order.slice(0, count).sort((x, y) => x - y);
+}

@@ -9,7 +9,7 @@ import { predictedLabels } from '../eval/attacks.js';
 import { barChart, escapeXml, histogramOverlay, linePlot } from '../eval/svg.js';
 import type { MembershipHistogram } from '../eval/types.js';
 import { parsePageData, type PageData } from './data.js';
-import { DEMO_KEY, defenseView, epsilonGrid, sweep, undefendedHistogram, type DefenseView, type SearchOutcome, type Sweep } from './defense.js';
+import { DEMO_KEY, defenseView, epsilonGrid, sweep, topClasses, undefendedHistogram, type DefenseView, type SearchOutcome, type Sweep } from './defense.js';
 import type { WorkerMessage, WorkerRequest } from './worker.js';
 
 
@@ -121,12 +121,16 @@ function renderQueries(r: Ready, view: DefenseView): void {
     const released = coin.weight(p, { input: data.logits.subarray(row * k, (row + 1) * k) }) === 1 ? noisy : s;
     demo.queries!.push({ row, noisy: Array.from(noisy), released: Array.from(released), p });
     const label = predictedLabels(s, k)[0]!;
+    const shown = topClasses(s, released, SHOWN_CLASSES);
     plotInto(`plot-query-${i}`, barChart({
-      id: `query-${i}`, width: 460, height: 260,
-      // Every fifth class and the label, skipping those that would crowd the label's tick.
-      categories: Array.from({ length: k }, (_, j) => (j === label || (j % 5 === 0 && Math.abs(j - label) > 2) ? String(j) : '')),
-      series: [{ name: 'original s', values: s, color: COLOR.original }, { name: 'released', values: released, color: COLOR.noisy }],
-      highlight: [label], highlightLabel: 'label', x: { label: 'class' }, y: { label: 'confidence', min: 0, max: 1 }, legend: false,
+      id: `query-${i}`, width: 460, height: 250,
+      categories: shown.map(String),
+      series: [
+        { name: 'original s', values: shown.map((j) => s[j]!), color: COLOR.original },
+        { name: 'released', values: shown.map((j) => released[j]!), color: COLOR.noisy },
+      ],
+      highlight: [shown.indexOf(label)], highlightLabel: 'label', x: { label: `class (the ${SHOWN_CLASSES} largest of ${k})` },
+      y: { label: 'confidence', min: 0, max: 1 }, legend: false,
     }));
     const who = row < data.members ? 'member' : 'non-member';
     const noise = released === noisy ? 's + r: noise released' : 's: sent unchanged';
@@ -136,6 +140,9 @@ function renderQueries(r: Ready, view: DefenseView): void {
       + `release probability p = ${fixed(p)}; the demo key's coin gives <strong>${noise}</strong>.`;
   });
 }
+
+/** Classes drawn per query: the ones holding the most confidence, before or after. */
+const SHOWN_CLASSES = 8;
 
 async function start(): Promise<void> {
   setState('loading', 'Loading the data…');

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defenseView, epsilonGrid, releaseProbabilities, sweep, undefendedHistogram, type SearchOutcome } from '../../src/page/defense.js';
+import { defenseView, epsilonGrid, releaseProbabilities, sweep, topClasses, undefendedHistogram, type SearchOutcome } from '../../src/page/defense.js';
 
 const t = suite('page/defense');
 
@@ -90,6 +90,13 @@ t('sweep agrees with defenseView at every grid point; the grid is clean', () => 
       assert.ok(v.meanDistortion <= e + 1e-12, 'never spends more than epsilon');
     });
   }
+});
+
+t('topClasses: the classes holding the most confidence before or after, in class order', () => {
+  const s = [0.05, 0.7, 0, 0.2, 0.05], r = [0.05, 0.4, 0.3, 0.2, 0.05];
+  assert.equal(topClasses(s, r, 3), [1, 2, 3]);
+  assert.equal(topClasses(s, r, 4), [0, 1, 2, 3], 'ties go to the lower class');
+  assert.equal(topClasses(s, r, 9), [0, 1, 2, 3, 4]);
 });
 
 t.run();

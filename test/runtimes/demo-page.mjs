@@ -79,7 +79,10 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
       // The same inputs through the library in Node: expectation coin for the numbers, the demo key
       // for the released vectors.
       const node = new lib.MemGuard({ defenseClassifier: g, epsilon, mixing, coin: { mode: 'expectation' } }).protect(data.logits, { input: 'logits' });
-      const keyed = new lib.MemGuard({ defenseClassifier: g, epsilon, mixing, coin: { mode: 'key', key: pageLib.defense.DEMO_KEY } }).protect(data.logits, { input: 'logits' });
+      // A row's result does not depend on its batch, so the keyed run takes only the shown rows.
+      const shownRows = shown.queries.map((q) => q.row);
+      const keyed = new lib.MemGuard({ defenseClassifier: g, epsilon, mixing, coin: { mode: 'key', key: pageLib.defense.DEMO_KEY } })
+        .protect(lib.takeRows(data.logits, data.k, shownRows), { input: 'logits' });
       let spent = 0;
       for (let i = 0; i < data.rows; i++) spent += node.mixProbability[i] * node.noiseL1[i];
       spent /= data.rows;
@@ -92,11 +95,11 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
       if (shown.distortion !== spent.toFixed(3)) fail(`${where}: distortion shown ${shown.distortion}, node ${spent.toFixed(3)}`);
       if (shown.accuracy !== accuracy.toFixed(3)) fail(`${where}: accuracy shown ${shown.accuracy}, node ${accuracy.toFixed(3)}`);
       if (spent > epsilon + 1e-12) fail(`${where}: spent ${spent} > ε`);
-      for (const q of shown.queries) {
+      for (const [n, q] of shown.queries.entries()) {
         near(q.p, node.mixProbability[q.row], 1e-12, `${where}: row ${q.row} p`);
         for (let j = 0; j < data.k; j++) {
           near(q.noisy[j], node.noisy[q.row * data.k + j], 1e-6, `${where}: row ${q.row} s + r [${j}]`);
-          near(q.released[j], keyed.released[q.row * data.k + j], 1e-6, `${where}: row ${q.row} released [${j}]`);
+          near(q.released[j], keyed.released[n * data.k + j], 1e-6, `${where}: row ${q.row} released [${j}]`);
         }
       }
       lines.push(`${where}: accuracy ${shown.accuracy}, AUC ${shown.auc}, spent ${shown.distortion}`);
