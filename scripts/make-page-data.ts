@@ -9,10 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MemGuard } from '../src/memguard/memguard.js';
 import { membershipProbability } from '../src/memguard/defenseClassifier.js';
-import { loadLocation } from '../src/eval/datasets.js';
-import { runExperiment, PAPER_CONFIG, PUBLISHED_LOCATION, QUICK_CONFIG } from '../src/eval/experiment.js';
-import { locationSplits, take } from '../src/eval/splits.js';
-import { topConfidence } from '../src/eval/attacks.js';
+import { loadLocation } from '../src/data/datasets.js';
+import { runExperiment, PAPER_CONFIG, PUBLISHED_LOCATION, QUICK_CONFIG } from '../src/experiment/run.js';
+import { locationSplits, take } from '../src/data/splits.js';
+import { topConfidence } from '../src/attacks/confidence.js';
 import { fitParallel } from '../src/parallel/protect.js';
 import { encodeArray, quantizeLogits, dequantizeLogits, PAGE_DATA_FORMAT, PAGE_DATA_VERSION, type PageDataFile } from '../src/page/data.js';
 
@@ -74,7 +74,7 @@ const file: PageDataFile = {
   provenance: {
     command: 'node --import tsx scripts/make-page-data.ts',
     createdAt: new Date().toISOString(),
-    pipeline: 'runExperiment (src/eval/experiment.ts) at PAPER_CONFIG, defenseAware off',
+    pipeline: 'runExperiment (src/experiment/run.ts) at PAPER_CONFIG, defenseAware off',
     seeds: results.config.seeds, target: config.target, defense: config.defense, attack: config.attack,
     engine: results.config.engine,
     accuracies: results.models,

@@ -1,11 +1,11 @@
 // The demo page's numbers for one setting (epsilon, mixing rule), from Phase I's outcome: Phase II
 // is closed form, so after one search every setting is a few milliseconds of arithmetic. Pure
 // functions, shared by the page and its tests; the formulas are the library's (mixingProbability,
-// coinWeights, accuracy, auc, topConfidenceHistogram), as in the experiment (src/eval/experiment.ts).
+// coinWeights, accuracy, auc, topConfidenceHistogram), as in the experiment (src/experiment/run.ts).
 import { mixingProbability, type MixingMode } from '../memguard/phase2.js';
-import { predictedLabels, topConfidenceHistogram } from '../eval/attacks.js';
-import { accuracy, auc, coinWeights, stack, thresholdDecisions } from '../eval/metrics.js';
-import type { MembershipHistogram } from '../eval/types.js';
+import { predictedLabels, topConfidenceHistogram } from '../attacks/confidence.js';
+import { accuracy, auc, coinWeights, stack, thresholdDecisions } from '../attacks/metrics.js';
+import type { MembershipHistogram } from '../attacks/summary.js';
 
 /**
  * The demo's release-coin key. Not a secret (anyone can read the page): it only shows what one

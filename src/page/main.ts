@@ -5,9 +5,9 @@
 // passes through escapeXml.
 import { ReleaseCoin } from '../memguard/coin.js';
 import type { MixingMode } from '../memguard/phase2.js';
-import { predictedLabels } from '../eval/attacks.js';
-import { barChart, escapeXml, histogramOverlay, linePlot } from '../eval/svg.js';
-import type { MembershipHistogram } from '../eval/types.js';
+import { predictedLabels } from '../attacks/confidence.js';
+import { barChart, escapeXml, histogramOverlay, linePlot } from '../report/svg.js';
+import type { MembershipHistogram } from '../attacks/summary.js';
 import { parsePageData, type PageData } from './data.js';
 import { DEMO_KEY, defenseView, epsilonGrid, sweep, topClasses, undefendedHistogram, type DefenseView, type SearchOutcome, type Sweep } from './defense.js';
 import type { WorkerMessage, WorkerRequest } from './worker.js';
@@ -54,7 +54,7 @@ function setState(state: DemoState['state'], text: string): void {
 }
 
 function plotInto(id: string, svg: string): void {
-  // The SVG strings come from src/eval/svg.ts, which escapes all text it draws.
+  // The SVG strings come from src/report/svg.ts, which escapes all text it draws.
   $(id).innerHTML = svg;
 }
 
