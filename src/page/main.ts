@@ -135,7 +135,7 @@ function renderQueries(r: Ready, view: DefenseView): void {
     const who = row < data.members ? 'member' : 'non-member';
     const noise = released === noisy ? 's + r: noise released' : 's: sent unchanged';
     $(`caption-query-${i}`).innerHTML =
-      `<strong>Row ${row}</strong>, ${who}, true class ${data.labels[row]}, predicted ${label}. ${escapeXml(q.note)}.<br>`
+      `<strong>Row ${row}</strong>, ${who}, true class ${data.labels[row]}, predicted ${label}. <em>${escapeXml(q.note.charAt(0).toUpperCase() + q.note.slice(1))}.</em><br>`
       + `g(s) = ${fixed(outcome.g[row]!)} → g(s + r) = ${fixed(outcome.gNoisy[row]!)}; ‖r‖₁ = ${fixed(outcome.noiseL1[row]!)}; `
       + `release probability p = ${fixed(p)}; the demo key's coin gives <strong>${noise}</strong>.`;
   });

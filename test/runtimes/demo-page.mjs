@@ -54,6 +54,7 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
     const attackScores = lib.stack(data.attackOnScores, data.attackOnCandidates);
     const seen = new Set();
     const lines = [];
+    let nodeSeconds; // protect() on all rows in this Node process, for a same-machine ratio
     for (const { epsilon, mixing } of SETTINGS) {
       await page.locator('#epsilon').fill(String(epsilon));
       await page.locator(`input[name="mixing"][value="${mixing}"]`).check();
@@ -78,7 +79,9 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
 
       // The same inputs through the library in Node: expectation coin for the numbers, the demo key
       // for the released vectors.
+      const t0 = performance.now();
       const node = new lib.MemGuard({ defenseClassifier: g, epsilon, mixing, coin: { mode: 'expectation' } }).protect(data.logits, { input: 'logits' });
+      nodeSeconds ??= (performance.now() - t0) / 1000;
       // A row's result does not depend on its batch, so the keyed run takes only the shown rows.
       const shownRows = shown.queries.map((q) => q.row);
       const keyed = new lib.MemGuard({ defenseClassifier: g, epsilon, mixing, coin: { mode: 'key', key: pageLib.defense.DEMO_KEY } })
@@ -109,7 +112,8 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
     await page.locator('#epsilon').fill('0.5');
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    summary = `Phase I in the page ${ready.seconds.toFixed(1)} s (${ready.build}), ${ready.reproduced}/${data.rows} rows reproduced; ${lines.join('; ')}; screenshot ${SCREENSHOT}`;
+    summary = `protect() on ${data.rows} rows: page worker ${ready.seconds.toFixed(1)} s (${ready.build}, chunks of 50), Node ${nodeSeconds.toFixed(1)} s `
+      + `(ratio ${(ready.seconds / nodeSeconds).toFixed(2)}); ${ready.reproduced}/${data.rows} rows reproduced; ${lines.join('; ')}; screenshot ${SCREENSHOT}`;
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   } finally {
