@@ -85,25 +85,24 @@ function render(r: Ready): void {
   plotInto('plot-after', histogramSvg(view.histogram, `Released (ε = ${fixed(epsilon, 2)}, ${mixing} rule)`, 'hist-after'));
   const mark = [{ x: [epsilon, epsilon], y: [0, 1] }];
   const published = r.data.published;
+  const epsilonAxis = { label: 'distortion budget ε', min: 0, max: 1 };
+  // One curve per mixing rule of a swept quantity.
+  const perRule = (label: string, of: (s: Sweep) => number[], dash?: string) => (['paper', 'exact'] as const).map((m) =>
+    ({ name: `${label}${m} rule`, x: r.sweeps[m].epsilons, y: of(r.sweeps[m]), color: COLOR[m], dash }));
   plotInto('plot-attack', linePlot({
     id: 'attack', title: 'NN attack against the released vectors', width: 560, height: 300,
-    x: { label: 'distortion budget ε', min: 0, max: 1 }, y: { label: 'accuracy / AUC (expected over the coin)', min: 0.2, max: 1 },
+    x: epsilonAxis, y: { label: 'accuracy / AUC (expected over the coin)', min: 0.2, max: 1 },
     series: [
-      { name: 'accuracy, paper rule', x: r.sweeps.paper.epsilons, y: r.sweeps.paper.accuracy, color: COLOR.paper },
-      { name: 'accuracy, exact rule', x: r.sweeps.exact.epsilons, y: r.sweeps.exact.accuracy, color: COLOR.exact },
-      { name: 'AUC, paper rule', x: r.sweeps.paper.epsilons, y: r.sweeps.paper.auc, color: COLOR.paper, dash: '6 3' },
-      { name: 'AUC, exact rule', x: r.sweeps.exact.epsilons, y: r.sweeps.exact.auc, color: COLOR.exact, dash: '6 3' },
+      ...perRule('accuracy, ', (s) => s.accuracy),
+      ...perRule('AUC, ', (s) => s.auc, '6 3'),
       ...(published.length ? [{ name: 'accuracy, paper (published)', x: published.map((p) => p.epsilon), y: published.map((p) => p.accuracy), color: COLOR.published, dash: '1 3', markers: true }] : []),
     ],
     references: mark,
   }));
   plotInto('plot-distortion', linePlot({
     id: 'distortion', title: 'Distortion spent', width: 460, height: 300,
-    x: { label: 'distortion budget ε', min: 0, max: 1 }, y: { label: 'mean released ‖n‖₁', min: 0, max: 1 },
-    series: [
-      { name: 'paper rule', x: r.sweeps.paper.epsilons, y: r.sweeps.paper.meanDistortion, color: COLOR.paper },
-      { name: 'exact rule', x: r.sweeps.exact.epsilons, y: r.sweeps.exact.meanDistortion, color: COLOR.exact },
-    ],
+    x: epsilonAxis, y: { label: 'mean released ‖n‖₁', min: 0, max: 1 },
+    series: perRule('', (s) => s.meanDistortion),
     references: [...mark, { x: [0, 1], y: [0, 1] }],
   }));
   renderQueries(r, view);
