@@ -2,7 +2,8 @@
 // `node test/runtimes/demo-page.mjs [--chromium /usr/bin/chromium]`, after `npm run build`).
 //
 // Builds the page, serves it on 127.0.0.1 under the strict CSP, opens it in Debian's Chromium via
-// playwright-core, waits for Phase I (in the page's Web Worker) to finish, then for three settings
+// playwright-core, polls it while Phase I runs in the page's Web Worker (the page must answer and
+// show intermediate progress), then for three settings
 // (slider moved twice, mixing rule switched) checks that the shown numbers and the SVG change and
 // match MemGuard.protect run here in Node on the same data: the mean released distortion, the NN
 // attack accuracy and AUC, the three queries' candidate vectors, and their keyed-coin releases under
@@ -41,7 +42,19 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
     page.on('pageerror', (e) => fail(`page error: ${e.message}`));
     page.on('response', (r) => { if (r.status() >= 400) fail(`HTTP ${r.status()} for ${r.url()}`); });
     await page.goto(server.url);
-    await page.waitForFunction(() => ['ready', 'error'].includes(globalThis.memguardDemo?.state), null, { timeout: timeoutMs, polling: 250 });
+    // Poll the page while Phase I runs: it must answer (the search is in the worker) and show
+    // progress between none and all rows.
+    const progressSeen = new Set();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await page.evaluate(() => ({ state: globalThis.memguardDemo?.state, value: document.getElementById('progress').value, max: document.getElementById('progress').max }));
+      if (now.state === 'searching') progressSeen.add(`${now.value}/${now.max}`);
+      if (now.state === 'ready' || now.state === 'error') break;
+      if (Date.now() > deadline) throw new Error(`Phase I did not finish within ${timeoutMs} ms`);
+      await page.waitForTimeout(200);
+    }
+    const partial = [...progressSeen].filter((v) => { const [a, b] = v.split('/').map(Number); return a > 0 && a < b; });
+    if (partial.length === 0) fail(`no intermediate Phase I progress was shown (saw ${[...progressSeen].join(', ') || 'nothing'})`);
     const ready = await page.evaluate(() => ({
       state: memguardDemo.state, error: memguardDemo.error, reproduced: memguardDemo.ready?.reproduced,
       build: memguardDemo.ready?.build, seconds: memguardDemo.ready?.seconds,
@@ -112,7 +125,7 @@ export async function checkPage({ chromiumPath = '/usr/bin/chromium', pageDir, t
     await page.locator('#epsilon').fill('0.5');
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    summary = `protect() on ${data.rows} rows: page worker ${ready.seconds.toFixed(1)} s (${ready.build}, chunks of 50), Node ${nodeSeconds.toFixed(1)} s `
+    summary = `progress shown at ${partial.length} intermediate points; protect() on ${data.rows} rows: page worker ${ready.seconds.toFixed(1)} s (${ready.build}, chunks of 50), Node ${nodeSeconds.toFixed(1)} s `
       + `(ratio ${(ready.seconds / nodeSeconds).toFixed(2)}); ${ready.reproduced}/${data.rows} rows reproduced; ${lines.join('; ')}; screenshot ${SCREENSHOT}`;
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
