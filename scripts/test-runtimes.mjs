@@ -95,6 +95,17 @@ async function cliRun(ctx, binary, args) {
   return [JSON.parse(line)];
 }
 
+/** The installed `memguard` bin (Node-only parts, the bundled data) runs the quick experiment end to end. */
+async function binRun(ctx) {
+  const out = join(ctx.work, 'demo-out');
+  const r = await run(join(ctx.consumer, 'node_modules', '.bin', 'memguard'), ['demo', '--quick', '--quiet', '--out', out], { cwd: ctx.consumer });
+  const runtime = `memguard bin, node ${process.version}`;
+  if (r.code !== 0) return [{ runtime, problems: [`demo --quick exit ${r.code}: ${lastLines(r.stderr || r.stdout)}`] }];
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  const problems = existsSync(join(out, 'report.html')) ? [] : ['no report.html'];
+  return [{ runtime, problems, detail: `demo --quick: results.json (${Object.keys(results).length} keys), report.html` }];
+}
+
 /** The smoke page in Chromium (main thread + module worker), optionally under the strict CSP. */
 async function browserRun(ctx, { csp }) {
   const executablePath = await ensureChromium();
@@ -151,6 +162,7 @@ export const checks = [
   { name: 'node24', run: async (ctx) => cliRun(ctx, await ensureRuntime(RUNTIMES.node24), []) },
   { name: 'deno', run: async (ctx) => cliRun(ctx, await ensureRuntime(RUNTIMES.deno), ['run', '--allow-read']) },
   { name: 'bun', run: async (ctx) => cliRun(ctx, await ensureRuntime(RUNTIMES.bun), []) },
+  { name: 'bin', run: binRun },
   { name: 'chromium', run: (ctx) => browserRun(ctx, { csp: false }) },
   { name: 'chromium-csp', run: (ctx) => browserRun(ctx, { csp: true }) },
   { name: 'demo-page', run: demoPageRun },

@@ -18,7 +18,9 @@ export {
 export type { ScoresTable, ScoresBatch } from './data/csv/scores.js';
 export { readTextFile, writeFileAtomic } from './data/files.js';
 export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './experiment/run.js';
-export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, TrainingConfig } from './experiment/run.js';
+export type {
+  ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, ReleasedExport, TrainingConfig,
+} from './experiment/run.js';
 export { writeExperiment } from './experiment/output.js';
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';

@@ -15,11 +15,10 @@ import { MemGuardInputError } from '../errors.js';
  * generic arrays). Any `NdArray` from the `ndarray` package fits.
  *
  * @example
- * import { Mlp } from 'memguard';
  * const m = Mlp.create([3, 2], { seed: 1 });
- * // A hand-made row-major 2 x 3 view: no ndarray package needed to pass one in.
- * const view = { shape: [2, 3], stride: [3, 1], offset: 0, data: new Float32Array([1, 0, 0, 0, 1, 0]) };
- * m.logits(view.data); // flat in, flat out (an ndarray in needs a factory for the ndarray out)
+ * // A hand-made 2 x 3 view stored column-major: read by its strides, no ndarray package needed.
+ * const view = { shape: [2, 3], stride: [1, 2], offset: 0, data: new Float32Array([1, 0, 0, 1, 0, 0]) };
+ * m.fit(view, [0, 1], { epochs: 1 });
  */
 export interface NdArrayLike<D = unknown> {
   readonly shape: readonly number[];
@@ -43,21 +42,54 @@ export type NdarrayFactory = (data: Float32Array, shape: [number, number]) => Nd
  * The type of the ndarrays memguard returns. 'memguard/ndarray' (and 'memguard/node') augment this
  * interface with `{ ndarray: NdArray<Float32Array> }`, so importing either types results as the
  * `ndarray` package's `NdArray`; otherwise they are typed as `NdArrayLike<Float32Array>`.
+ *
+ * @example
+ * import ndarray from 'ndarray';
+ * import { Mlp } from 'memguard/ndarray'; // this import augments the interface: results are NdArray<Float32Array>
+ * const out = Mlp.create([2, 2], { seed: 1 }).predict(ndarray(new Float32Array([0, 1]), [1, 2]));
+ * console.log(out.get(0, 1));
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NdarrayOutputTypes {}
 
-/** An ndarray result: `NdArray<Float32Array>` once 'memguard/ndarray' is imported, else its layout. */
+/**
+ * An ndarray result: `NdArray<Float32Array>` once 'memguard/ndarray' is imported, else its layout.
+ *
+ * @example
+ * import ndarray from 'ndarray';
+ * import { Mlp, type NdarrayOutput } from 'memguard/ndarray';
+ * const out: NdarrayOutput = Mlp.create([2, 2], { seed: 1 }).predict(ndarray(new Float32Array([0, 1]), [1, 2]));
+ */
 export type NdarrayOutput = NdarrayOutputTypes extends { ndarray: infer T } ? T : NdArrayLike<Float32Array>;
 
-/** What a function returns for input `X`: an ndarray for an ndarray, else a flat row-major Float32Array. */
+/**
+ * What a function returns for input `X`: an ndarray for an ndarray, else a flat row-major Float32Array.
+ *
+ * @example
+ * const m = Mlp.create([2, 2], { seed: 1 });
+ * const flat: MatrixOutput<number[]> = m.predict([0, 1]);       // Float32Array
+ */
 export type MatrixOutput<X> = X extends NdArrayLike ? NdarrayOutput : Float32Array;
 
-/** A matrix of `rows x cols`: an ndarray of shape [rows, cols], a flat row-major typed array or
- * number[], or an array of rows. */
+/**
+ * A matrix of `rows x cols`: an ndarray of shape [rows, cols], a flat row-major typed array or
+ * number[], or an array of rows.
+ *
+ * @example
+ * const m = Mlp.create([3, 2], { seed: 1 });
+ * m.predict([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);                   // flat row-major: 2 rows
+ * m.predict(new Float64Array([0.1, 0.2, 0.3]));                 // a typed array: 1 row
+ * m.predict([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]);                // an array of rows
+ */
 export type MatrixInput = NdArrayLike | Float32Array | Float64Array | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
 
-/** Labels or targets, one per row. */
+/**
+ * Labels or targets, one per row.
+ *
+ * @example
+ * const m = Mlp.create([2, 2], { seed: 1 });
+ * m.fit([0, 1, 1, 0], new Int32Array([1, 0]), { epochs: 1 });   // labels: number[], Int32Array, ...
+ */
 export type VectorInput = NdArrayLike | Int32Array | Float32Array | Float64Array | ArrayLike<number>;
 
 let ndarrayFactory: NdarrayFactory | undefined;

@@ -10,6 +10,15 @@ import type { FitJob, Mlp } from '../nn/mlp.js';
 import { simdSupported, type Engine } from '../wasm/engine.js';
 import { WorkerPool } from './pool.js';
 
+/**
+ * Where parallel work runs: an existing pool, or a temporary one of `workers` threads.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const options: ParallelOptions = { workers: 2 };  // or { pool } to reuse one
+ * await protectParallel(guard, [0.7, 0.2, 0.1], options);
+ */
 export interface ParallelOptions {
   /** A pool to run on (left open). Without one, a pool of `workers` threads is made and closed. */
   pool?: WorkerPool;
@@ -57,8 +66,11 @@ function chunkRanges(rows: number, workers: number): Array<[number, number]> {
  * order, through `guard`), so this is a drop-in for large batches.
  *
  * @example
- * const pool = new WorkerPool();
- * const { released } = await protectParallel(guard, scores, { pool });
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: new Uint8Array(16).fill(5) } });
+ * const scores = Array.from({ length: 64 }, (_, i) => [0.5 + (i % 5) / 20, 0.3 - (i % 5) / 20, 0.2]);
+ * const pool = new WorkerPool({ size: 2 });
+ * const { released } = await protectParallel(guard, scores, { pool }); // === guard.protect(scores).released
  * await pool.close();
  */
 export async function protectParallel<X extends MatrixInput>(
@@ -99,6 +111,10 @@ export async function protectParallel<X extends MatrixInput>(
  * Trains independent models at once (e.g. the target and the shadow model), each in a worker.
  * Every model ends with exactly the parameters `model.fit(x, y, options)` would give it (trained in
  * place); the promise resolves to the models, in order.
+ *
+ * @example
+ * const job = (seed: number) => ({ model: Mlp.create([2, 4, 2], { seed }), x: [0, 1, 1, 0], y: [1, 0], options: { epochs: 5 } });
+ * const [target, shadow] = await fitParallel([job(1), job(2)], { workers: 2 });
  */
 export async function fitParallel(jobs: readonly FitJob[], options: ParallelOptions = {}): Promise<Mlp[]> {
   const tasks = jobs.map(({ model, x, y, options: fit }, i) => {
