@@ -95,6 +95,28 @@ async function cliRun(ctx, binary, args) {
   return [JSON.parse(line)];
 }
 
+/** What `npm pack` must ship: built JS and declarations, the data, README, LICENSE; nothing else. */
+const PACK_ALLOWED = [/^package\/package\.json$/, /^package\/README\.md$/, /^package\/LICENSE$/, /^package\/data\/location\/[^/]+$/,
+  /^package\/dist\/(?!reference\/).+\.(?:js|d\.ts)$/];
+const PACK_REQUIRED = ['package/LICENSE', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/ndarray.js',
+  'package/dist/node.js', 'package/dist/cli/main.js', 'package/data/location/location.csv.gz', 'package/data/location/README.md'];
+
+/** The tarball's file list against what a consumer needs (no tests, sources, sourcemaps or reference twins). */
+async function packRun(ctx) {
+  const r = await run('tar', ['-tzf', ctx.tarball]);
+  if (r.code !== 0) throw new Error(`tar -tzf failed: ${lastLines(r.stderr)}`);
+  const files = r.stdout.trim().split('\n');
+  const problems = [
+    ...files.filter((f) => !PACK_ALLOWED.some((re) => re.test(f))).map((f) => `unexpected file in the package: ${f}`),
+    ...PACK_REQUIRED.filter((f) => !files.includes(f)).map((f) => `missing from the package: ${f}`),
+  ];
+  const manifest = JSON.parse(readFileSync(join(ctx.consumer, 'node_modules', 'memguard', 'package.json'), 'utf8'));
+  for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
+    if (manifest.scripts?.[hook]) problems.push(`the package has an install-time script: ${hook}`);
+  }
+  return [{ runtime: 'npm pack contents', problems, detail: `${files.length} files, no install scripts` }];
+}
+
 /** The installed `memguard` bin (Node-only parts, the bundled data) runs the quick experiment end to end. */
 async function binRun(ctx) {
   const out = join(ctx.work, 'demo-out');
@@ -157,6 +179,7 @@ async function browserRun(ctx, { csp }) {
  * `tarball`, and the helpers `run`, `ensureRuntime`, `ensureChromium`, `startStaticServer`.
  */
 export const checks = [
+  { name: 'pack', run: packRun },
   { name: 'node20', run: (ctx) => cliRun(ctx, process.execPath, []) },
   { name: 'node22', run: async (ctx) => cliRun(ctx, await ensureRuntime(RUNTIMES.node22), []) },
   { name: 'node24', run: async (ctx) => cliRun(ctx, await ensureRuntime(RUNTIMES.node24), []) },
