@@ -15,7 +15,10 @@ const root = buildPage();
 if (values['build-only']) {
   console.log(`page built in ${root}`);
 } else {
-  const server = await startStaticServer({ root, port, headers: { 'Content-Security-Policy': PAGE_CSP } });
+  const server = await startStaticServer({ root, port, headers: { 'Content-Security-Policy': PAGE_CSP } }).catch((err) => {
+    console.error(err.code === 'EADDRINUSE' ? `page: port ${port} is in use; pick another with --port N (0 = any free port)` : `page: ${err.message}`);
+    process.exit(1);
+  });
   console.log(`MemGuard demo page: ${server.url}  (serving ${root}; Ctrl-C to stop)`);
   const stop = () => server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
