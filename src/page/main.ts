@@ -12,7 +12,6 @@ import { parsePageData, type PageData } from './data.js';
 import { DEMO_KEY, defenseView, epsilonGrid, sweep, topClasses, undefendedHistogram, type DefenseView, type SearchOutcome, type Sweep } from './defense.js';
 import type { WorkerMessage, WorkerRequest } from './worker.js';
 
-
 // Okabe-Ito colors (distinguishable with every common color-vision deficiency).
 const COLOR = { member: '#D55E00', nonMember: '#0072B2', paper: '#0072B2', exact: '#009E73', original: '#9a9a9a', noisy: '#0072B2', published: '#222222' };
 const GRID = epsilonGrid(1, 50);
@@ -28,7 +27,7 @@ interface Ready {
   seconds: number;
 }
 
-/** State the browser test reads (test/runtimes/page.mjs). */
+/** State the browser test reads (test/runtimes/demo-page.mjs), as `globalThis.memguardDemo`. */
 interface DemoState {
   state: 'loading' | 'searching' | 'ready' | 'error';
   error?: string;
