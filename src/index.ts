@@ -21,8 +21,8 @@ export type { Activation, EpochInfo, FitJob, FitOptions, GradientOf, Layer, Laye
 export { serializeModel, parseModel, loadModel, MODEL_FORMAT, MODEL_VERSION } from './nn/modelFile.js';
 export type { ModelFile } from './nn/modelFile.js';
 export type { MatrixInput, VectorInput } from './nn/matrix.js';
-export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, Engine } from './wasm/engine.js';
-export type { Build, EngineOptions } from './wasm/engine.js';
+export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, relaxedSimdSupported, resolveBuild, Engine } from './wasm/engine.js';
+export type { Build, ResolvedBuild, EngineOptions } from './wasm/engine.js';
 export { Random } from './random.js';
 export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './errors.js';
 

@@ -13,14 +13,17 @@
 // stays on the packed path); a single output column is computed as its transpose, a single row.
 // No heap allocation: the panels are static (memory.data), so the signature stays pointer-only.
 //
-// One arithmetic order on every path: each entry is summed depth after depth (mul, then add; no
-// reassociation) within blocks of KC depths, and block b is folded in as c = alpha*sum + beta*c
+// One arithmetic order on every path: each entry is summed depth after depth (madd.ts: mul then
+// add in the simd and scalar builds, relaxed_madd in the relaxed build; no reassociation) within blocks of KC depths, and block b is folded in as c = alpha*sum + beta*c
 // (b = 0; c is not read when beta == 0), then c = c + alpha*sum. So a row of C is bit for bit the
-// same whatever batch (m) it is computed in, and the SIMD and scalar builds agree exactly; the
-// defense relies on the first (a query's answer must not depend on its batch).
+// same whatever batch (m) it is computed in (within each build), and the SIMD and scalar builds
+// agree exactly; the defense relies on the first (a query's answer must not depend on its batch).
+// The relaxed build differs from them in the last bits (fused rounding) but is batch-invariant too.
 //
 // Measured on one core of an AMD EPYC (Zen 3), Node 20: 27-33 GFLOP/s at batch 64 on the large model
 // layers in all three backprop layouts, ~7 GFLOP/s for the scalar build (BENCHMARKS.md).
+
+import { madd, madd1 } from './madd';
 
 const MR = 4; // rows of a register tile (one splatted A value each)
 const NR = 8; // columns of a register tile (two v128)
@@ -159,8 +162,8 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
           for (; p < pe; p++) {
             const o = <usize>p << 2;
             const av = v128.load32_splat(ar + o);
-            acc0 = f32x4.add(acc0, f32x4.mul(av, column4(bj + o, rowB)));
-            acc1 = f32x4.add(acc1, f32x4.mul(av, column4(bj + 4 * rowB + o, rowB)));
+            acc0 = madd(av, column4(bj + o, rowB), acc0);
+            acc1 = madd(av, column4(bj + 4 * rowB + o, rowB), acc1);
           }
           const cp = cr + (<usize>j << 2);
           fold4(cp, acc0, alpha, betaBlock);
@@ -177,7 +180,7 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
           }
           for (; p < pe; p++) {
             const o = <usize>p << 2;
-            acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(ar + o), column4(bj + o, rowB)));
+            acc = madd(v128.load32_splat(ar + o), column4(bj + o, rowB), acc);
           }
           fold4(cr + (<usize>j << 2), acc, alpha, betaBlock);
         }
@@ -188,10 +191,10 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
           for (let p = pc; p < pe; p++) {
             const o = <usize>p << 2;
             const av = load<f32>(ar + o);
-            s0 += av * load<f32>(b0 + o);
-            s1 += av * load<f32>(b1 + o);
-            s2 += av * load<f32>(b2 + o);
-            s3 += av * load<f32>(b3 + o);
+            s0 = madd1(av, load<f32>(b0 + o), s0);
+            s1 = madd1(av, load<f32>(b1 + o), s1);
+            s2 = madd1(av, load<f32>(b2 + o), s2);
+            s3 = madd1(av, load<f32>(b3 + o), s3);
           }
           const cp = cr + (<usize>j << 2);
           fold1(cp, s0, alpha, betaBlock);
@@ -203,7 +206,7 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
       for (; j < n; j++) {
         const br = b + <usize>j * rowB;
         let s0: f32 = 0;
-        for (let p = pc; p < pe; p++) s0 += load<f32>(ar + (<usize>p << 2)) * load<f32>(br + (<usize>p << 2));
+        for (let p = pc; p < pe; p++) s0 = madd1(load<f32>(ar + (<usize>p << 2)), load<f32>(br + (<usize>p << 2)), s0);
         fold1(cr + (<usize>j << 2), s0, alpha, betaBlock);
       }
     }
@@ -218,10 +221,10 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
   const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  acc = f32x4.add(acc, f32x4.mul(a0, f32x4.shuffle(t0, t2, 0, 1, 4, 5)));
-  acc = f32x4.add(acc, f32x4.mul(a1, f32x4.shuffle(t0, t2, 2, 3, 6, 7)));
-  acc = f32x4.add(acc, f32x4.mul(a2, f32x4.shuffle(t1, t3, 0, 1, 4, 5)));
-  return f32x4.add(acc, f32x4.mul(a3, f32x4.shuffle(t1, t3, 2, 3, 6, 7)));
+  acc = madd(a0, f32x4.shuffle(t0, t2, 0, 1, 4, 5), acc);
+  acc = madd(a1, f32x4.shuffle(t0, t2, 2, 3, 6, 7), acc);
+  acc = madd(a2, f32x4.shuffle(t1, t3, 0, 1, 4, 5), acc);
+  return madd(a3, f32x4.shuffle(t1, t3, 2, 3, 6, 7), acc);
 }
 
 // The values at r, r + rowB, r + 2 rowB, r + 3 rowB as one vector.
@@ -270,17 +273,19 @@ function axpy4(n: i32, a0: f32, a1: f32, a2: f32, a3: f32, x: usize, rowX: usize
     const x1 = x + rowX, x2 = x + 2 * rowX, x3 = x + 3 * rowX;
     for (; j + 4 <= n; j += 4) {
       const o = <usize>j << 2;
-      let acc = f32x4.add(v128.load(y + o), f32x4.mul(v0, v128.load(x + o)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(x1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(x2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(x3 + o)));
+      let acc = madd(v0, v128.load(x + o), v128.load(y + o));
+      acc = madd(v1, v128.load(x1 + o), acc);
+      acc = madd(v2, v128.load(x2 + o), acc);
+      acc = madd(v3, v128.load(x3 + o), acc);
       v128.store(y + o, acc);
     }
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
-    store<f32>(y + o, load<f32>(y + o) + a0 * load<f32>(x + o) + a1 * load<f32>(x + rowX + o)
-      + a2 * load<f32>(x + 2 * rowX + o) + a3 * load<f32>(x + 3 * rowX + o));
+    let acc = madd1(a0, load<f32>(x + o), load<f32>(y + o));
+    acc = madd1(a1, load<f32>(x + rowX + o), acc);
+    acc = madd1(a2, load<f32>(x + 2 * rowX + o), acc);
+    store<f32>(y + o, madd1(a3, load<f32>(x + 3 * rowX + o), acc));
   }
 }
 
@@ -291,12 +296,12 @@ function axpy1(n: i32, a: f32, x: usize, y: usize): void {
     const v = f32x4.splat(a);
     for (; j + 4 <= n; j += 4) {
       const o = <usize>j << 2;
-      v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(v, v128.load(x + o))));
+      v128.store(y + o, madd(v, v128.load(x + o), v128.load(y + o)));
     }
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
-    store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o));
+    store<f32>(y + o, madd1(a, load<f32>(x + o), load<f32>(y + o)));
   }
 }
 
@@ -517,17 +522,17 @@ function microSimdCompact(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, 
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = splatted ? v128.load(ap) : v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = splatted ? v128.load(ap, 16) : v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = splatted ? v128.load(ap, 32) : v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = splatted ? v128.load(ap, 48) : v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     ap += splatted ? MR * 16 : MR * 4;
     bp += NR * 4;
   }

@@ -1,10 +1,12 @@
-// The WASM gemm kernel (both builds) against the plain-JS reference: all four trans combinations,
+// The WASM gemm kernel (every build the runtime validates: relaxed, simd, scalar) against the plain-JS reference: all four trans combinations,
 // ragged shapes around the 4 x 8 register tile and the packing blocks, alpha/beta variants, leading
 // dimensions wider than a row (submatrices, with NaN in the gaps) and unaligned pointers; plus the
-// two exactness properties: a row of C is the same bits whatever batch it is in, on both builds.
+// two exactness properties: a row of C is the same bits whatever batch it is in, on every build
+// (the relaxed build too, whose fused multiply-adds differ from the others in the last bits), and
+// the simd and scalar builds agree bit for bit.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadEngine, type Engine } from '../../src/wasm/engine.js';
+import { loadEngine, relaxedSimdSupported, type Engine, type ResolvedBuild } from '../../src/wasm/engine.js';
 import { gemm as refGemm } from '../../src/reference/blas.js';
 import { allClose, randomArray } from '../helpers.js';
 
@@ -72,9 +74,12 @@ function check(actual: Float32Array, cs: Case, p: Prepared, build: string): void
   allClose(actual, p.expected, 2e-6, atol, `${build} ${name(cs)}: C`);
 }
 
-const builds: Array<{ build: 'simd' | 'scalar'; engine: Engine }> = [
+// simd first (the tightness test uses builds[0]); relaxed where the runtime validates it (Node 22+:
+// `npm run test:relaxed`).
+const builds: Array<{ build: ResolvedBuild; engine: Engine }> = [
   { build: 'simd', engine: loadEngine({ build: 'simd' }) },
   { build: 'scalar', engine: loadEngine({ build: 'scalar' }) },
+  ...(relaxedSimdSupported() ? [{ build: 'relaxed' as const, engine: loadEngine({ build: 'relaxed' }) }] : []),
 ];
 
 function checkAll(cases: Case[]): void {
@@ -246,7 +251,7 @@ t('submatrices: leading dimensions wider than a row, NaN in the gaps, unaligned 
   checkAll(cases);
 });
 
-t('a row of C does not depend on the batch around it, and both builds agree bit for bit', () => {
+t('a row of C does not depend on the batch around it (every build), and simd and scalar agree bit for bit', () => {
   // Every path (packed tiles, few-row streaming and dot products, the one-column transpose) sums
   // each entry depth after depth in blocks of 256 and folds the blocks into C the same way, so
   // protect() gives a query the same answer alone or in a batch. The batch is m in NN and NT.
