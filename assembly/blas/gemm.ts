@@ -11,6 +11,8 @@
 // loads, 8 multiplies and 8 adds per depth step. A few rows (inference on a few samples) skip
 // packing: NN/TN below 8 rows stream B row by row, NT below 4 rows takes dot products (TT, rare,
 // stays on the packed path); a single output column is computed as its transpose, a single row.
+// A mostly-zero op(A) (at most 1/5 nonzero: the binary Location features of a first layer, forward
+// and weight gradient) skips packing too and adds only the rows of B its nonzeros select (sparseRows).
 // No heap allocation: the panels are static (memory.data), so the signature stays pointer-only.
 //
 // One arithmetic order on every path: each entry is summed depth after depth (madd.ts: mul then
@@ -36,11 +38,15 @@ const SMALL_M_NT = 4; // NT with fewer rows than one register tile: no packing (
 const JB = NC; // columns per pass of streamRows: 4 rows of B (4 KiB) stay in L1 across the rows of C
 
 const SPLAT_MIN_N = 64; // SIMD: pack A pre-splatted when a block has at least this many columns
+const SPARSE_MIN_N = 32; // sparseRows needs columns enough to amortize finding a row's nonzeros
+const SPARSE_MAX_DENSITY_INV = 5; // ... and op(A) at most 1/5 nonzero (Location's features: 12 %)
 
 const packA: usize = memory.data(MC * KC * (ASC_FEATURE_SIMD ? 16 : 4), 64);
 const packB: usize = memory.data(KC * NC * 4, 64);
 const streamAcc: usize = memory.data(SMALL_M * JB * 4, 64); // streamRows' per-block sums
 const edgeTile: usize = memory.data(MR * NR * 4, 64);
+const sparseIndex: usize = memory.data(KC * 4, 64); // sparseRows: a row's nonzero depths in a block
+const sparseValue: usize = memory.data(KC * 4, 64); // ... and their values
 
 export function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
@@ -56,6 +62,10 @@ export function gemm(
     // row, which the few-rows paths handle without packing a 1-column panel padded to 8. (m >= 8
     // keeps the swapped call, m' = 1, from coming back here.)
     gemm(0, transA ? 0 : 1, 1, m, k, alpha, b, k, a, lda, beta, c, m);
+    return;
+  }
+  if (!transB && n >= SPARSE_MIN_N && mostlyZero(transA, m, k, a, lda)) {
+    sparseRows(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   if (m < SMALL_M && !transB) {
@@ -120,7 +130,8 @@ function streamRows(transA: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, l
           const ap = a + <usize>i * stepI + <usize>p * stepP;
           const acc = streamAcc + <usize>i * JB * 4;
           if (np == 4) {
-            axpy4(nb, load<f32>(ap), load<f32>(ap + stepP), load<f32>(ap + 2 * stepP), load<f32>(ap + 3 * stepP), b0, rowB, acc);
+            axpy4(nb, load<f32>(ap), load<f32>(ap + stepP), load<f32>(ap + 2 * stepP), load<f32>(ap + 3 * stepP),
+              b0, b0 + rowB, b0 + 2 * rowB, b0 + 3 * rowB, acc);
           } else {
             for (let q = 0; q < np; q++) axpy1(nb, load<f32>(ap + <usize>q * stepP), b0 + <usize>q * rowB, acc);
           }
@@ -128,6 +139,64 @@ function streamRows(transA: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, l
       }
       const betaBlock: f32 = pc == 0 ? beta : 1;
       for (let i = 0; i < m; i++) foldRow(nb, streamAcc + <usize>i * JB * 4, alpha, betaBlock, c + ((<usize>i * ldc + jb) << 2));
+    }
+  }
+}
+
+// True when op(A) (m x k) has at most 1 / SPARSE_MAX_DENSITY_INV nonzero entries: one pass over A
+// (m k loads, against the m n k multiply-adds it may save), stopping as soon as the answer is no.
+function mostlyZero(transA: i32, m: i32, k: i32, a: usize, lda: i32): bool {
+  const rows = transA ? k : m, cols = transA ? m : k;
+  const limit = (<i64>m * k) / SPARSE_MAX_DENSITY_INV;
+  let nonzero: i64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = a + ((<usize>r * lda) << 2);
+    for (let j = 0; j < cols; j++) nonzero += i64(load<f32>(row + (<usize>j << 2)) != 0);
+    if (nonzero > limit) return false;
+  }
+  return true;
+}
+
+// C = alpha * op(A) * B + beta * C for a mostly-zero op(A) (binary features, one-hot rows): row by
+// row, each depth block's nonzero depths are listed first and only their rows of B are added, four
+// at a time, in depth order. Skipping a zero term is exact (acc + 0 * b = acc, and acc, which
+// starts at +0, is never -0), so a row comes out bit for bit as on the dense paths and its batch
+// may take either path; the one difference is a non-finite B entry met by a zero (0 * inf = NaN on
+// the dense paths), which the MLP never has (training stops on a non-finite loss).
+function sparseRows(transA: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32): void {
+  const rowB = <usize>ldb << 2;
+  const stepP: usize = transA ? <usize>lda << 2 : 4;
+  const stepI: usize = transA ? 4 : <usize>lda << 2;
+  for (let i = 0; i < m; i++) {
+    const ai = a + <usize>i * stepI;
+    for (let pc = 0; pc < k; pc += KC) {
+      const pe = min(k, pc + KC);
+      let count = 0;
+      for (let p = pc; p < pe; p++) {
+        const v = load<f32>(ai + <usize>p * stepP);
+        if (v != 0) {
+          store<i32>(sparseIndex + (<usize>count << 2), p);
+          store<f32>(sparseValue + (<usize>count << 2), v);
+          count++;
+        }
+      }
+      const betaBlock: f32 = pc == 0 ? beta : 1;
+      for (let jb = 0; jb < n; jb += JB) {
+        const nb = min(JB, n - jb);
+        const bj = b + (<usize>jb << 2);
+        memory.fill(streamAcc, 0, <usize>nb << 2);
+        let q = 0;
+        for (; q + 4 <= count; q += 4) {
+          const iq = sparseIndex + (<usize>q << 2), vq = sparseValue + (<usize>q << 2);
+          axpy4(nb, load<f32>(vq), load<f32>(vq, 4), load<f32>(vq, 8), load<f32>(vq, 12),
+            bj + <usize>load<i32>(iq) * rowB, bj + <usize>load<i32>(iq, 4) * rowB,
+            bj + <usize>load<i32>(iq, 8) * rowB, bj + <usize>load<i32>(iq, 12) * rowB, streamAcc);
+        }
+        for (; q < count; q++) {
+          axpy1(nb, load<f32>(sparseValue + (<usize>q << 2)), bj + <usize>load<i32>(sparseIndex + (<usize>q << 2)) * rowB, streamAcc);
+        }
+        foldRow(nb, streamAcc, alpha, betaBlock, c + ((<usize>i * ldc + jb) << 2));
+      }
     }
   }
 }
@@ -265,12 +334,11 @@ function foldRow(n: i32, acc: usize, alpha: f32, beta: f32, c: usize): void {
   }
 }
 
-// y[0..n) += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3, the rows x_q at x + q * rowX.
-function axpy4(n: i32, a0: f32, a1: f32, a2: f32, a3: f32, x: usize, rowX: usize, y: usize): void {
+// y[0..n) += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3 (four rows), added in that order.
+function axpy4(n: i32, a0: f32, a1: f32, a2: f32, a3: f32, x: usize, x1: usize, x2: usize, x3: usize, y: usize): void {
   let j = 0;
   if (ASC_FEATURE_SIMD) {
     const v0 = f32x4.splat(a0), v1 = f32x4.splat(a1), v2 = f32x4.splat(a2), v3 = f32x4.splat(a3);
-    const x1 = x + rowX, x2 = x + 2 * rowX, x3 = x + 3 * rowX;
     for (; j + 4 <= n; j += 4) {
       const o = <usize>j << 2;
       let acc = madd(v0, v128.load(x + o), v128.load(y + o));
@@ -283,9 +351,9 @@ function axpy4(n: i32, a0: f32, a1: f32, a2: f32, a3: f32, x: usize, rowX: usize
   for (; j < n; j++) {
     const o = <usize>j << 2;
     let acc = madd1(a0, load<f32>(x + o), load<f32>(y + o));
-    acc = madd1(a1, load<f32>(x + rowX + o), acc);
-    acc = madd1(a2, load<f32>(x + 2 * rowX + o), acc);
-    store<f32>(y + o, madd1(a3, load<f32>(x + 3 * rowX + o), acc));
+    acc = madd1(a1, load<f32>(x1 + o), acc);
+    acc = madd1(a2, load<f32>(x2 + o), acc);
+    store<f32>(y + o, madd1(a3, load<f32>(x3 + o), acc));
   }
 }
 

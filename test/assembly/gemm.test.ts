@@ -282,6 +282,39 @@ t('a row of C does not depend on the batch around it (every build), and simd and
   }
 });
 
+t('a mostly-zero op(A) (sparse path) gives the dense paths\' bits: sparse rows alone equal themselves in a dense batch', () => {
+  // Rows 0..19 of op(A) are binary at 12 % density (Location's features), rows 20..39 dense: the
+  // whole batch is dense (packed tiles), rows 0..19 alone are sparse (sparseRows). Bit-identical.
+  for (const { build, engine } of builds) {
+    for (const [transA, n, k] of [[0, 1024, 446], [1, 300, 64], [0, 40, 600], [1, 33, 5], [0, 9, 17]] as const) {
+      const m = 40;
+      const a = new Float32Array(m * k), dense = randomArray(m * k, k + n);
+      let seed = 99;
+      for (let i = 0; i < m; i++) {
+        for (let p = 0; p < k; p++) {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          const at = transA ? p * m + i : i * k + p;
+          a[at] = i < 20 ? (seed / 2 ** 32 < 0.12 ? (p % 3 ? 1 : -0.5) : 0) : dense[at]!;
+        }
+      }
+      const b = randomArray(k * n, n);
+      const beta = 0.5;
+      const cs: Case = { transA, transB: 0, m, n, k, alpha: 1.5, beta };
+      const lda = transA ? m : k;
+      const c0 = randomArray(m * n, 3);
+      const expected = c0.slice();
+      refGemm(transA, 0, m, n, k, 1.5, a, 0, lda, b, 0, n, beta, expected, 0, n);
+      const full = runWasm(engine, cs, { a, b, c: c0, lda, ldb: n, ldc: n, expected });
+      check(full, cs, { a, b, c: c0, lda, ldb: n, ldc: n, expected }, build);
+      // The sparse rows as a batch of their own (transA: the first 20 columns of the stored k x m A).
+      const sub = new Float32Array(20 * k);
+      for (let i = 0; i < 20; i++) for (let p = 0; p < k; p++) sub[transA ? p * 20 + i : i * k + p] = a[transA ? p * m + i : i * k + p]!;
+      const alone = runWasm(engine, { ...cs, m: 20 }, { a: sub, b, c: c0.subarray(0, 20 * n), lda: transA ? 20 : k, ldb: n, ldc: n, expected });
+      assert.equal(Array.from(alone), Array.from(full.subarray(0, 20 * n)), `${build} transA=${transA} n=${n} k=${k}: sparse rows alone`);
+    }
+  }
+});
+
 // The layers of the SPEC section 6 models and of the defense/attack MLPs, at batch 64, in the three
 // layouts backprop uses: forward X W (NN), dW = X^T D (TN), dX = D W^T (NT).
 const LAYERS: Array<[number, number]> = [
