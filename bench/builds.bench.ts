@@ -1,5 +1,5 @@
 // The relaxed build (fused multiply-add) against the SIMD build, end to end where the time goes:
-// training steps of the two model shapes the demo trains most (the target model, and the NN /
+// the GEMMs of one training step, training steps of the two model shapes the demo trains most (the target model, and the NN /
 // defense-aware attack model), and MemGuard.protect on Location confidence vectors. Runs only where
 // the runtime validates relaxed SIMD (Node 22+: `npm run bench:relaxed -- builds`).
 //
@@ -13,7 +13,7 @@ import { Mlp } from '../src/nn/mlp.js';
 import { loadEngine, relaxedSimdSupported, type Engine, type ResolvedBuild } from '../src/wasm/engine.js';
 import { printTable, ratio2, type SuiteOptions } from './util.js';
 
-export const description = 'relaxed build (relaxed_madd) vs SIMD build: training steps/s and protect queries/s';
+export const description = 'relaxed build (relaxed_madd) vs SIMD build: GEMM, training steps/s and protect queries/s';
 
 const BATCH = 64;
 
@@ -51,6 +51,32 @@ export async function run({ quick }: SuiteOptions): Promise<void> {
   const engines = Object.fromEntries(builds.map((b) => [b, loadEngine({ build: b })])) as Record<ResolvedBuild, Engine>;
   const rounds = quick ? 1 : 5;
   const rows: string[][] = [];
+
+  // ---- GEMM: the products of one training step (forward NN, weight gradient TN, input gradient NT;
+  // no input gradient for the first layer) of each SPEC section 6 model shape, dense operands ----------
+  for (const [name, sizes] of [['target 446-1024-512-256-128-30', [446, 1024, 512, 256, 128, 30]], ['attack 30-512-256-128-1', [30, 512, 256, 128, 1]]] as const) {
+    const shapes: Array<[number, number, number, number, number]> = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const i = sizes[l]!, o = sizes[l + 1]!;
+      shapes.push([0, 0, BATCH, o, i], [1, 0, i, o, BATCH]);
+      if (l > 0) shapes.push([0, 1, BATCH, i, o]);
+    }
+    const flop = shapes.reduce((sum, [, , m, n, k]) => sum + 2 * m * n * k, 0);
+    const floats = 1024 * 1024;
+    const operand = Float32Array.from({ length: floats }, (_, i) => Math.sin(i) + 0.1); // dense: no exact zeros
+    const tasks: Record<string, () => void> = {};
+    for (const b of builds) {
+      const e = engines[b];
+      const [a, bm, c] = [e.alloc(floats), e.alloc(floats), e.alloc(floats)];
+      e.writeF32(a, operand);
+      e.writeF32(bm, operand);
+      tasks[b] = () => {
+        for (const [ta, tb, m, n, k] of shapes) e.abi.gemm(ta, tb, m, n, k, 1, a, ta ? m : k, bm, tb ? k : n, 0, c, n);
+      };
+    }
+    const best = await bestOf(tasks, rounds, quick ? 5 : 1000);
+    rows.push([`GEMM GFLOP/s, one training step of ${name}, batch ${BATCH}`, (best.relaxed! * flop / 1e9).toFixed(1), (best.simd! * flop / 1e9).toFixed(1), ratio2(best.relaxed!, best.simd!)]);
+  }
 
   // ---- training: one epoch of STEPS batches = STEPS steps per timed call --------------------------
   const data = loadLocation();
