@@ -7,12 +7,29 @@ import { Heap } from './heap.js';
  * Which build to run. `relaxed` adds relaxed SIMD (`f32x4.relaxed_madd`: fused multiply-add where
  * the engine fuses), `simd` uses WebAssembly SIMD with separate multiply and add, `scalar` neither.
  * `auto` picks the fastest the runtime validates: relaxed, else simd, else scalar.
+ *
+ * @example
+ * const engine = loadEngine({ build: 'simd' }); // bit-reproducible across runtimes
+ * console.log(engine.build); // 'simd'
  */
 export type Build = 'auto' | 'relaxed' | 'simd' | 'scalar';
 
-/** The build an engine actually runs (`auto` resolved). */
+/**
+ * The build an engine actually runs (`auto` resolved).
+ *
+ * @example
+ * const build: ResolvedBuild = loadEngine().build;
+ * console.log(build); // 'relaxed' on Node 22+, Deno, Bun, Chromium; 'simd' on Node 20
+ */
 export type ResolvedBuild = Exclude<Build, 'auto'>;
 
+/**
+ * What `loadEngine` / `initEngine` load.
+ *
+ * @example
+ * const options: EngineOptions = { build: 'scalar' };
+ * const engine = loadEngine(options);
+ */
 export interface EngineOptions {
   build?: Build;
 }
@@ -29,17 +46,32 @@ const RELAXED_PROBE = new Uint8Array([
   65, 0, 253, 17, 65, 0, 253, 17, 65, 0, 253, 17, 253, 133, 2, 11,
 ]);
 
-/** True when this runtime validates WebAssembly SIMD (v128). */
+/**
+ * True when this runtime validates WebAssembly SIMD (v128).
+ *
+ * @example
+ * console.log(simdSupported()); // true in Node 20+, Deno, Bun and current browsers
+ */
 export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
-/** True when this runtime validates relaxed SIMD (f32x4.relaxed_madd), so the relaxed build runs. */
+/**
+ * True when this runtime validates relaxed SIMD (f32x4.relaxed_madd), so the relaxed build runs.
+ *
+ * @example
+ * console.log(relaxedSimdSupported()); // true in Node 22+, Deno, Bun and Chromium; false in Node 20
+ */
 export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
-/** The build `build` means on this runtime; throws when an explicit build is not supported. */
+/**
+ * The build `build` means on this runtime; throws when an explicit build is not supported.
+ *
+ * @example
+ * console.log(resolveBuild('auto')); // 'relaxed', 'simd' or 'scalar', whichever loadEngine() loads
+ */
 export function resolveBuild(build: Build): ResolvedBuild {
   if (build === 'auto') return relaxedSimdSupported() ? 'relaxed' : simdSupported() ? 'simd' : 'scalar';
   if (build === 'relaxed' && !relaxedSimdSupported()) {
@@ -67,9 +99,18 @@ const BINARIES: Record<ResolvedBuild, string> = { relaxed: relaxedWasm, simd: si
  * One instance of the WebAssembly module with its heap. Typed-array views over its memory are
  * re-created whenever the memory has grown (growth detaches the old buffer), so always read them
  * through `f32`/`i32` right before use and never keep them across an `alloc`.
+ *
+ * @example
+ * const engine = await initEngine();
+ * const ptr = engine.alloc(4);          // room for 4 float32 in WebAssembly memory
+ * engine.writeF32(ptr, [1, 2, 3, 4]);
+ * console.log(engine.readF32(ptr, 4));  // Float32Array [1, 2, 3, 4]
+ * engine.release(ptr);
  */
 export class Engine {
+  /** The module's raw exports (assembly/index.ts): for the library's own orchestration code. @internal */
   readonly abi: Abi;
+  /** The allocator behind `alloc`/`release`. @internal */
   readonly heap: Heap;
   private f32View: Float32Array;
   private i32View: Int32Array;
@@ -108,6 +149,7 @@ export class Engine {
     return this.heap.alloc(count * 4);
   }
 
+  /** Returns the block at `ptr` (from `alloc`) to the heap. */
   release(ptr: Ptr): void {
     this.heap.release(ptr);
   }
@@ -155,7 +197,13 @@ function imports(box: { memory?: WebAssembly.Memory }): WebAssembly.Imports {
   };
 }
 
-/** Instantiates the module synchronously (Node, Deno, Bun, workers; browsers' main thread may refuse). */
+/**
+ * Instantiates the module synchronously (Node, Deno, Bun, workers; browsers' main thread may refuse).
+ *
+ * @example
+ * const engine = loadEngine();            // SIMD when supported, else the scalar build
+ * const m = Mlp.create([4, 2], { engine });
+ */
 export function loadEngine(options: EngineOptions = {}): Engine {
   const build = resolveBuild(options.build ?? 'auto');
   const box: { memory?: WebAssembly.Memory } = {};
@@ -163,7 +211,13 @@ export function loadEngine(options: EngineOptions = {}): Engine {
   return new Engine(instance, build, box);
 }
 
-/** Instantiates the module asynchronously: the way to load it on a browser's main thread. */
+/**
+ * Instantiates the module asynchronously: the way to load it on a browser's main thread.
+ *
+ * @example
+ * setDefaultEngine(await initEngine());   // once, e.g. at the start of a browser page
+ * const m = Mlp.create([4, 2]);           // runs on that engine
+ */
 export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
   const build = resolveBuild(options.build ?? 'auto');
   const box: { memory?: WebAssembly.Memory } = {};
@@ -173,12 +227,24 @@ export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
 
 let shared: Engine | undefined;
 
-/** The engine used when none is passed explicitly: loaded on first use, the `auto` build. */
+/**
+ * The engine used when none is passed explicitly: loaded on first use, the `auto` build.
+ *
+ * @example
+ * const engine = defaultEngine();         // loads on first use
+ * console.log(engine === Mlp.create([2, 1]).engine); // true
+ */
 export function defaultEngine(): Engine {
   return (shared ??= loadEngine());
 }
 
-/** Makes `engine` the default (e.g. after `initEngine` in a browser). */
+/**
+ * Makes `engine` the default (e.g. after `initEngine` in a browser).
+ *
+ * @example
+ * setDefaultEngine(await initEngine({ build: 'scalar' }));
+ * console.log(defaultEngine().simd); // false
+ */
 export function setDefaultEngine(engine: Engine): void {
   shared = engine;
 }
