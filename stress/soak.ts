@@ -79,7 +79,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void = () =
     `${mib(s.jsHeapUsed)}${s.workerHeapUsed.length ? ` (${s.workerHeapUsed.map(mib).join(' ')})` : ''}`.padEnd(24) + ` ${mib(s.rss)}`);
   for (const path of ['engine', 'pool'] as const) {
     if (o.only && o.only !== path) continue;
-    const pool = path === 'pool' ? new WorkerPool({ size: o.workers, build: engine.simd ? 'simd' : 'scalar' }) : undefined;
+    const pool = path === 'pool' ? new WorkerPool({ size: o.workers, build: engine.build }) : undefined;
     log(`\n${path === 'engine' ? 'one engine (MemGuard.protect)' : `worker pool (protectParallel, ${o.workers} workers)`}: ${o.queries} queries in batches of ${o.batch}`);
     log(header);
     try {
