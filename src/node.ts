@@ -10,3 +10,6 @@ export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
 export { protectParallel, fitParallel } from './parallel/protect.js';
 export type { ParallelOptions } from './parallel/protect.js';
+export { MemGuardServer } from './serve/server.js';
+export type { ServeSettings } from './serve/server.js';
+export { SERVE_DEFAULTS } from './serve/options.js';
