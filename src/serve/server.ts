@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatFloat32 } from '../eval/csv.js';
+import { formatFloat32 } from '../data/csv/cells.js';
 import { MemGuard, type ProtectResult } from '../memguard/memguard.js';
 import type { MixingMode } from '../memguard/phase2.js';
 import type { Mlp } from '../nn/mlp.js';
@@ -63,6 +63,7 @@ export class MemGuardServer {
   private readonly pool: WorkerPool;
   private readonly batcher: MicroBatcher;
   private readonly tokenDigest: Buffer | undefined;
+  private readonly run: Phase1Runner;
   /** Resolves when the server has drained and stopped. */
   readonly stopped: Promise<void>;
   private markStopped!: () => void;
@@ -75,10 +76,9 @@ export class MemGuardServer {
     this.pool = new WorkerPool({ size: settings.threads, build: settings.defenseClassifier.engine.simd ? 'simd' : 'scalar' });
     const { options, batchSize } = this.guard.searchJob(new Float32Array(0));
     const defenseClassifier = settings.defenseClassifier.parameters();
-    const run: Phase1Runner = ({ scores, logits, rows }) => this.pool.phase1(
+    this.run = ({ scores, logits, rows }) => this.pool.phase1(
       { defenseClassifier, scores, rows, logits, options, batchSize }, (logits ? [scores.buffer, logits.buffer] : [scores.buffer]) as ArrayBuffer[]);
-    this.run = run;
-    this.batcher = new MicroBatcher(run, { ...settings, concurrency: settings.threads }, (rows) => this.metrics.batchRows.observe(rows));
+    this.batcher = new MicroBatcher(this.run, { ...settings, concurrency: settings.threads }, (rows) => this.metrics.batchRows.observe(rows));
     this.metrics.gauge('memguard_queue_rows', 'Rows waiting for a Phase I batch.', () => this.batcher.queuedRows);
     this.metrics.gauge('memguard_in_flight_requests', 'Requests being handled.', () => this.inFlight);
     this.metrics.gauge('memguard_fixed_latency_seconds', 'The fixed response deadline (0 = off).', () => this.deadlineMs / 1000);
@@ -88,15 +88,18 @@ export class MemGuardServer {
     this.http.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); });
   }
 
-  private readonly run: Phase1Runner;
-
   /** Listens, then loads the workers and calibrates the deadline; resolves once ready. */
   static async start(settings: ServeSettings): Promise<MemGuardServer> {
     const server = new MemGuardServer(settings);
-    await new Promise<void>((resolve, reject) => {
-      server.http.once('error', reject);
-      server.http.listen(settings.port, settings.host, () => { server.http.off('error', reject); resolve(); });
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.http.once('error', reject);
+        server.http.listen(settings.port, settings.host, () => { server.http.off('error', reject); resolve(); });
+      });
+    } catch (err) {
+      await server.pool.close();
+      throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`);
+    }
     const { log } = settings;
     log('listening', { url: server.url, ready: false });
     try {
@@ -113,10 +116,6 @@ export class MemGuardServer {
     const a = this.http.address() as AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `http://${host}:${a.port}`;
-  }
-
-  get port(): number {
-    return (this.http.address() as AddressInfo).port;
   }
 
   private async prepare(): Promise<void> {

@@ -8,7 +8,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { auc } from '../../src/eval/metrics.js';
+import { auc } from '../../src/attacks/metrics.js';
 import { Random } from '../../src/random.js';
 import { MemGuardClient } from '../../src/serve/client.js';
 import { KEY_HEX, post, sampleRows, workDir, type Reply } from './helpers.js';

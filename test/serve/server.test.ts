@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { formatFloat32 } from '../../src/eval/csv.js';
+import { formatFloat32 } from '../../src/data/csv/cells.js';
 import { MemGuardClient, MemGuardServerError } from '../../src/serve/client.js';
 import { call, expected, post, sampleRows, startServer, type Reply } from './helpers.js';
 
