@@ -1,9 +1,11 @@
 // memguard/client: a typed client for `memguard serve`, on `fetch` only (no Node imports), so it
 // works in Node 18+, Deno, Bun and browsers.
-import { PROTECT_PATH, type ErrorBody, type ErrorCode, type ProtectRequest, type ProtectResponse } from './protocol.js';
+import { ERROR_CODES, PROTECT_PATH, type ErrorBody, type ErrorCode, type ProtectRequest, type ProtectResponse } from './protocol.js';
 
+export { ERROR_CODES };
 export type { ErrorBody, ErrorCode, ProtectRequest, ProtectResponse };
 
+/** Where the server is and how to call it. */
 export interface MemGuardClientOptions {
   /** The server's base URL, e.g. 'http://127.0.0.1:8642'. */
   url: string;

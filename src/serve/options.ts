@@ -3,6 +3,7 @@
 // from here and nowhere else.
 import type { MixingMode } from '../memguard/phase2.js';
 
+/** The server's limits, each a `memguard serve` flag. */
 export interface ServeLimits {
   /** Most rows in one shared Phase I batch (`--max-batch`). */
   maxBatch: number;
@@ -20,6 +21,7 @@ export interface ServeLimits {
   drainTimeoutMs: number;
 }
 
+/** The limits' defaults. */
 export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   maxBatch: 64,
   maxWaitMs: 2,
@@ -30,6 +32,7 @@ export const SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   drainTimeoutMs: 30_000,
 });
 
+/** The defaults of every `memguard serve` flag: where it listens, the mixing rule and the limits. */
 export const SERVE_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 8642,

@@ -14,6 +14,7 @@
 /** The path of the protect endpoint. */
 export const PROTECT_PATH = '/v1/protect';
 
+/** The body of POST /v1/protect. */
 export interface ProtectRequest {
   /** Confidence vectors, one array of k numbers per row (a server started without --logits). */
   scores?: number[][];
@@ -23,6 +24,7 @@ export interface ProtectRequest {
   ids?: string[];
 }
 
+/** The 200 answer of POST /v1/protect. */
 export interface ProtectResponse {
   /** The released vectors, in request row order. */
   released: number[][];
@@ -30,7 +32,7 @@ export interface ProtectResponse {
   noisy: Array<0 | 1>;
 }
 
-/** Machine-readable error codes, one per kind of failure. */
+/** Machine-readable error codes, one per kind of failure, with their HTTP status. */
 export const ERROR_CODES = {
   bad_json: 400,
   bad_request: 400,
@@ -46,8 +48,10 @@ export const ERROR_CODES = {
   not_ready: 503,
 } as const;
 
+/** The `code` of an error answer. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The body of every error answer. */
 export interface ErrorBody {
   error: {
     code: ErrorCode;

@@ -4,6 +4,7 @@ import { MemGuardInputError } from '../errors.js';
 import type { MemGuard, SearchJob } from '../memguard/memguard.js';
 import { HttpError } from './httpError.js';
 
+/** What POST /v1/protect bodies carry: confidence vectors ("scores") or the target model's "logits". */
 export type InputKind = 'scores' | 'logits';
 
 export interface ProtectWork {

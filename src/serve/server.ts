@@ -20,6 +20,7 @@ import type { FixedLatency, ServeLimits } from './options.js';
 import { PROTECT_PATH } from './protocol.js';
 import { parseProtectRequest, type InputKind } from './request.js';
 
+/** Everything `MemGuardServer.start` needs: the defense, the key, and every limit (defaults: SERVE_DEFAULTS). */
 export interface ServeSettings extends ServeLimits {
   defenseClassifier: Mlp;
   epsilon: number;
@@ -50,7 +51,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * until the workers are loaded and the deadline calibrated), `drain()` stops it gracefully.
  */
 export class MemGuardServer {
-  readonly metrics = new ServerMetrics();
+  private readonly metrics = new ServerMetrics();
   /** The fixed deadline in ms (0 = off); known once ready. */
   deadlineMs = 0;
   private ready = false;
