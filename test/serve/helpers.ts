@@ -1,6 +1,6 @@
 // Shared by the server tests: a defense-classifier file, the key, the server's settings, and raw
 // HTTP calls that return status, headers and body text whatever the status.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +15,13 @@ export const KEY = Uint8Array.from(Buffer.from(KEY_HEX, 'hex'));
 export const EPSILON = 0.5;
 
 let dir: string | undefined;
-/** A temporary folder holding g.json (the fixture's defense classifier). */
+/** A temporary folder holding g.json (the fixture's defense classifier), removed when the process exits. */
 export function workDir(): string {
   if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), 'memguard-serve-'));
-    writeFileSync(join(dir, 'g.json'), serializeModel(locationFixture().defense));
+    const made = mkdtempSync(join(tmpdir(), 'memguard-serve-'));
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+    writeFileSync(join(made, 'g.json'), serializeModel(locationFixture().defense));
+    dir = made;
   }
   return dir;
 }
