@@ -8,5 +8,5 @@ export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEve
 export { writeExperiment } from './eval/experimentFiles.js';
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
-export { protectParallel, fitParallel } from './parallel/protect.js';
+export { protectAsync, protectParallel, fitParallel, PARALLEL_MIN_ROWS } from './parallel/protect.js';
 export type { ParallelOptions } from './parallel/protect.js';

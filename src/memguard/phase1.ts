@@ -21,10 +21,42 @@ export interface Phase1Options {
   tolerance?: number;
   /** phase1Projected only: margin of the label over every other entry. Default 2^-20. */
   margin?: number;
+  /**
+   * true: the paper-literal search, every failing round runs all `maxSteps` steps. Default false:
+   * rounds that cannot succeed end early (a repeated search state; a stalled search, see
+   * `stallSteps`), which gives the same noise, status and c3 as the literal search (see
+   * BENCHMARKS.md "Phase I early stop" for how this was established) at a fraction of the steps.
+   */
+  literal?: boolean;
+  /**
+   * A round whose progress towards g = 0.5 has not improved for this many steps is ended as failed
+   * (the stall rule of the early stop; ignored when `literal`). Default 128; Infinity turns the
+   * rule off (leaving only the exact repeated-state rule).
+   */
+  stallSteps?: number;
+  /**
+   * The stall rule counts only steps where the distortion term dominates the defense classifier's
+   * pull: stallDominance x (half the range of dh/ds') <= c3. Default 1.
+   */
+  stallDominance?: number;
+  /** The stall rule fires only while the crossing is this many times farther than the stall's wiggle in q. Default 4. */
+  stallBand?: number;
+  /**
+   * Fixed work per row (SPEC §7 timing channel): false (default) or a tick budget B (true = 512):
+   * every row takes exactly B forward/backward passes of g, padding with masked passes when it is
+   * done sooner, so a batch's running time does not depend on its rows. A search still running at
+   * its B-th pass stops there with its last success (rare at B = 512 with the early stop: see
+   * BENCHMARKS.md). Costs B passes per row instead of the search's own (about 20-60).
+   */
+  fixedWork?: boolean | number;
 }
+
+/** The tick budget `fixedWork: true` stands for. */
+export const FIXED_WORK_TICKS = 512;
 
 export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
   c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
+  literal: false, stallSteps: 64, stallDominance: 1, stallBand: 1, fixedWork: false,
 });
 
 
@@ -33,8 +65,14 @@ export type Phase1Method = 'logits' | 'projected';
 
 export type Phase1Status = 'failed' | 'converged' | 'at-half';
 const STATUS: Phase1Status[] = ['failed', 'converged', 'at-half'];
-const REPORT = 5; // f64 per row, as PHASE1_REPORT
-const OPTIONS = 9; // f64, as PHASE1_OPTIONS
+const REPORT = 9; // f64 per row, as PHASE1_REPORT
+const OPTIONS = 14; // f64, as PHASE1_OPTIONS
+// Early-stop rule bits and codes, as STOP_* in assembly/memguard/phase1.ts.
+const STOP_CYCLE = 1, STOP_STALL = 2;
+
+/** What ended a row's last c3 round before `maxSteps`: nothing, a repeated state, a stall, the tick budget. */
+export type Phase1Stop = 'none' | 'cycle' | 'stall' | 'budget';
+const STOPS: Record<number, Phase1Stop> = { 0: 'none', 1: 'cycle', 2: 'stall', 4: 'budget' };
 
 /** Phase I outcome for a batch of rows (columnar, row order kept). */
 export interface Phase1Batch {
@@ -51,6 +89,40 @@ export interface Phase1Batch {
   g: Float32Array;
   /** g(sort(s + r)); equals g where there is no noise. */
   gNoisy: Float32Array;
+  /**
+   * Diagnostics of the search's cost (never return them to callers: the work a query takes is a
+   * membership signal, SPEC §7). ticks: forward/backward passes of g the row took part in (equal
+   * for every row under `fixedWork`); stop: the rule that ended the last round early; stopStep:
+   * its in-round step; longestStall: the longest stretch without progress in a successful round.
+   */
+  ticks: Int32Array;
+  stop: Phase1Stop[];
+  stopStep: Int32Array;
+  longestStall: Int32Array;
+}
+
+/** An empty Phase1Batch for `rows` rows of width k (filled by `runPhase1` or merged chunks). */
+export function emptyPhase1Batch(rows: number, k: number): Phase1Batch {
+  return {
+    rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
+    c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
+    ticks: new Int32Array(rows), stop: new Array(rows), stopStep: new Int32Array(rows), longestStall: new Int32Array(rows),
+  };
+}
+
+/** Copies a chunk's results (rows start.. of `into`) into `into`. */
+export function mergePhase1(into: Phase1Batch, part: Phase1Batch, start: number): void {
+  into.noise.set(part.noise, start * into.k);
+  for (const key of ['steps', 'c3', 'g', 'gNoisy', 'ticks', 'stopStep', 'longestStall'] as const) into[key].set(part[key], start);
+  for (let i = 0; i < part.rows; i++) {
+    into.status[start + i] = part.status[i]!;
+    into.stop[start + i] = part.stop[i]!;
+  }
+}
+
+/** The typed arrays of a Phase1Batch (what a worker can transfer). */
+export function phase1Buffers(b: Phase1Batch): ArrayBufferView[] {
+  return [b.noise, b.steps, b.c3, b.g, b.gNoisy, b.ticks, b.stopStep, b.longestStall];
 }
 
 /** The search constants with defaults filled in, each checked (the error names the bad one). */
@@ -64,6 +136,11 @@ export function resolvePhase1Options(o: Phase1Options): Required<Phase1Options> 
   check(Number.isInteger(v.maxSteps) && v.maxSteps >= 1, () => `phase1: maxSteps must be an integer >= 1, got ${v.maxSteps}`);
   check(v.tolerance >= 0 && v.tolerance < 0.5, () => `phase1: tolerance must be in [0, 0.5), got ${v.tolerance}`);
   check(v.margin >= 0 && v.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${v.margin}`);
+  check(typeof v.literal === 'boolean', () => `phase1: literal must be a boolean, got ${String(v.literal)}`);
+  check(v.stallSteps === Infinity || (Number.isInteger(v.stallSteps) && v.stallSteps >= 1),
+    () => `phase1: stallSteps must be an integer >= 1 or Infinity, got ${v.stallSteps}`);
+  check(typeof v.fixedWork === 'boolean' || (Number.isInteger(v.fixedWork) && v.fixedWork >= 1 && v.fixedWork <= 2 ** 30),
+    () => `phase1: fixedWork must be false, true or a tick budget (an integer >= 1), got ${String(v.fixedWork)}`);
   return v;
 }
 
@@ -72,7 +149,10 @@ export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Flo
   const v = resolvePhase1Options(o);
   const method = o.method ?? 'logits';
   check(method === 'logits' || method === 'projected', () => `phase1: method must be 'logits' or 'projected', got ${String(method)}`);
-  return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0);
+  const rules = v.literal ? 0 : STOP_CYCLE | (v.stallSteps === Infinity ? 0 : STOP_STALL);
+  const budget = v.fixedWork === true ? FIXED_WORK_TICKS : v.fixedWork === false ? 0 : v.fixedWork;
+  return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0,
+    rules, v.stallSteps === Infinity ? 0 : v.stallSteps, budget, v.stallDominance, v.stallBand);
 }
 
 /**
@@ -84,10 +164,7 @@ export function runPhase1(
 ): Phase1Batch {
   const k = g.inputSize;
   const e = g.engine;
-  const out: Phase1Batch = {
-    rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
-    c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
-  };
+  const out = emptyPhase1Batch(rows, k);
   const { descriptor, layerCount } = g.memoryLayout;
   const b = Math.max(1, Math.min(batchSize, rows));
   const workBytes = e.abi.phase1WorkspaceBytes(descriptor, layerCount, b, k);
@@ -108,6 +185,10 @@ export function runPhase1(
           out.c3[r] = rep[o + 2]!;
           out.g[r] = rep[o + 3]!;
           out.gNoisy[r] = rep[o + 4]!;
+          out.ticks[r] = rep[o + 5]!;
+          out.stop[r] = STOPS[rep[o + 6]!]!;
+          out.stopStep[r] = rep[o + 7]!;
+          out.longestStall[r] = rep[o + 8]!;
         }
       }
     });

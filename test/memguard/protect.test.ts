@@ -10,7 +10,7 @@ import { Random } from '../../src/random.js';
 import { phase1, phase1Projected, type DefenseLogit } from '../../src/reference/memguard.js';
 import { mlpBackward, mlpForward, type ReferenceLayer } from '../../src/reference/mlp.js';
 import { locationFixture } from '../fixtures.js';
-import { throwsTyped } from '../helpers.js';
+import { randomVectors, throwsTyped } from '../helpers.js';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 17 + 3);
 
@@ -50,7 +50,7 @@ for (const method of ['logits', 'projected'] as const) {
     const s = new Float32Array(rows * 30);
     s.set(f.members.subarray(0, 60 * 30));
     s.set(f.nonMembers.subarray(0, 60 * 30), 60 * 30);
-    const guard = new MemGuard({ defenseClassifier: f.defense, epsilon: 1, method, coin: { mode: 'expectation' }, batchSize: 37 });
+    const guard = new MemGuard({ defenseClassifier: f.defense, epsilon: 1, method, coin: { mode: 'expectation' }, batchSize: 37, search: { literal: true } });
     const got = guard.search(s);
     const g = engineLogit(f.defense);
     let converged = 0;
@@ -101,29 +101,6 @@ agree.run();
 // ---- invariants over many random inputs ----------------------------------------------------------
 
 const props = suite('SPEC §5 invariants over random confidence vectors');
-
-/** Random confidence vectors of the shapes that break naive code. */
-function randomVectors(kind: string, rows: number, k: number, rng: Random): Float32Array {
-  const out = new Float32Array(rows * k);
-  for (let r = 0; r < rows; r++) {
-    const row = out.subarray(r * k, (r + 1) * k);
-    if (kind === 'tied') {
-      const top = 1 + rng.int(Math.min(3, k)); // the first `top` entries share the maximum
-      for (let j = 0; j < k; j++) row[j] = j < top ? 1 : rng.next() * 0.5;
-      if (rng.next() < 0.3) row.fill(1); // fully flat
-    } else if (kind === 'one-hot') {
-      row.fill(rng.next() < 0.5 ? 0 : 1e-7);
-      row[rng.int(k)] = 1;
-    } else {
-      const temperature = kind === 'peaked' ? 0.1 : kind === 'flat' ? 20 : 1;
-      for (let j = 0; j < k; j++) row[j] = Math.exp(rng.uniform(-3, 3) / temperature);
-    }
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += row[j]!;
-    for (let j = 0; j < k; j++) row[j] = row[j]! / sum;
-  }
-  return out;
-}
 
 function firstArgmax(v: ArrayLike<number>, off: number, k: number): number {
   let best = 0;
