@@ -11,8 +11,8 @@
 // two Phase I methods, 'logits' (the paper's) and 'projected'.
 import { availableParallelism } from 'node:os';
 import { Bench, type Task } from 'tinybench';
-import { loadLocation } from '../src/eval/datasets.js';
-import { locationSplits, take } from '../src/eval/splits.js';
+import { loadLocation } from '../src/data/datasets.js';
+import { locationSplits, take } from '../src/data/splits.js';
 import { trainDefenseClassifier } from '../src/memguard/defenseClassifier.js';
 import { MemGuard, type MemGuardOptions, type ProtectResult } from '../src/memguard/memguard.js';
 import { Mlp } from '../src/nn/mlp.js';

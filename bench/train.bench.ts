@@ -7,7 +7,7 @@
 // GEMM). Before timing, one step of each WASM build is checked against the JS step from the same
 // weights, so a wrong kernel cannot post a figure.
 import { Bench } from 'tinybench';
-import { loadLocation } from '../src/eval/datasets.js';
+import { loadLocation } from '../src/data/datasets.js';
 import { Mlp, type LayerParameters } from '../src/nn/mlp.js';
 import { gemm } from '../src/reference/blas.js';
 import { mlpForward, type ReferenceLayer } from '../src/reference/mlp.js';

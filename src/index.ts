@@ -28,11 +28,14 @@ export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './er
 
 // Evaluation (attacks, metrics, report): runtime-neutral parts. Node-only helpers (dataset files,
 // CSV files, experiment outputs, worker threads) are in 'memguard/node'.
-export * from './eval/attacks.js';
-export * from './eval/metrics.js';
-export * from './eval/types.js';
-export { renderReport, formatConsoleTable } from './eval/report.js';
-export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './eval/nnAttack.js';
-export { runAttackSuite } from './eval/attackSuite.js';
-export type { ReleasedSet } from './eval/attackSuite.js';
-export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './eval/splits.js';
+export * from './attacks/confidence.js';
+export * from './attacks/metricAttacks.js';
+export * from './attacks/metrics.js';
+export * from './attacks/summary.js';
+export * from './experiment/results.js';
+export { renderReport } from './report/html.js';
+export { formatConsoleTable } from './report/console.js';
+export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './attacks/nnAttack.js';
+export { runAttackSuite } from './attacks/suite.js';
+export type { ReleasedSet } from './attacks/suite.js';
+export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';

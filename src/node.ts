@@ -1,11 +1,24 @@
 // memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads).
 export * from './index.js';
-export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './eval/datasets.js';
-export type { Dataset } from './eval/datasets.js';
-export * from './eval/csv.js';
-export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './eval/experiment.js';
-export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, TrainingConfig } from './eval/experiment.js';
-export { writeExperiment } from './eval/experimentFiles.js';
+export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './data/datasets.js';
+export type { Dataset } from './data/datasets.js';
+export { CsvTokenizer } from './data/csv/tokenizer.js';
+export type { RecordSink } from './data/csv/tokenizer.js';
+export { parseNumberCell, quoteCsvField, formatFloat32 } from './data/csv/cells.js';
+export { parseCsv, formatCsv } from './data/csv/table.js';
+export type { CsvTable, CsvOptions } from './data/csv/table.js';
+export { readCsvBatches } from './data/csv/stream.js';
+export type { CsvSource, CsvBatch, CsvStreamOptions } from './data/csv/stream.js';
+export { parseFeatureCsv, readFeatureCsv } from './data/csv/features.js';
+export type { FeatureTable, FeatureCsvOptions } from './data/csv/features.js';
+export {
+  parseScoresCsv, readScoresCsv, scoresCsvHeader, formatScoresCsv, writeScoresCsv, readScoresCsvBatches, ScoresCsvWriter,
+} from './data/csv/scores.js';
+export type { ScoresTable, ScoresBatch } from './data/csv/scores.js';
+export { readTextFile, writeFileAtomic } from './data/files.js';
+export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './experiment/run.js';
+export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, TrainingConfig } from './experiment/run.js';
+export { writeExperiment } from './experiment/output.js';
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
 export { protectAsync, protectParallel, fitParallel, PARALLEL_MIN_ROWS } from './parallel/protect.js';

@@ -1,7 +1,7 @@
 // Small real fixtures shared by tests: a target model trained on Location rows and a defense
 // classifier trained on its outputs. Built once per process from fixed seeds (a few seconds).
-import { loadLocation } from '../src/eval/datasets.js';
-import { locationSplits, take } from '../src/eval/splits.js';
+import { loadLocation } from '../src/data/datasets.js';
+import { locationSplits, take } from '../src/data/splits.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { sortRows } from '../src/memguard/defenseClassifier.js';
 export { sortRows };

@@ -2,7 +2,7 @@
 // concurrent training of independent models (ExperimentOptions.fitMany), and protect's Phase I
 // split across threads. `--threads 1` keeps everything in the main thread.
 import { availableParallelism } from 'node:os';
-import type { ExperimentOptions } from '../eval/experiment.js';
+import type { ExperimentOptions } from '../experiment/run.js';
 import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { fitParallel, PARALLEL_MIN_ROWS, protectAsync } from '../parallel/protect.js';

@@ -2,7 +2,7 @@
 // that every bad row is reported with its line number, and checked to hold probability vectors
 // (SPEC §5: entries in [0, 1] summing to 1), since both commands reason about confidence vectors.
 import { MemGuardFormatError, MemGuardInputError } from '../errors.js';
-import { readScoresCsvBatches } from '../eval/csv.js';
+import { readScoresCsvBatches } from '../data/csv/scores.js';
 
 /** Rows of a scores file: `vectors` is row-major n x k. */
 export interface ScoresFile {

@@ -7,8 +7,9 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatCsv, parseCsv, readScoresCsv, type ScoresTable } from '../../src/eval/csv.js';
-import { parseResults } from '../../src/eval/types.js';
+import { readScoresCsv, type ScoresTable } from '../../src/data/csv/scores.js';
+import { formatCsv, parseCsv } from '../../src/data/csv/table.js';
+import { parseResults } from '../../src/experiment/results.js';
 import { loadModel } from '../../src/nn/modelFile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,9 +1,9 @@
 // The engine on the real task: SPEC §6's target architecture memorises its Location training set.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadLocation } from '../../src/eval/datasets.js';
-import { locationSplits, take } from '../../src/eval/splits.js';
-import { predictedLabels } from '../../src/eval/attacks.js';
+import { loadLocation } from '../../src/data/datasets.js';
+import { locationSplits, take } from '../../src/data/splits.js';
+import { predictedLabels } from '../../src/attacks/confidence.js';
 import { Mlp } from '../../src/nn/mlp.js';
 
 const t = suite('Location target model');

@@ -1,9 +1,9 @@
 // `memguard demo`: the paper's experiment on the bundled Location data (SPEC §6), end to end, and
 // every output written to a folder: results.json, report.html, models/*.json, released/*.csv.
 import { resolve } from 'node:path';
-import { PAPER_CONFIG, QUICK_CONFIG, runExperiment, type ExperimentConfig } from '../../eval/experiment.js';
-import { writeExperiment } from '../../eval/experimentFiles.js';
-import { formatConsoleTable } from '../../eval/report.js';
+import { PAPER_CONFIG, QUICK_CONFIG, runExperiment, type ExperimentConfig } from '../../experiment/run.js';
+import { writeExperiment } from '../../experiment/output.js';
+import { formatConsoleTable } from '../../report/console.js';
 import type { Phase1Method } from '../../memguard/phase1.js';
 import {
   formatSeconds, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, type Command,

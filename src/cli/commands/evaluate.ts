@@ -4,14 +4,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemGuardInputError } from '../../errors.js';
-import { labelAccuracy, topConfidenceHistogram, type LabeledConfidenceSet } from '../../eval/attacks.js';
-import { runAttackSuite } from '../../eval/attackSuite.js';
-import { writeFileAtomic } from '../../eval/csv.js';
-import { accuracy } from '../../eval/metrics.js';
+import { labelAccuracy, topConfidenceHistogram, type LabeledConfidenceSet } from '../../attacks/confidence.js';
+import { runAttackSuite } from '../../attacks/suite.js';
+import { writeFileAtomic } from '../../data/files.js';
+import { accuracy } from '../../attacks/metrics.js';
 import { membershipProbability } from '../../memguard/defenseClassifier.js';
-import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../eval/nnAttack.js';
-import { renderReport } from '../../eval/report.js';
-import { serializeResults, type AttackSummary, type EvaluationResults, type MixingMode } from '../../eval/types.js';
+import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../attacks/nnAttack.js';
+import { renderReport } from '../../report/html.js';
+import type { AttackSummary } from '../../attacks/summary.js';
+import { serializeResults, type EvaluationResults, type MixingMode } from '../../experiment/results.js';
 import {
   existingFile, formatSeconds, optional, parseFlags, parseIntFlag, required, type Command,
 } from '../args.js';

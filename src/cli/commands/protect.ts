@@ -4,7 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MemGuardFormatError, MemGuardInputError } from '../../errors.js';
-import { formatFloat32, parseCsv, parseNumberCell, quoteCsvField, readCsvBatches, readTextFile } from '../../eval/csv.js';
+import { formatFloat32, parseNumberCell, quoteCsvField } from '../../data/csv/cells.js';
+import { readCsvBatches } from '../../data/csv/stream.js';
+import { parseCsv } from '../../data/csv/table.js';
+import { readTextFile } from '../../data/files.js';
 import type { CoinOptions } from '../../memguard/coin.js';
 import { MemGuard, type MixingMode, type Phase1Method, type ProtectResult } from '../../memguard/memguard.js';
 import { loadModel } from '../../nn/modelFile.js';

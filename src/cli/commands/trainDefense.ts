@@ -3,7 +3,7 @@
 import { MemGuardInputError } from '../../errors.js';
 import { serializeModel } from '../../nn/modelFile.js';
 import { DEFENSE_CLASSIFIER_DEFAULTS, membershipProbability, trainDefenseClassifier } from '../../memguard/defenseClassifier.js';
-import { writeFileAtomic } from '../../eval/csv.js';
+import { writeFileAtomic } from '../../data/files.js';
 import {
   existingFile, formatSeconds, optional, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, required, type Command,
 } from '../args.js';

@@ -3,7 +3,7 @@
 import { membershipProbability, trainMembershipClassifier, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { MatrixInput } from '../nn/matrix.js';
 import type { Mlp } from '../nn/mlp.js';
-import type { AttackResult } from './attacks.js';
+import type { AttackResult } from './metricAttacks.js';
 
 /** SPEC §6: k -> 512 -> 256 -> 128 -> 1, SGD lr 0.01, x0.1 at epoch 300, 400 epochs, batch 64. */
 export const NN_ATTACK_DEFAULTS: Readonly<MembershipClassifierOptions> = Object.freeze({

@@ -11,7 +11,7 @@
 // `MemGuardInputError` saying so, rather than returning NaN that would flow silently into a report.
 // Plain accuracy is defined for any non-empty set.
 import { check } from '../errors.js';
-import type { AttackSummary } from './types.js';
+import type { AttackSummary } from './summary.js';
 
 /** 0/1 flags (or booleans): non-zero / true means member. */
 export type Flags = ArrayLike<number | boolean>;

@@ -4,86 +4,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MemGuardFormatError } from '../../src/errors.js';
+import { MemGuardFormatError } from '../../../src/errors.js';
 import {
-  CsvTokenizer, formatFloat32, formatScoresCsv, parseCsv, parseFeatureCsv, parseScoresCsv, readCsvBatches,
-  readFeatureCsv, readScoresCsv, readScoresCsvBatches, ScoresCsvWriter, writeScoresCsv, type ScoresTable,
-} from '../../src/eval/csv.js';
-import { randomArray, throwsTyped } from '../helpers.js';
+  formatScoresCsv, parseScoresCsv, readScoresCsv, readScoresCsvBatches, ScoresCsvWriter, writeScoresCsv, type ScoresTable,
+} from '../../../src/data/csv/scores.js';
+import { readCsvBatches } from '../../../src/data/csv/stream.js';
+import { randomArray, throwsTyped } from '../../helpers.js';
 
-const t = suite('eval/csv');
+const t = suite('data/csv/scores');
 let dir = '';
-t.before(() => { dir = mkdtempSync(join(tmpdir(), 'memguard-csv-')); });
+t.before(() => { dir = mkdtempSync(join(tmpdir(), 'memguard-scores-')); });
 t.after(() => { rmSync(dir, { recursive: true, force: true }); });
-
-function tokenize(text: string, chunk: number): Array<[string[], number]> {
-  const out: Array<[string[], number]> = [];
-  const tok = new CsvTokenizer((f, line) => out.push([f, line]));
-  for (let i = 0; i < text.length; i += chunk) tok.push(text.slice(i, i + chunk));
-  tok.end();
-  return out;
-}
-
-t('tokenizer: quotes, escaped quotes, CRLF, newlines inside quotes, blank lines, BOM', () => {
-  const text = '\uFEFFa,"b,c",d\r\n"x ""y""",,"multi\nline"\r\n\r\n\n1,2,3';
-  const expected: Array<[string[], number]> = [
-    [['a', 'b,c', 'd'], 1],
-    [['x "y"', '', 'multi\nline'], 2],
-    [['1', '2', '3'], 6],
-  ];
-  // Any chunking gives the same records with the same line numbers.
-  for (const size of [1, 2, 3, 5, 7, 1000]) assert.equal(tokenize(text, size), expected, `chunk size ${size}`);
-});
-
-t('tokenizer errors carry the line', () => {
-  throwsTyped(() => tokenize('a,b\n"open,c\n', 4), MemGuardFormatError, /line 2: unterminated quoted field/);
-  throwsTyped(() => tokenize('a,b\nx,"q"z\n', 4), MemGuardFormatError, /line 2: unexpected "z" after a closing quote/);
-  throwsTyped(() => tokenize('a,b\nx,ab"c\n', 4), MemGuardFormatError, /line 2: a quote inside an unquoted field/);
-});
-
-t('parseCsv checks widths and duplicate header names', () => {
-  const tab = parseCsv('x,y\n1,2\n3,4\n');
-  assert.equal(tab, { header: ['x', 'y'], rows: [['1', '2'], ['3', '4']], lines: [2, 3] });
-  throwsTyped(() => parseCsv('x,y\n1,2\n3\n', { source: 'f.csv' }), MemGuardFormatError, /^f\.csv: line 3: expected 2 fields, found 1$/);
-  throwsTyped(() => parseCsv('x,x\n1,2\n'), MemGuardFormatError, /duplicate column name "x"/);
-  throwsTyped(() => parseCsv(''), MemGuardFormatError, /empty/);
-  assert.equal(parseCsv('1,2\n', { header: false }).header, ['0', '1']);
-});
-
-t('feature CSV: label column by name anywhere, values and errors', () => {
-  const f = parseFeatureCsv('a,label,b\n0,2,1.5\n-1e-3,0,7\n');
-  assert.is(f.n, 2);
-  assert.is(f.d, 2);
-  assert.equal(Array.from(f.features), [0, 1.5, Math.fround(-1e-3), 7]);
-  assert.equal(Array.from(f.labels), [2, 0]);
-  assert.equal(f.featureNames, ['a', 'b']);
-  throwsTyped(() => parseFeatureCsv('a,label\n1,0\n0x1,1\n'), MemGuardFormatError, /line 3, column a: "0x1" is not a number/);
-  throwsTyped(() => parseFeatureCsv('a,label\n1,0\n1,-1\n'), MemGuardFormatError, /line 3, column label: "-1" is not a non-negative integer/);
-  throwsTyped(() => parseFeatureCsv('a,label\n1,0\n,1\n'), MemGuardFormatError, /line 3, column a: "" is not a number/);
-  throwsTyped(() => parseFeatureCsv('a,label\n1e999,0\n'), MemGuardFormatError, /"1e999" is not a finite number/);
-  throwsTyped(() => parseFeatureCsv('a,b\n1,0\n'), MemGuardFormatError, /no label column "label"/);
-  const noHeader = parseFeatureCsv('3,0,1\n1,1,0\n', { header: false, labelColumn: 0 });
-  assert.equal(Array.from(noHeader.labels), [3, 1]);
-  assert.equal(Array.from(noHeader.features), [0, 1, 1, 0]);
-  // Gzipped file, detected by its magic bytes.
-  const path = join(dir, 'feat.csv.gz');
-  writeFileSync(path, gzipSync('x,label\n0.25,4\n'));
-  const g = readFeatureCsv(path);
-  assert.equal([Array.from(g.features), Array.from(g.labels)], [[0.25], [4]]);
-});
-
-t('formatFloat32 is the shortest text that reads back as the same float32', () => {
-  assert.is(formatFloat32(Math.fround(0.1)), '0.1');
-  assert.is(formatFloat32(0.5), '0.5');
-  assert.is(formatFloat32(1), '1');
-  assert.is(formatFloat32(0), '0');
-  const xs = randomArray(2000, 3, 0, 1);
-  for (const x of [...xs, 1e-30, 3.4e38, 1.17549435e-38, 1e-45].map(Math.fround)) {
-    const s = formatFloat32(x);
-    assert.is(Math.fround(Number(s)), x, `${x} -> ${s}`);
-    assert.ok(s.replace(/^0\.|[.-]|e.*$/g, '').replace(/^0+/, '').length <= 9, s);
-  }
-});
 
 function sampleTable(n: number, k: number, seed: number): ScoresTable {
   const vectors = randomArray(n * k, seed, 0, 1);

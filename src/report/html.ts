@@ -1,8 +1,10 @@
 // The evaluation report: one self-contained HTML page (inline CSS and SVG, no script, no network)
-// made from an `EvaluationResults` object, and the plain-text table printed to the console.
+// made from an `EvaluationResults` object (the console table is console.ts).
 // Everything taken from the results (titles, attack names, config values, notes) is escaped.
+import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
+import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
+import { attacksOf, eps, fix3, modesOf, publishedAt, runsOf } from './format.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot } from './svg.js';
-import type { AttackSummary, EpsilonResult, EvaluationResults, MembershipHistogram, MixingMode, PublishedResult } from './types.js';
 
 export interface ReportOptions {
   /** Page title (default: the results' title, else "MemGuard evaluation"). */
@@ -23,34 +25,6 @@ details{margin:6px 0}summary{cursor:pointer;color:#234}.note{color:#444}.bad{col
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 @media print{details{display:block}}
 `;
-
-/** Epsilon as shown in tables and captions. */
-function eps(e: number): string {
-  return e === Infinity ? '∞' : formatNumber(e);
-}
-
-/** A metric value with 3 decimals, or an em dash when missing. */
-function fix3(v: number | undefined): string {
-  return v === undefined || v === null || Number.isNaN(v) ? '—' : v.toFixed(3);
-}
-
-/** The mixing modes present, in config order first. */
-function modesOf(r: EvaluationResults): MixingMode[] {
-  const out: MixingMode[] = [];
-  for (const m of [...(r.config?.mixingModes ?? []), ...r.runs.map((x) => x.mixing)]) if (!out.includes(m)) out.push(m);
-  return out.filter((m) => r.runs.some((x) => x.mixing === m));
-}
-
-function runsOf(r: EvaluationResults, mode: MixingMode): EpsilonResult[] {
-  return r.runs.filter((x) => x.mixing === mode).sort((a, b) => a.epsilon - b.epsilon);
-}
-
-/** Attack ids in order of first appearance. */
-function attacksOf(runs: EpsilonResult[]): string[] {
-  const out: string[] = [];
-  for (const run of runs) for (const a of Object.keys(run.attacks)) if (!out.includes(a)) out.push(a);
-  return out;
-}
 
 /** Background tint for an accuracy cell: white at 0.5 (chance), red towards 1. */
 function tint(v: number | undefined): string {
@@ -84,11 +58,6 @@ function setupSection(r: EvaluationResults): string {
   const mrows = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => [escapeXml(k), fix3(v as number)]);
   if (mrows.length) s += `<h3>Model accuracies</h3>${table(['model / data', 'accuracy'], mrows)}`;
   return s;
-}
-
-/** The published accuracy at `epsilon`, if any. */
-function publishedAt(p: PublishedResult | undefined, epsilon: number): number | undefined {
-  return p?.points.find((q) => q.epsilon === epsilon)?.accuracy;
 }
 
 function accuracyTable(runs: EpsilonResult[], attacks: string[], field: 'accuracy' | 'sampledAccuracy', published?: PublishedResult): string {
@@ -238,47 +207,4 @@ export function renderReport(results: EvaluationResults, options: ReportOptions 
   body += distortionSection(results, ids);
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`
     + `<title>${escapeXml(title)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`;
-}
-
-function pad(s: string, w: number, left = false): string {
-  const n = [...s].length;
-  return n >= w ? s : left ? s + ' '.repeat(w - n) : ' '.repeat(w - n) + s;
-}
-
-/**
- * The console summary: per mixing mode, attack accuracy (in expectation) per ε, then the defense
- * statistics rows. Plain text, fixed-width columns.
- */
-export function formatConsoleTable(results: EvaluationResults): string {
-  const lines: string[] = [];
-  const m = results.models ?? {};
-  const acc = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${fix3(v as number)}`);
-  lines.push(`${results.title ?? 'MemGuard evaluation'} (${results.config?.dataset ?? '?'})`);
-  if (acc.length) lines.push(`model accuracy: ${acc.join(', ')}`);
-  for (const mode of modesOf(results)) {
-    const runs = runsOf(results, mode);
-    const attacks = attacksOf(runs);
-    const stats: Array<[string, (x: EpsilonResult) => number]> = [
-      ['label loss', (x) => x.labelLoss],
-      ['mean ||r||_1 (phase I)', (x) => x.meanPhase1Distortion],
-      ['mean p', (x) => x.meanP],
-      ['mean released ||n||_1', (x) => x.meanReleasedDistortion],
-    ];
-    const w0 = Math.max(24, ...attacks.map((a) => [...a].length), ...stats.map(([s]) => s.length)) + 1;
-    const cols = runs.map((x) => `eps=${eps(x.epsilon)}`);
-    const wc = Math.max(7, ...cols.map((c) => [...c].length)) + 1;
-    lines.push('');
-    lines.push(`mixing = ${mode}: attack accuracy, in expectation over the coin`);
-    lines.push(pad('attack', w0, true) + cols.map((c) => pad(c, wc)).join(''));
-    for (const a of attacks) {
-      lines.push(pad(a, w0, true) + runs.map((x) => pad(fix3(x.attacks[a]?.accuracy), wc)).join(''));
-      const p = results.published;
-      if (p && p.attack === a && mode === modesOf(results)[0]) {
-        lines.push(pad(`${a} (published)`, w0, true) + runs.map((x) => pad(fix3(publishedAt(p, x.epsilon)), wc)).join(''));
-      }
-    }
-    lines.push('-'.repeat(w0 + wc * runs.length));
-    for (const [name, get] of stats) lines.push(pad(name, w0, true) + runs.map((x) => pad(fix3(get(x)), wc)).join(''));
-  }
-  return lines.join('\n') + '\n';
 }

@@ -1,10 +1,11 @@
 // Every attack of the evaluation protocol (SPEC §6) on one set of released vectors, in expectation
 // over the Phase II coin and on one sampled release.
 import type { Mlp } from '../nn/mlp.js';
-import { evaluateAttack, expandOverCoin, metricAttacks, type AttackResult, type LabeledConfidenceSet } from './attacks.js';
+import type { LabeledConfidenceSet } from './confidence.js';
+import { evaluateAttack, expandOverCoin, metricAttacks, type AttackResult } from './metricAttacks.js';
 import { accuracy, toAttackSummary } from './metrics.js';
 import { nnAttack } from './nnAttack.js';
-import type { AttackSummary } from './types.js';
+import type { AttackSummary } from './summary.js';
 
 export interface ReleasedSet {
   /** The undefended vectors s (rows x k), true labels and membership. */

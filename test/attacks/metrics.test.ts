@@ -4,10 +4,10 @@ import { MemGuardInputError } from '../../src/errors.js';
 import {
   accuracy, accuracyAtThreshold, advantage, auc, balancedAccuracy, bestThreshold, coinWeights, compactRoc,
   histogram, rocArea, rocCurve, stack, summarize, toAttackSummary, tprAtFpr,
-} from '../../src/eval/metrics.js';
+} from '../../src/attacks/metrics.js';
 import { allClose, randomArray, throwsTyped } from '../helpers.js';
 
-const t = suite('eval/metrics');
+const t = suite('attacks/metrics');
 
 /** Brute-force Mann-Whitney over all member/non-member pairs (the definition, O(n^2)). */
 function pairwiseAuc(s: ArrayLike<number>, m: ArrayLike<number>, w?: ArrayLike<number>): number {

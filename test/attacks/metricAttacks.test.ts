@@ -1,15 +1,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemGuardInputError } from '../../src/errors.js';
+import type { LabeledConfidenceSet } from '../../src/attacks/confidence.js';
 import {
   applyThresholds, calibrateThresholds, evaluateAttack, expandOverCoin, gapAttack, hindsightAttack, metricAttacks,
-  metricScores, predictedLabels, thresholdAttack, topConfidence, type LabeledConfidenceSet,
-} from '../../src/eval/attacks.js';
-import { accuracy } from '../../src/eval/metrics.js';
+  metricScores, thresholdAttack,
+} from '../../src/attacks/metricAttacks.js';
+import { accuracy } from '../../src/attacks/metrics.js';
 import { Random } from '../../src/random.js';
 import { allClose, throwsTyped } from '../helpers.js';
 
-const t = suite('eval/attacks');
+const t = suite('attacks/metricAttacks');
 
 t('the four scores on a hand-computed vector', () => {
   const set = { vectors: [0.7, 0.2, 0.1, 0.7, 0.2, 0.1], labels: [0, 1], k: 3 };
@@ -26,11 +27,6 @@ t('the four scores on a hand-computed vector', () => {
   // A one-hot wrong row is clamped at 1e-30: (1 - 0) ln 1e-30 + 1 * ln(1e-30) ... finite and very low.
   const wrong = metricScores('modifiedEntropy', { vectors: [0, 1, 0], labels: [0], k: 3 })[0]!;
   assert.ok(Number.isFinite(wrong) && wrong < -100, String(wrong));
-});
-
-t('predicted labels and top-1 confidence', () => {
-  assert.equal(Array.from(predictedLabels([0.1, 0.6, 0.3, 0.5, 0.5, 0], 3)), [1, 0]); // ties: first index
-  assert.equal(Array.from(topConfidence([0.1, 0.6, 0.3, 0.5, 0.5, 0], 3)), [0.6, 0.5]);
 });
 
 t('invalid inputs name the row', () => {

@@ -1,11 +1,12 @@
 // Writes an experiment's outputs (Node only): results.json, report.html, released/*.csv, models/*.json.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeScoresCsv } from '../data/csv/scores.js';
+import { writeFileAtomic } from '../data/files.js';
 import { serializeModel } from '../nn/modelFile.js';
-import { writeFileAtomic, writeScoresCsv } from './csv.js';
-import type { ExperimentOutput } from './experiment.js';
-import { renderReport } from './report.js';
-import { serializeResults } from './types.js';
+import { renderReport } from '../report/html.js';
+import { serializeResults } from './results.js';
+import type { ExperimentOutput } from './run.js';
 
 /** Writes every output under `dir`; returns the paths written, relative to `dir`. */
 export function writeExperiment(out: ExperimentOutput, dir: string): string[] {

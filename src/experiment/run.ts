@@ -1,17 +1,17 @@
 // The paper's experiment (SPEC §6) on Location, end to end: target, defense classifier, shadow and
 // NN attack; Phase I once, Phase II at every epsilon and mixing mode; the honest attack suite; the
 // defense-aware attacker. Returns everything the report and the exports need. Seeded throughout.
+import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from '../attacks/confidence.js';
+import { accuracy } from '../attacks/metrics.js';
+import { runAttackSuite } from '../attacks/suite.js';
+import type { ScoresTable } from '../data/csv/scores.js';
+import { loadLocation, type Dataset } from '../data/datasets.js';
+import { locationSplits, take } from '../data/splits.js';
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
-import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from './attacks.js';
-import { runAttackSuite } from './attackSuite.js';
-import type { ScoresTable } from './csv.js';
-import { loadLocation, type Dataset } from './datasets.js';
-import { accuracy } from './metrics.js';
-import { locationSplits, take } from './splits.js';
-import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './types.js';
+import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
 
 export interface TrainingConfig {
   epochs: number;

@@ -1,10 +1,11 @@
 // The Location benchmark (SPEC §6), read offline from the copy shipped in `data/location/`
 // (provenance in data/location/README.md): 5,010 records x 446 binary features, 30 classes, plus
-// MemGuard's own shuffle permutation, which defines the splits (src/eval/splits.ts).
+// MemGuard's own shuffle permutation, which defines the splits (src/data/splits.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MemGuardFormatError } from '../errors.js';
-import { parseFeatureCsv, readTextFile } from './csv.js';
+import { parseFeatureCsv } from './csv/features.js';
+import { readTextFile } from './files.js';
 
 /** A labelled dataset with the permutation that assigns its rows to split positions. */
 export interface Dataset {
@@ -23,7 +24,7 @@ export interface Dataset {
 export const LOCATION = { n: 5010, d: 446, classes: 30 } as const;
 
 /**
- * The shipped data folder. Both `src/eval/` (run through tsx) and `dist/eval/` (compiled) sit two
+ * The shipped data folder. Both `src/data/` (run through tsx) and `dist/data/` (compiled) sit two
  * levels under the package root, so the same relative URL works for either.
  */
 export const LOCATION_DIR: string = fileURLToPath(new URL('../../data/location/', import.meta.url));

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MemGuardFormatError, MemGuardInputError } from '../../src/errors.js';
-import { LOCATION_DIR, loadLocation, readShuffleIndex, type Dataset } from '../../src/eval/datasets.js';
-import { evaluationRows, LOCATION_SPLITS, locationSplits, shadowRows, take, takeRows } from '../../src/eval/splits.js';
+import { LOCATION_DIR, loadLocation, readShuffleIndex, type Dataset } from '../../src/data/datasets.js';
+import { evaluationRows, LOCATION_SPLITS, locationSplits, shadowRows, take, takeRows } from '../../src/data/splits.js';
 import { throwsTyped } from '../helpers.js';
 
-const t = suite('eval/datasets');
+const t = suite('data/datasets');
 let ds: Dataset;
 t.before(() => { ds = loadLocation(); });
 

@@ -1,46 +1,12 @@
 // The results of an evaluation run (SPEC §6): what the pipeline fills in and what the HTML report,
 // the console table and the JSON results file are made from. Plain objects and arrays only, so a
 // results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
+import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
 
 // Phase II mixing rule (SPEC §4), defined with the release code.
 import type { MixingMode } from '../memguard/phase2.js';
 export type { MixingMode };
-
-/** An ROC curve as plain arrays (usually thinned by `compactRoc` for plotting). */
-export interface RocPoints {
-  fpr: number[];
-  tpr: number[];
-}
-
-/** The metrics of one attack against one defended evaluation set. */
-export interface AttackSummary {
-  /** Attack accuracy in expectation over the Phase II coin (the headline number). */
-  accuracy: number;
-  /** Attack accuracy on one sampled release (one coin draw per row), when computed. */
-  sampledAccuracy?: number;
-  balancedAccuracy: number;
-  auc: number;
-  /** max(TPR - FPR). */
-  advantage: number;
-  /** Largest TPR at FPR <= 1%. */
-  tprAt1Fpr: number;
-  /** Largest TPR at FPR <= 0.1%. */
-  tprAt01Fpr: number;
-  roc: RocPoints;
-}
-
-/** A histogram: `counts[i]` is the (weighted) count in `[edges[i], edges[i+1])`. */
-export interface HistogramData {
-  edges: number[];
-  counts: number[];
-}
-
-/** Top-1 confidence of members vs non-members of the evaluation set. */
-export interface MembershipHistogram {
-  members: HistogramData;
-  nonMembers: HistogramData;
-}
 
 /** Everything measured at one distortion budget and mixing mode. */
 export interface EpsilonResult {

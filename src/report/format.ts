@@ -1,0 +1,37 @@
+// Reading an `EvaluationResults` for display, shared by the HTML report and the console table:
+// number formats, and the mixing modes, runs and attacks in the order they are shown.
+import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
+import { formatNumber } from './svg.js';
+
+/** Epsilon as shown in tables and captions. */
+export function eps(e: number): string {
+  return e === Infinity ? '∞' : formatNumber(e);
+}
+
+/** A metric value with 3 decimals, or an em dash when missing. */
+export function fix3(v: number | undefined): string {
+  return v === undefined || v === null || Number.isNaN(v) ? '—' : v.toFixed(3);
+}
+
+/** The mixing modes present, in config order first. */
+export function modesOf(r: EvaluationResults): MixingMode[] {
+  const out: MixingMode[] = [];
+  for (const m of [...(r.config?.mixingModes ?? []), ...r.runs.map((x) => x.mixing)]) if (!out.includes(m)) out.push(m);
+  return out.filter((m) => r.runs.some((x) => x.mixing === m));
+}
+
+export function runsOf(r: EvaluationResults, mode: MixingMode): EpsilonResult[] {
+  return r.runs.filter((x) => x.mixing === mode).sort((a, b) => a.epsilon - b.epsilon);
+}
+
+/** Attack ids in order of first appearance. */
+export function attacksOf(runs: EpsilonResult[]): string[] {
+  const out: string[] = [];
+  for (const run of runs) for (const a of Object.keys(run.attacks)) if (!out.includes(a)) out.push(a);
+  return out;
+}
+
+/** The published accuracy at `epsilon`, if any. */
+export function publishedAt(p: PublishedResult | undefined, epsilon: number): number | undefined {
+  return p?.points.find((q) => q.epsilon === epsilon)?.accuracy;
+}

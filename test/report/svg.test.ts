@@ -1,0 +1,29 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { escapeXml, histogramOverlay, linePlot, logTicks, niceTicks } from '../../src/report/svg.js';
+import { assertBalanced, HOSTILE } from './markup.js';
+
+const t = suite('report/svg');
+
+t('svg helpers: ticks, escaping, log axes', () => {
+  assert.equal(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.equal(niceTicks(0, 7, 5), [0, 2, 4, 6]);
+  assert.equal(logTicks(1e-3, 1), [0.001, 0.01, 0.1, 1]);
+  assert.is(escapeXml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  const svg = linePlot({
+    id: 'roc', title: 'ROC', x: { log: true, min: 1e-3, max: 1, label: 'FPR' }, y: { log: true, min: 1e-3, max: 1, label: 'TPR' },
+    series: [{ name: HOSTILE, x: [0, 0.01, 0.1, 1], y: [0.05, 0.2, 0.5, 1] }, { name: 'b', x: [0.001, 1], y: [0.001, 1] }],
+  });
+  assert.ok(svg.startsWith('<svg ') && svg.endsWith('</svg>'));
+  for (const label of ['>0.001<', '>0.01<', '>0.1<', '>1<']) assert.ok(svg.includes(label), `tick ${label}`);
+  assert.not.ok(svg.includes('<script'));
+  assert.ok(svg.includes('&lt;script&gt;'));
+  assert.not.ok(/NaN|Infinity/.test(svg), 'no non-finite coordinates');
+  assertBalanced(svg, 'linePlot');
+  const h = histogramOverlay({ id: 'h', edges: [0, 0.5, 1], series: [{ name: 'a', counts: [1, 3] }, { name: 'b', counts: [2, 2] }] });
+  assert.is((h.match(/<path /g) ?? []).length, 2);
+  assertBalanced(h, 'histogramOverlay');
+  assert.throws(() => histogramOverlay({ edges: [0, 1], series: [{ name: 'a', counts: [1, 2] }] }), /2 counts for 1 bins/);
+});
+
+t.run();
