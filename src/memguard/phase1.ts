@@ -29,17 +29,23 @@ export interface Phase1Options {
    */
   literal?: boolean;
   /**
-   * A round whose progress towards g = 0.5 has not improved for this many steps is ended as failed
-   * (the stall rule of the early stop; ignored when `literal`). Default 128; Infinity turns the
-   * rule off (leaving only the exact repeated-state rule).
+   * 'lossless' (default): the early stop above. 'fast': trades a little for speed: the stall rule
+   * fires after `FAST_STALL_STEPS` steps without progress, without the dominance and band guards
+   * (measured against the default in BENCHMARKS.md "Phase I fast mode": 1992 of 2,000 Location
+   * rows end on the same round; the attacks and distortion are compared there).
+   */
+  mode?: Phase1Mode;
+  /**
+   * The stall rule of the early stop (see STOP_STALL in assembly/memguard/phase1.ts): a round whose
+   * progress towards g = 0.5 has not improved for `stallSteps` steps (default 64) while the label
+   * was kept, the distortion term dominated (`stallDominance` x half the range of dh/ds' <= c3,
+   * default 1) and the crossing stayed `stallBand` (default 1) times farther than the stall's
+   * wiggle ends as failed. Infinity turns the rule off (leaving only the exact repeated-state
+   * rule). The defaults are the measured lossless setting: change them and the results may differ
+   * from the literal search.
    */
   stallSteps?: number;
-  /**
-   * The stall rule counts only steps where the distortion term dominates the defense classifier's
-   * pull: stallDominance x (half the range of dh/ds') <= c3. Default 1.
-   */
   stallDominance?: number;
-  /** The stall rule fires only while the crossing is this many times farther than the stall's wiggle in q. Default 4. */
   stallBand?: number;
   /**
    * Fixed work per row (SPEC §7 timing channel): false (default) or a tick budget B (true = 512):
@@ -51,12 +57,16 @@ export interface Phase1Options {
   fixedWork?: boolean | number;
 }
 
+export type Phase1Mode = 'lossless' | 'fast';
+/** The stall length at which `mode: 'fast'` ends a round. */
+export const FAST_STALL_STEPS = 8;
+
 /** The tick budget `fixedWork: true` stands for. */
 export const FIXED_WORK_TICKS = 512;
 
 export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
   c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
-  literal: false, stallSteps: 64, stallDominance: 1, stallBand: 1, fixedWork: false,
+  literal: false, mode: 'lossless', stallSteps: 64, stallDominance: 1, stallBand: 1, fixedWork: false,
 });
 
 
@@ -136,9 +146,13 @@ export function resolvePhase1Options(o: Phase1Options): Required<Phase1Options> 
   check(Number.isInteger(v.maxSteps) && v.maxSteps >= 1, () => `phase1: maxSteps must be an integer >= 1, got ${v.maxSteps}`);
   check(v.tolerance >= 0 && v.tolerance < 0.5, () => `phase1: tolerance must be in [0, 0.5), got ${v.tolerance}`);
   check(v.margin >= 0 && v.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${v.margin}`);
+  check(v.mode === 'lossless' || v.mode === 'fast', () => `phase1: mode must be 'lossless' or 'fast', got ${String(v.mode)}`);
   check(typeof v.literal === 'boolean', () => `phase1: literal must be a boolean, got ${String(v.literal)}`);
   check(v.stallSteps === Infinity || (Number.isInteger(v.stallSteps) && v.stallSteps >= 1),
     () => `phase1: stallSteps must be an integer >= 1 or Infinity, got ${v.stallSteps}`);
+  for (const name of ['stallDominance', 'stallBand'] as const) {
+    check(Number.isFinite(v[name]) && v[name] >= 0, () => `phase1: ${name} must be a finite number >= 0, got ${v[name]}`);
+  }
   check(typeof v.fixedWork === 'boolean' || (Number.isInteger(v.fixedWork) && v.fixedWork >= 1 && v.fixedWork <= 2 ** 30),
     () => `phase1: fixedWork must be false, true or a tick budget (an integer >= 1), got ${String(v.fixedWork)}`);
   return v;
@@ -149,10 +163,12 @@ export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Flo
   const v = resolvePhase1Options(o);
   const method = o.method ?? 'logits';
   check(method === 'logits' || method === 'projected', () => `phase1: method must be 'logits' or 'projected', got ${String(method)}`);
-  const rules = v.literal ? 0 : STOP_CYCLE | (v.stallSteps === Infinity ? 0 : STOP_STALL);
+  const fast = v.mode === 'fast';
+  const stallSteps = fast ? (o.stallSteps ?? FAST_STALL_STEPS) : v.stallSteps;
+  const rules = v.literal ? 0 : STOP_CYCLE | (stallSteps === Infinity ? 0 : STOP_STALL);
   const budget = v.fixedWork === true ? FIXED_WORK_TICKS : v.fixedWork === false ? 0 : v.fixedWork;
   return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0,
-    rules, v.stallSteps === Infinity ? 0 : v.stallSteps, budget, v.stallDominance, v.stallBand);
+    rules, stallSteps === Infinity ? 0 : stallSteps, budget, fast ? 0 : v.stallDominance, fast ? 0 : v.stallBand);
 }
 
 /**
