@@ -76,3 +76,17 @@ for (const [i, set] of workloads(defense, logits).entries()) {
   if (tally.stallFire.length) console.log(`  stall rule fired at in-round step p50 ${q(0.5)}, p90 ${q(0.9)}, max ${q(1)}`);
   console.log(`  longest stall inside a successful round (literal search): ${tally.longestStall} steps`);
 }
+
+// The fast mode (not exact) against the default, on Location: same final round, distortion, steps.
+{
+  const make = (search: Phase1Options) => new MemGuard({ defenseClassifier: defense, epsilon: 0, coin: { mode: 'expectation' }, search });
+  const d = make({}).search(logits, 'logits'), f = make({ mode: 'fast' }).search(logits, 'logits');
+  let sameRound = 0, l1d = 0, l1f = 0;
+  for (let r = 0; r < d.rows; r++) {
+    sameRound += Number(d.c3[r] === f.c3[r] && d.status[r] === f.status[r]);
+    for (let j = 0; j < d.k; j++) { l1d += Math.abs(d.noise[r * d.k + j]!); l1f += Math.abs(f.noise[r * d.k + j]!); }
+  }
+  const total = (x: Int32Array) => x.reduce((a, v) => a + v, 0);
+  console.log(`\nfast mode vs default, Location: ${sameRound}/${d.rows} rows end on the same round; mean ||r||_1 ${(l1f / d.rows).toFixed(4)} vs ${(l1d / d.rows).toFixed(4)}; ` +
+    `steps ${total(f.steps)} vs ${total(d.steps)} (${(total(d.steps) / total(f.steps)).toFixed(2)}x fewer)`);
+}

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { MemGuardInputError } from '../../src/errors.js';
 import { MemGuard, type SearchResult } from '../../src/memguard/memguard.js';
 import type { Phase1Options } from '../../src/memguard/phase1.js';
 import { loadModel } from '../../src/nn/modelFile.js';
@@ -124,3 +125,38 @@ fixed('random vectors: equal passes per row at every k, invariants kept', () => 
 });
 
 fixed.run();
+
+const fast = suite("mode: 'fast' (the plain stall test: not exact, measured in BENCHMARKS.md)");
+
+fast('fewer steps than the default, the same final round on almost every Location row, SPEC §5 kept', () => {
+  const def = guard(defense, {}).search(locationLogits, 'logits');
+  const got = guard(defense, { mode: 'fast' }).search(locationLogits, 'logits');
+  const steps = (x: Int32Array) => x.reduce((a, v) => a + v, 0);
+  assert.ok(steps(got.steps) * 1.5 < steps(def.steps), `${steps(got.steps)} vs ${steps(def.steps)} steps`);
+  const sameRound = Array.from(got.c3).filter((c, r) => c === def.c3[r]).length;
+  assert.ok(sameRound >= 195, `${sameRound}/200 rows end on the default's round`);
+  const res = new MemGuard({ defenseClassifier: defense, epsilon: Infinity, coin: { mode: 'seed', seed: 2 }, search: { mode: 'fast' } }).protect(locationLogits, { input: 'logits' });
+  for (let r = 0; r < 200; r++) {
+    const row = res.released.subarray(r * 30, r * 30 + 30), s = res.scores.subarray(r * 30, r * 30 + 30);
+    assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) <= 1e-6 && row.every((v) => v >= 0), `row ${r} valid`);
+    assert.is(row.indexOf(Math.max(...row)), s.indexOf(Math.max(...s)), `row ${r} label`);
+  }
+});
+
+fast('bad search options are typed errors naming the option', () => {
+  for (const [search, message] of [
+    [{ mode: 'quick' }, /mode must be 'lossless' or 'fast'/], [{ literal: 1 }, /literal must be a boolean/],
+    [{ stallSteps: 0 }, /stallSteps must be an integer >= 1 or Infinity/], [{ fixedWork: 2.5 }, /fixedWork must be false, true or a tick budget/],
+    [{ stallBand: -1 }, /stallBand must be a finite number >= 0/],
+  ] as const) {
+    try {
+      guard(defense, search as unknown as Phase1Options);
+      assert.unreachable(`accepted ${JSON.stringify(search)}`);
+    } catch (err) {
+      assert.instance(err, MemGuardInputError);
+      assert.match((err as Error).message, message);
+    }
+  }
+});
+
+fast.run();
