@@ -7,6 +7,12 @@ import type { MemGuard, ProtectOptions } from '../memguard/memguard.js';
 import { Random } from '../random.js';
 import { auc, type Flags } from './metrics.js';
 
+/**
+ * Options of `timingLeakage`.
+ *
+ * @example
+ * const options: TimingLeakageOptions = { input: 'logits', repeats: 3, seed: 7 };
+ */
 export interface TimingLeakageOptions {
   /** What the rows are (default 'probabilities'). */
   input?: ProtectOptions['input'];
@@ -16,6 +22,15 @@ export interface TimingLeakageOptions {
   seed?: number;
 }
 
+/**
+ * What `timingLeakage` measured.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const leak: TimingLeakage = timingLeakage(guard, Float32Array.of(0.7, 0.2, 0.1, 0.4, 0.35, 0.25), [1, 0], { repeats: 0 });
+ * console.log(leak.stepsAuc);
+ */
 export interface TimingLeakage {
   /** AUC of Phase I gradient steps per row (higher = member). */
   stepsAuc: number;
@@ -33,8 +48,11 @@ export interface TimingLeakage {
  * Measures the timing channel of `guard` on labelled rows (rows x k) with membership flags.
  *
  * @example
- * const leak = timingLeakage(guard, logits, isMember, { input: 'logits' });
- * leak.wallTimeAuc // 0.5 means the time says nothing about membership
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 }, search: { fixedWork: 16 } });
+ * const scores = Array.from({ length: 8 }, (_, i) => [0.5 + (i % 4) / 10, 0.3 - (i % 4) / 20, 0.2 - (i % 4) / 20]).flat();
+ * const leak = timingLeakage(guard, Float32Array.from(scores), [1, 1, 1, 1, 0, 0, 0, 0]);
+ * console.log(leak.ticksAuc, leak.wallTimeAuc); // 0.5 (equal work per row), wall time: about 0.5
  */
 export function timingLeakage(guard: MemGuard, rows: Float32Array, isMember: Flags, options: TimingLeakageOptions = {}): TimingLeakage {
   const k = guard.k, n = rows.length / k;

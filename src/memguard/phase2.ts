@@ -2,6 +2,14 @@
 // (a few flops), so it runs here; the per-element work of the release (s + r, repair) is in WASM.
 import { check } from '../errors.js';
 
+/**
+ * Phase II's rule (SPEC §4): 'paper' p = min(eps/||r||_1, 1); 'exact' also caps p where E g(s + n) = 0.5.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const mixing: MixingMode = 'exact';
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 1, mixing, coin: { mode: 'seed', seed: 1 } });
+ */
 export type MixingMode = 'paper' | 'exact';
 
 /** The largest float64 strictly below x (x > 0 finite). */
