@@ -188,7 +188,15 @@ export const checks = [
   { name: 'bin', run: binRun },
   { name: 'chromium', run: (ctx) => browserRun(ctx, { csp: false }) },
   { name: 'chromium-csp', run: (ctx) => browserRun(ctx, { csp: true }) },
+  { name: 'demo-page', run: demoPageRun },
 ];
+
+/** The demo page (npm run page) in Chromium under the strict CSP, checked against MemGuard in Node. */
+async function demoPageRun() {
+  const { checkPage } = await import('../test/runtimes/demo-page.mjs');
+  const result = await checkPage({ chromiumPath: await ensureChromium() });
+  return [{ runtime: 'chromium demo page (strict CSP)', problems: result.ok ? [] : result.detail.split('\n'), detail: result.detail }];
+}
 
 function describe(row) {
   if (row.hash === undefined) return row.detail ?? '';
