@@ -11,7 +11,7 @@ import { MemGuard } from '../src/memguard/memguard.js';
 import type { Phase1Options } from '../src/memguard/phase1.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { Random } from '../src/random.js';
-import { randomVectors } from '../test/helpers.js';
+import { randomVectors } from '../test/memguard/invariants.js';
 import { phase1Workload } from './location-phase1-data.js';
 
 const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };

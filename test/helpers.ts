@@ -1,6 +1,5 @@
 // Small shared test utilities: typed-error assertions, seeded random data, float comparison.
 import * as assert from 'uvu/assert';
-import type { Random } from '../src/random.js';
 
 /** Asserts `fn` throws an instance of `type` whose message matches `message`. */
 export function throwsTyped(fn: () => unknown, type: new (...a: any[]) => Error, message?: RegExp): void {
@@ -37,27 +36,4 @@ export function allClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol = 1e-5
     if (!(err <= 0) && (worst < 0 || !(err <= worstErr))) { worst = i; worstErr = err; }
   }
   if (worst >= 0) assert.unreachable(`${what}[${worst}]: ${a[worst]} vs ${b[worst]}`);
-}
-
-/** Random confidence vectors of the shapes that break naive code. */
-export function randomVectors(kind: string, rows: number, k: number, rng: Random): Float32Array {
-  const out = new Float32Array(rows * k);
-  for (let r = 0; r < rows; r++) {
-    const row = out.subarray(r * k, (r + 1) * k);
-    if (kind === 'tied') {
-      const top = 1 + rng.int(Math.min(3, k)); // the first `top` entries share the maximum
-      for (let j = 0; j < k; j++) row[j] = j < top ? 1 : rng.next() * 0.5;
-      if (rng.next() < 0.3) row.fill(1); // fully flat
-    } else if (kind === 'one-hot') {
-      row.fill(rng.next() < 0.5 ? 0 : 1e-7);
-      row[rng.int(k)] = 1;
-    } else {
-      const temperature = kind === 'peaked' ? 0.1 : kind === 'flat' ? 20 : 1;
-      for (let j = 0; j < k; j++) row[j] = Math.exp(rng.uniform(-3, 3) / temperature);
-    }
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += row[j]!;
-    for (let j = 0; j < k; j++) row[j] = row[j]! / sum;
-  }
-  return out;
 }

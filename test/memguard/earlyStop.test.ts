@@ -12,7 +12,7 @@ import type { Phase1Options } from '../../src/memguard/phase1.js';
 import { loadModel } from '../../src/nn/modelFile.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { Random } from '../../src/random.js';
-import { randomVectors } from '../helpers.js';
+import { assertReleaseInvariants, randomVectors } from './invariants.js';
 
 interface Fixture { logits: number[][]; isMember: number[]; defense: unknown }
 /** scripts/location-phase1-data.ts --fixture: the paper's g and 200 evaluation rows (logits). */
@@ -99,13 +99,7 @@ fixed('every row takes exactly the budget in passes; results are the default sea
     }
     if (budget === 512) assert.ok(finished >= 195, `${finished}/200 rows finished within 512 passes`);
     if (budget === 40) assert.ok(finished < 200, 'a 40-pass budget cuts some searches (the check above is not vacuous)');
-    // SPEC §5 on what is released.
-    for (let r = 0; r < def.rows; r++) {
-      const row = res.released.subarray(r * 30, r * 30 + 30), s = res.scores.subarray(r * 30, r * 30 + 30);
-      assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) <= 1e-6 && row.every((v) => v >= 0), `row ${r} valid`);
-      assert.is(row.indexOf(Math.max(...row)), s.indexOf(Math.max(...s)), `row ${r} label`);
-      assert.ok(res.mixProbability[r]! * res.noiseL1[r]! <= 0.5 + 1e-12);
-    }
+    assertReleaseInvariants(res.scores, res, 30, 0.5, `fixedWork ${budget}`);
   }
 });
 
@@ -116,10 +110,7 @@ fixed('random vectors: equal passes per row at every k, invariants kept', () => 
     const s = randomVectors('uniform', 50, k, rng);
     const res = new MemGuard({ defenseClassifier: g, epsilon: Infinity, coin: { mode: 'seed', seed: 1 }, search: { fixedWork: 100 }, batchSize: 17 }).protect(s);
     assert.ok(Array.from(res.ticks).every((t) => t === 100), `k=${k}`);
-    for (let r = 0; r < 50; r++) {
-      const row = res.released.subarray(r * k, (r + 1) * k);
-      assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) <= 1e-6 && row.every((v) => v >= 0), `k=${k} row ${r} valid`);
-    }
+    assertReleaseInvariants(s, res, k, Infinity, `fixedWork k=${k}`);
     g.dispose();
   }
 });
@@ -136,11 +127,7 @@ fast('fewer steps than the default, the same final round on almost every Locatio
   const sameRound = Array.from(got.c3).filter((c, r) => c === def.c3[r]).length;
   assert.ok(sameRound >= 195, `${sameRound}/200 rows end on the default's round`);
   const res = new MemGuard({ defenseClassifier: defense, epsilon: Infinity, coin: { mode: 'seed', seed: 2 }, search: { mode: 'fast' } }).protect(locationLogits, { input: 'logits' });
-  for (let r = 0; r < 200; r++) {
-    const row = res.released.subarray(r * 30, r * 30 + 30), s = res.scores.subarray(r * 30, r * 30 + 30);
-    assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) <= 1e-6 && row.every((v) => v >= 0), `row ${r} valid`);
-    assert.is(row.indexOf(Math.max(...row)), s.indexOf(Math.max(...s)), `row ${r} label`);
-  }
+  assertReleaseInvariants(res.scores, res, 30, Infinity, 'fast');
 });
 
 fast('bad search options are typed errors naming the option', () => {
