@@ -183,13 +183,14 @@ export function emptyPhase1Batch(rows: number, k: number): Phase1Batch {
   };
 }
 
-/** Copies a chunk's results (rows start.. of `into`) into `into`. */
-export function mergePhase1(into: Phase1Batch, part: Phase1Batch, start: number): void {
-  into.noise.set(part.noise, start * into.k);
-  for (const key of ['steps', 'c3', 'g', 'gNoisy', 'ticks', 'stopStep', 'longestStall'] as const) into[key].set(part[key], start);
-  for (let i = 0; i < part.rows; i++) {
-    into.status[start + i] = part.status[i]!;
-    into.stop[start + i] = part.stop[i]!;
+/** Copies rows [from, from + n) of a chunk's results (default: all of them) into rows start.. of `into`. */
+export function mergePhase1(into: Phase1Batch, part: Phase1Batch, start: number, from = 0, n = part.rows): void {
+  const k = into.k;
+  into.noise.set(part.noise.subarray(from * k, (from + n) * k), start * k);
+  for (const key of ['steps', 'c3', 'g', 'gNoisy', 'ticks', 'stopStep', 'longestStall'] as const) into[key].set(part[key].subarray(from, from + n), start);
+  for (let i = 0; i < n; i++) {
+    into.status[start + i] = part.status[from + i]!;
+    into.stop[start + i] = part.stop[from + i]!;
   }
 }
 
