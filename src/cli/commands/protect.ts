@@ -10,7 +10,6 @@ import { parseCsv } from '../../data/csv/table.js';
 import { readTextFile } from '../../data/files.js';
 import type { CoinOptions } from '../../memguard/coin.js';
 import { MemGuard, type MixingMode, type Phase1Method, type ProtectResult } from '../../memguard/memguard.js';
-import { MIXING_MODES } from '../../memguard/phase2.js';
 import { loadModel } from '../../nn/modelFile.js';
 import type { Mlp } from '../../nn/mlp.js';
 import {
@@ -61,8 +60,7 @@ The release coin (exactly one source):
 
 Options:
   --logits               p0.. are logits (the output is still probabilities)
-  --mixing M             Phase II rule: paper (default), exact (also cap p where E g(s+n) = 0.5)
-                         or crossing (shrink r to where g crosses 0.5, then mix as paper)
+  --mixing M             Phase II rule: paper (default) or exact (also cap p where E g(s+n) = 0.5)
   --method M             Phase I optimizer: logits (the paper's, default) or projected
   --query-id COLUMN      hash this column's text as the query's identity for the keyed coin
                          (default: the row's vector)
@@ -119,7 +117,7 @@ export const protect: Command = {
     const inPath = required(NAME, v, 'in');
     const outPath = required(NAME, v, 'out');
     if (resolve(inPath) === resolve(outPath)) throw usage(NAME, '--out must differ from --in');
-    const mixing = parseChoice<MixingMode>(NAME, 'mixing', optional(v, 'mixing') ?? 'paper', MIXING_MODES);
+    const mixing = parseChoice<MixingMode>(NAME, 'mixing', optional(v, 'mixing') ?? 'paper', ['paper', 'exact']);
     const method = parseChoice<Phase1Method>(NAME, 'method', optional(v, 'method') ?? 'logits', ['logits', 'projected']);
     const batchSize = parseIntFlag(NAME, 'batch', optional(v, 'batch') ?? '4096', 1, 1 << 24);
     const threads = threadCount(NAME, optional(v, 'threads'));
