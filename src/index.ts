@@ -6,7 +6,7 @@ export { MemGuard } from './memguard/memguard.js';
 export type { MemGuardOptions, ProtectOptions, ProtectResult, SearchJob, SearchResult } from './memguard/memguard.js';
 export { ReleaseCoin, KEY_BYTES, siphash24 } from './memguard/coin.js';
 export type { CoinOptions, QueryRef, QueryBatch } from './memguard/coin.js';
-export { crossingNoise, MIXING_MODES, mixingProbability } from './memguard/phase2.js';
+export { mixingProbability } from './memguard/phase2.js';
 export type { MixingMode } from './memguard/phase2.js';
 export { PHASE1_DEFAULTS } from './memguard/phase1.js';
 export type { Phase1Batch, Phase1Method, Phase1Options, Phase1Status } from './memguard/phase1.js';
@@ -20,7 +20,10 @@ export { Mlp, ACTIVATIONS } from './nn/mlp.js';
 export type { Activation, EpochInfo, FitJob, FitOptions, GradientOf, Layer, LayerParameters, Optimizer } from './nn/mlp.js';
 export { serializeModel, parseModel, loadModel, MODEL_FORMAT, MODEL_VERSION } from './nn/modelFile.js';
 export type { ModelFile } from './nn/modelFile.js';
-export type { MatrixInput, VectorInput } from './nn/matrix.js';
+export { setNdarrayFactory } from './nn/matrix.js';
+export type {
+  MatrixInput, MatrixOutput, NdArrayLike, NdarrayFactory, NdarrayOutput, NdarrayOutputTypes, VectorInput,
+} from './nn/matrix.js';
 export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, Engine } from './wasm/engine.js';
 export type { Build, EngineOptions } from './wasm/engine.js';
 export { Random } from './random.js';
@@ -30,14 +33,14 @@ export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './er
 // CSV files, experiment outputs, worker threads) are in 'memguard/node'.
 export * from './attacks/confidence.js';
 export * from './attacks/metricAttacks.js';
-export * from './attacks/lira.js';
 export * from './attacks/metrics.js';
 export * from './attacks/summary.js';
 export * from './experiment/results.js';
 export { renderReport } from './report/html.js';
+export type { ReportOptions } from './report/html.js';
 export { formatConsoleTable } from './report/console.js';
 export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './attacks/nnAttack.js';
 export { runAttackSuite } from './attacks/suite.js';
-export { trainLiraAttack, randomHalf, type LiraShadowOptions } from './experiment/lira.js';
 export type { ReleasedSet } from './attacks/suite.js';
 export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';
+export type { MembershipRows, PositionRange, SplitName, Splits } from './data/splits.js';

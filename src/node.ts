@@ -1,5 +1,6 @@
-// memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads).
-export * from './index.js';
+// memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads),
+// plus everything in 'memguard/ndarray' (the main API, ndarray results for ndarray inputs).
+export * from './ndarray.js';
 export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './data/datasets.js';
 export type { Dataset } from './data/datasets.js';
 export { CsvTokenizer } from './data/csv/tokenizer.js';
@@ -17,7 +18,9 @@ export {
 export type { ScoresTable, ScoresBatch } from './data/csv/scores.js';
 export { readTextFile, writeFileAtomic } from './data/files.js';
 export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './experiment/run.js';
-export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, TrainingConfig } from './experiment/run.js';
+export type {
+  ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, ReleasedExport, TrainingConfig,
+} from './experiment/run.js';
 export { writeExperiment } from './experiment/output.js';
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
