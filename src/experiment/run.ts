@@ -398,7 +398,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     config: {
       dataset: 'Location (Shokri et al. 2017), MemGuard split', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
       method: cfg.method, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
-      defenseAware: cfg.defenseAware, lira: cfg.lira, engine: target.engine.simd ? 'simd' : 'scalar',
+      defenseAware: cfg.defenseAware, lira: cfg.lira, engine: target.engine.build,
     },
     models: {
       targetTrain: labelAccuracy(sMembers, k, members.labels),
