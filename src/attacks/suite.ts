@@ -2,6 +2,7 @@
 // over the Phase II coin and on one sampled release.
 import type { Mlp } from '../nn/mlp.js';
 import type { LabeledConfidenceSet } from './confidence.js';
+import { liraAttack, type LiraAttack } from './lira.js';
 import { evaluateAttack, expandOverCoin, metricAttacks, type AttackResult } from './metricAttacks.js';
 import { accuracy, toAttackSummary } from './metrics.js';
 import { nnAttack } from './nnAttack.js';
@@ -30,7 +31,7 @@ export interface ReleasedSet {
  * Runs the NN attacks (`nnAttacks`: id -> trained model) and the metric attacks calibrated on
  * `shadow` against `target`. Accuracy and every other metric are in expectation over the coin
  * (each row counted as s with weight 1-p and as s+r with weight p); `sampledAccuracy` uses the drawn
- * release.
+ * release. `lira` (fitted on the evaluation records) adds offline LiRA as attack `lira`.
  *
  * @example
  * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
@@ -39,7 +40,7 @@ export interface ReleasedSet {
  * console.log(Object.keys(summaries));
  */
 export function runAttackSuite(
-  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp>,
+  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp>, lira?: LiraAttack,
 ): Record<string, AttackSummary> {
   const { clean } = target;
   const k = clean.k;
@@ -53,6 +54,7 @@ export function runAttackSuite(
     out[result.attack] = toAttackSummary(summary, { sampledAccuracy: accuracy(sampled.decisions, clean.isMember) });
   };
   for (const [id, model] of Object.entries(nnAttacks)) add(nnAttack(model, vectors, id), nnAttack(model, sampledSet.vectors, id));
+  if (lira) add(liraAttack(lira, { ...evaluated, vectors, k }), liraAttack(lira, sampledSet));
   const onEvaluated = metricAttacks(shadow, { ...evaluated, vectors, k });
   const onSampled = metricAttacks(shadow, { ...sampledSet, k });
   onEvaluated.forEach((r, i) => add(r, onSampled[i]!));

@@ -6,10 +6,12 @@ import { accuracy } from '../attacks/metrics.js';
 import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from '../data/csv/scores.js';
 import { loadLocation, type Dataset } from '../data/datasets.js';
-import { locationSplits, take } from '../data/splits.js';
+import { LOCATION_SPLITS, locationSplits, rowsAt, take } from '../data/splits.js';
+import type { LiraAttack } from '../attacks/lira.js';
+import { trainLiraAttack } from './lira.js';
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
-import type { Phase1Method } from '../memguard/phase1.js';
+import type { Phase1Method, Phase1Options } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { NEAR_DUPLICATE_DEFAULTS, runNearDuplicates, type NearDuplicateConfig, type NearDuplicateResult } from './nearDuplicates.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
@@ -41,8 +43,16 @@ export interface ExperimentConfig {
   epsilons: number[];
   mixingModes: MixingMode[];
   method: Phase1Method;
+  /** Phase I search settings (MemGuardOptions.search) for the defender and the defense-aware attacker; default the library's. */
+  search?: Phase1Options;
   /** Train a defense-aware attacker per (epsilon, mixing) (the costliest part). */
   defenseAware: boolean;
+  /**
+   * Offline LiRA shadow models (0 = no LiRA): each of the target's architecture and training,
+   * on a random half of the attacker's pool, the first 2 x rowsPerSplit positions from the
+   * shadow model's start ([3000, 5000) at paper settings).
+   */
+  lira: number;
   /** Rows used per split (SPEC §6 sizes unless smaller, for --quick). */
   rowsPerSplit: number;
   target: TrainingConfig & { hidden: number[] };
@@ -64,6 +74,7 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   mixingModes: ['paper', 'exact'] as MixingMode[],
   method: 'logits' as Phase1Method,
   defenseAware: true,
+  lira: 0,
   rowsPerSplit: 1000,
   target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
   defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
@@ -225,6 +236,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const seeds = {
     target: cfg.seed, shadow: cfg.seed + 1, defense: cfg.seed + 2, attack: cfg.seed + 3,
     attackerDefense: cfg.seed + 4, defenseAwareAttack: cfg.seed + 5, releaseCoin: cfg.seed + 6, attackerCoin: cfg.seed + 7,
+    lira: cfg.seed + 8,
   };
 
   // Data and splits (SPEC §6), each role cut to rowsPerSplit rows.
@@ -254,6 +266,20 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     { model: shadow, x: shadowIn.features, y: shadowIn.labels, options: fitOptions(cfg.target, seeds.shadow) },
   ]);
   lap('target and shadow models');
+
+  // Offline LiRA: the attacker's N shadow models, queried on the evaluation records.
+  let lira: LiraAttack | undefined;
+  if (cfg.lira > 0) {
+    const poolRows = rowsAt(data.shuffle, LOCATION_SPLITS.shadowTrain[0], data.shuffle.length);
+    const pool = take(data.features, data.labels, poolRows.subarray(0, Math.min(poolRows.length, 2 * cfg.rowsPerSplit)));
+    const evaluation = { features: concat(members.features, evalNon.features), labels: Int32Array.from([...members.labels, ...evalNon.labels]), n: members.n + evalNon.n };
+    lira = await trainLiraAttack({
+      pool, evaluation, sizes, count: cfg.lira, seed: seeds.lira,
+      fit: (seed) => fitOptions(cfg.target, seed),
+      train: (jobs) => train(`train ${cfg.lira} LiRA shadow models`, jobs),
+    });
+    lap('LiRA shadow models');
+  }
 
   const sMembers = target.predict(members.features), sTargetTest = target.predict(targetTest.features);
   const sEvalNon = target.predict(evalNon.features);
@@ -286,7 +312,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   // Phase I once (the defender's, on the target's logits).
   progress({ stage: 'Phase I on the evaluation set', done: 0, total: 1 });
   const defender = (mixing: MixingMode, coinSeed: number) =>
-    new MemGuard({ defenseClassifier: defense, epsilon: 0, mixing, method: cfg.method, coin: { mode: 'seed', seed: coinSeed } });
+    new MemGuard({ defenseClassifier: defense, epsilon: 0, mixing, method: cfg.method, search: cfg.search, coin: { mode: 'seed', seed: coinSeed } });
   const search = defender('paper', seeds.releaseCoin).search(zEval, 'logits');
   progress({ stage: 'Phase I on the evaluation set', done: 1, total: 1 });
   lap('phase I');
@@ -297,13 +323,13 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const defendedShadow = new Map<string, Float32Array>();
   if (attackerDefense) {
     progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
-    const attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, coin: { mode: 'expectation' } })
+    const attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, search: cfg.search, coin: { mode: 'expectation' } })
       .search(zShadow, 'logits');
     const jobs: FitJob[] = [];
     const keys: string[] = [];
     for (const mixing of cfg.mixingModes) {
       for (const epsilon of cfg.epsilons) {
-        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.attackerCoin } })
+        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, search: cfg.search, coin: { mode: 'seed', seed: seeds.attackerCoin } })
           .releaseSearch(attackerSearch, { epsilon }).released;
         defendedShadow.set(`${mixing}/${epsilon}`, defended);
         if (epsilon === 0) continue; // undefended: the attack is the paper's NN attack itself
@@ -329,7 +355,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     for (const epsilon of cfg.epsilons) {
       const start = performance.now();
       progress({ stage: `evaluate (${mixing} mixing)`, done, total });
-      const expectation = new MemGuard({ defenseClassifier: defense, epsilon, mixing, method: cfg.method, coin: { mode: 'expectation' } })
+      const expectation = new MemGuard({ defenseClassifier: defense, epsilon, mixing, method: cfg.method, search: cfg.search, coin: { mode: 'expectation' } })
         .releaseSearch(search, { epsilon });
       const sampled = guard.releaseSearch(search, { epsilon });
       if (mixing === cfg.mixingModes[0] && epsilon === cfg.epsilons[0]) {
@@ -345,7 +371,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
           exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defendedShadow.get(`${mixing}/${epsilon}`)!, k, shadowIsMember, shadowLabels) });
         }
       }
-      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks);
+      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks, lira);
 
       const n = evalIsMember.length;
       const original = predictedLabels(evalS, k), released = predictedLabels(sampled.released, k), noisyLabels = predictedLabels(expectation.noisy, k);
@@ -390,8 +416,8 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     createdAt: new Date().toISOString(),
     config: {
       dataset: 'Location (Shokri et al. 2017), MemGuard split', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
-      method: cfg.method, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
-      defenseAware: cfg.defenseAware, engine: target.engine.build,
+      method: cfg.method, search: cfg.search ?? {}, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
+      defenseAware: cfg.defenseAware, lira: cfg.lira, engine: target.engine.build,
     },
     models: {
       targetTrain: labelAccuracy(sMembers, k, members.labels),
@@ -410,6 +436,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       'nn = the paper\'s NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker\'s own defense classifier.',
       'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
+      ...(cfg.lira > 0 ? [`lira = offline LiRA (Carlini et al. 2022): ${cfg.lira} shadow models on random halves of the attacker's pool, one-sided Gaussian test on log(p_y / (1 - p_y)) of the released vector; its decision threshold is calibrated on undefended shadow outputs.`] : []),
     ],
   };
   attackerDefense?.dispose();

@@ -5,6 +5,7 @@ import { PAPER_CONFIG, QUICK_CONFIG, runExperiment, type ExperimentConfig } from
 import { writeExperiment } from '../../experiment/output.js';
 import { formatConsoleTable } from '../../report/console.js';
 import type { Phase1Method } from '../../memguard/phase1.js';
+import { MIXING_MODES, type MixingMode } from '../../memguard/phase2.js';
 import {
   formatSeconds, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, type Command,
 } from '../args.js';
@@ -26,7 +27,11 @@ Options:
                          (default: ${PAPER_CONFIG.epsilons.join(',')}; with --quick: ${QUICK_CONFIG.epsilons.join(',')})
   --seed N               seed of every model, shuffle and coin (default: ${PAPER_CONFIG.seed})
   --quick                a smoke run in seconds: fewer rows, epochs and epsilons, smaller models
+  --mixing LIST          Phase II rules to evaluate, comma-separated: paper, exact, crossing
+                         (default: ${PAPER_CONFIG.mixingModes.join(',')})
   --no-defense-aware     skip the defense-aware attacker (the costliest part)
+  --lira N               add offline LiRA with N >= 3 shadow models (each a target-sized training;
+                         off by default; 16 in the reference evaluations)
   --method M             Phase I optimizer: logits (the paper's, default) or projected
   --threads N            worker threads for training independent models (default: all cores,
                          1 with --quick; 1 = everything in the main thread)
@@ -51,7 +56,9 @@ const OPTIONS = {
   epsilons: { type: 'string' },
   seed: { type: 'string' },
   quick: { type: 'boolean' },
+  mixing: { type: 'string' },
   'no-defense-aware': { type: 'boolean' },
+  lira: { type: 'string' },
   method: { type: 'string' },
   threads: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -72,7 +79,13 @@ export const demo: Command = {
     }
     const seed = optional(v, 'seed');
     if (seed !== undefined) config.seed = parseIntFlag(NAME, 'seed', seed, 0, 2 ** 31 - 1);
+    const mixing = optional(v, 'mixing');
+    if (mixing !== undefined) {
+      config.mixingModes = [...new Set(mixing.split(',').map((s) => parseChoice<MixingMode>(NAME, 'mixing', s.trim(), MIXING_MODES)))];
+    }
     if (v['no-defense-aware']) config.defenseAware = false;
+    const lira = optional(v, 'lira');
+    if (lira !== undefined) config.lira = parseIntFlag(NAME, 'lira', lira, 3, 1024);
     const method = optional(v, 'method');
     if (method !== undefined) config.method = parseChoice<Phase1Method>(NAME, 'method', method, ['logits', 'projected']);
     // A quick run is over before worker threads have loaded their engines: one thread unless asked.
