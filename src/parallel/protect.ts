@@ -91,7 +91,7 @@ function sharedPool(engine: Engine): WorkerPool {
  *
  * @example
  * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
- * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: new Uint8Array(16).fill(5) } });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: Uint8Array.from({ length: 16 }, (_, i) => i * 37 + 5) } });
  * const scores = Array.from({ length: 300 }, (_, i) => [0.5 + (i % 5) / 20, 0.3 - (i % 5) / 20, 0.2]);
  * const { released } = await protectAsync(guard, scores); // === guard.protect(scores).released, on every core
  */
