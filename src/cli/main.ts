@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, wantsHelp, type CliContext, type Command } from './args.js';
 import { demo } from './commands/demo.js';
 import { evaluate } from './commands/evaluate.js';
+import { experiment } from './commands/experiment.js';
 import { protect } from './commands/protect.js';
 import { trainDefense } from './commands/trainDefense.js';
 import { removePendingFiles } from './io.js';
 
 /** Every command, in the order `memguard --help` lists them. */
-export const COMMANDS: readonly Command[] = [demo, protect, trainDefense, evaluate];
+export const COMMANDS: readonly Command[] = [demo, experiment, protect, trainDefense, evaluate];
 
 function version(): string {
   try {

@@ -3,10 +3,15 @@
 // results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
+import type { Verdict } from '../report/verdict.js';
 
 // Phase II mixing rule (SPEC §4), defined with the release code.
 import type { MixingMode } from '../memguard/phase2.js';
 export type { MixingMode };
+
+/** The defense statistics of a run (numbers of `EpsilonResult` besides the attacks). */
+export const RUN_STATISTICS = ['labelLoss', 'meanPhase1Distortion', 'meanP', 'meanReleasedDistortion'] as const;
+export type RunStatistic = typeof RUN_STATISTICS[number];
 
 /** Everything measured at one distortion budget and mixing mode. */
 export interface EpsilonResult {
@@ -27,6 +32,8 @@ export interface EpsilonResult {
   topConfidence?: MembershipHistogram;
   /** Wall-clock seconds spent on this setting, when measured. */
   seconds?: number;
+  /** Half-widths of the 95% intervals of the statistics over repeated runs (when repeated). */
+  halfWidth?: Partial<Record<RunStatistic | 'seconds', number>>;
 }
 
 /** Accuracy of the trained models on their data. */
@@ -39,8 +46,10 @@ export interface ModelAccuracies {
   defenseClassifier?: number;
   /** Accuracy of the NN attack on the undefended shadow data it was trained on. */
   attackModel?: number;
+  /** Half-widths of the 95% intervals over repeated runs (when repeated). */
+  halfWidth?: Record<string, number>;
   /** Any further model accuracy, by name. */
-  [name: string]: number | undefined;
+  [name: string]: number | undefined | Record<string, number>;
 }
 
 /** How the run was configured; free-form beyond the named fields. */
@@ -82,6 +91,10 @@ export interface EvaluationResults {
   published?: PublishedResult;
   /** Free-form notes shown at the top of the report (plain text). */
   notes?: string[];
+  /** How many independently seeded runs the numbers are the mean of (absent: one run). */
+  repeats?: number;
+  /** The strongest attacks against the label-only floor (see report/verdict.ts); written to results.json. */
+  verdict?: Verdict;
 }
 
 /** JSON text of a results object; non-finite numbers are kept as the strings "Infinity", "-Infinity", "NaN". */

@@ -5,8 +5,8 @@ import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledCon
 import { accuracy } from '../attacks/metrics.js';
 import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from '../data/csv/scores.js';
-import { loadLocation, type Dataset } from '../data/datasets.js';
-import { locationSplits, take } from '../data/splits.js';
+import { LOCATION_NAME, loadLocation, type Dataset } from '../data/datasets.js';
+import { scaledSplits, take, type Splits } from '../data/splits.js';
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
@@ -29,6 +29,11 @@ export interface ExperimentConfig {
   method: Phase1Method;
   /** Train a defense-aware attacker per (epsilon, mixing) (the costliest part). */
   defenseAware: boolean;
+  /**
+   * NN attacks (naive and defense-aware) are trained with this many seeds and reported as the mean
+   * of their metrics, as the reference evaluations do (one attack seed is noisy).
+   */
+  attackSeeds: number;
   /** Rows used per split (SPEC §6 sizes unless smaller, for --quick). */
   rowsPerSplit: number;
   target: TrainingConfig & { hidden: number[] };
@@ -43,6 +48,7 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   mixingModes: ['paper', 'exact'] as MixingMode[],
   method: 'logits' as Phase1Method,
   defenseAware: true,
+  attackSeeds: 3,
   rowsPerSplit: 1000,
   target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
   defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
@@ -67,6 +73,9 @@ export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
   attack: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
 });
 
+/** Seeds of the repeated trainings of one NN attack are this far apart. */
+const ATTACK_SEED_STRIDE = 100;
+
 export interface ProgressEvent {
   stage: string;
   done: number;
@@ -77,6 +86,11 @@ export interface ExperimentOptions {
   config?: Partial<ExperimentConfig>;
   /** The dataset (default: the bundled Location). */
   dataset?: Dataset;
+  /**
+   * Row indices per role (default: the SPEC §6 positions scaled to the dataset's size, read through
+   * its shuffle permutation; exactly SPEC §6 on Location).
+   */
+  splits?: Splits;
   onProgress?: (event: ProgressEvent) => void;
   /**
    * Trains independent models concurrently (e.g. `fitParallel` over worker threads); resolves when
@@ -157,11 +171,13 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     target: cfg.seed, shadow: cfg.seed + 1, defense: cfg.seed + 2, attack: cfg.seed + 3,
     attackerDefense: cfg.seed + 4, defenseAwareAttack: cfg.seed + 5, releaseCoin: cfg.seed + 6, attackerCoin: cfg.seed + 7,
   };
+  // Attack seed j of an NN attack: its base seed + ATTACK_SEED_STRIDE * j (clear of the other seeds).
+  const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * ATTACK_SEED_STRIDE);
 
   // Data and splits (SPEC §6), each role cut to rowsPerSplit rows.
   const data = options.dataset ?? loadLocation();
   const k = data.classes;
-  const splits = locationSplits(data.shuffle);
+  const splits = options.splits ?? scaledSplits(data.shuffle);
   const part = (rows: Int32Array) => take(data.features, data.labels, rows.subarray(0, Math.min(cfg.rowsPerSplit, rows.length)));
   const members = part(splits.targetTrain), targetTest = part(splits.targetTest), evalNon = part(splits.evalNonMembers);
   const shadowIn = part(splits.shadowTrain), shadowDefNon = part(splits.shadowDefenseNonMembers), shadowOut = part(splits.shadowTest);
@@ -194,14 +210,12 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const zShadow = concat(shadow.logits(shadowIn.features), shadow.logits(shadowOut.features));
 
   // The defender's classifier g, the attacker's NN attack, and (defense-aware) the attacker's own g'.
-  const classifierJobs = [
-    membershipJob(sMembers, sTargetTest, k, cfg.defense, seeds.defense),
-    membershipJob(shMembers, shOut, k, cfg.attack, seeds.attack),
-  ];
+  const classifierJobs = [membershipJob(sMembers, sTargetTest, k, cfg.defense, seeds.defense)];
   if (cfg.defenseAware) classifierJobs.push(membershipJob(shMembers, shDefNon, k, cfg.defense, seeds.attackerDefense));
-  await train('train defense classifier and NN attack', classifierJobs);
-  const defense = classifierJobs[0]!.model, attack = classifierJobs[1]!.model;
-  const attackerDefense = classifierJobs[2]?.model;
+  const attackJobs = attackSeeds.map((j) => membershipJob(shMembers, shOut, k, cfg.attack, seeds.attack + j));
+  await train('train defense classifier and NN attack', [...classifierJobs, ...attackJobs]);
+  const defense = classifierJobs[0]!.model, attackerDefense = classifierJobs[1]?.model;
+  const nnModels = attackJobs.map((job) => job.model), attack = nnModels[0]!;
   lap('defense classifier and NN attack');
 
   // Evaluation set: members then non-members, in split order.
@@ -224,7 +238,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
 
   // The defense-aware attacker defends its shadow outputs with its own g' (Phase I once, its own coin
   // at each setting) and trains an attack on them: one attack per (mixing, epsilon > 0).
-  const awareAttacks = new Map<string, Mlp>();
+  const awareAttacks = new Map<string, Mlp[]>();
   const defendedShadow = new Map<string, Float32Array>();
   if (attackerDefense) {
     progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
@@ -239,12 +253,14 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
         defendedShadow.set(`${mixing}/${epsilon}`, defended);
         if (epsilon === 0) continue; // undefended: the attack is the paper's NN attack itself
         const nm = shadowIn.n * k;
-        jobs.push(membershipJob(defended.subarray(0, nm), defended.subarray(nm), k, cfg.attack, seeds.defenseAwareAttack));
-        keys.push(`${mixing}/${epsilon}`);
+        for (const j of attackSeeds) {
+          jobs.push(membershipJob(defended.subarray(0, nm), defended.subarray(nm), k, cfg.attack, seeds.defenseAwareAttack + j));
+          keys.push(`${mixing}/${epsilon}`);
+        }
       }
     }
     await train('train defense-aware attacks', jobs);
-    jobs.forEach((job, i) => awareAttacks.set(keys[i]!, job.model));
+    jobs.forEach((job, i) => awareAttacks.set(keys[i]!, [...(awareAttacks.get(keys[i]!) ?? []), job.model]));
     lap('defense-aware attacks');
   }
 
@@ -269,9 +285,9 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       const suffix = mixing === 'paper' ? '' : `-${mixing}`;
       exports.push({ path: `released/eval-eps${epsilon}${suffix}.csv`, table: scoresTable(sampled.released, k, evalIsMember, evalLabels) });
 
-      const nnAttacks: Record<string, Mlp> = { nn: attack };
+      const nnAttacks: Record<string, Mlp[]> = { nn: nnModels };
       if (attackerDefense) {
-        nnAttacks['nn/defense-aware'] = awareAttacks.get(`${mixing}/${epsilon}`) ?? attack;
+        nnAttacks['nn/defense-aware'] = awareAttacks.get(`${mixing}/${epsilon}`) ?? nnModels;
         if (mixing === 'paper') {
           exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defendedShadow.get(`${mixing}/${epsilon}`)!, k, shadowIsMember, shadowLabels) });
         }
@@ -303,14 +319,16 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
 
   const defenseScores = membershipProbability(defense, concat(sMembers, sTargetTest));
   const attackScores = membershipProbability(attack, shadowS);
+  const isLocation = data.name === LOCATION_NAME;
   const results: EvaluationResults = {
     version: 1,
-    title: 'MemGuard on Location (SPEC §6)',
+    title: isLocation ? 'MemGuard on Location (SPEC §6)' : `MemGuard on ${data.name ?? 'a user dataset'} (SPEC §6 protocol)`,
     createdAt: new Date().toISOString(),
     config: {
-      dataset: 'Location (Shokri et al. 2017), MemGuard split', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
+      dataset: data.name ?? 'user dataset', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
       method: cfg.method, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
-      defenseAware: cfg.defenseAware, engine: target.engine.simd ? 'simd' : 'scalar',
+      defenseAware: cfg.defenseAware, attackSeeds: attackSeeds.length, engine: target.engine.simd ? 'simd' : 'scalar',
+      splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },
     models: {
       targetTrain: labelAccuracy(sMembers, k, members.labels),
@@ -322,15 +340,16 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     },
     runs,
     // The published figures apply to the paper's protocol only, not to the scaled-down --quick run.
-    published: cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
+    published: isLocation && cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
     undefendedTopConfidence: topConfidenceHistogram(evalS, k, evalIsMember),
     notes: [
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
-      'nn = the paper\'s NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker\'s own defense classifier.',
+      `nn = the paper's NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker's own defense classifier; each the mean of ${attackSeeds.length} attack seed${attackSeeds.length === 1 ? '' : 's'}.`,
       'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
     ],
   };
   attackerDefense?.dispose();
-  for (const model of awareAttacks.values()) model.dispose();
+  for (const model of nnModels.slice(1)) model.dispose();
+  for (const models of awareAttacks.values()) for (const model of models) model.dispose();
   return { results, models: { target, shadow, defense, attack }, exports, timings };
 }
