@@ -6,7 +6,7 @@ import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } fr
 import { attacksOf, eps, fix3, fix3pm, modesOf, publishedAt, runsOf } from './format.js';
 import { familyColors, familyOf, strongestPerFamily } from './families.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
-import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable } from './verdict.js';
+import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
 
 export interface ReportOptions {
   /** Page title (default: the results' title, else "MemGuard evaluation"). */
@@ -27,7 +27,9 @@ th,td{border:1px solid #d5d5d5;padding:3px 8px;text-align:right}th{background:#f
 td.name,th.name{text-align:left;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .grid{display:flex;flex-wrap:wrap;gap:10px}.grid figure{margin:0}figcaption{font-size:12px;color:#555;text-align:center}
 details{margin:6px 0}summary{cursor:pointer;color:#234}.note{color:#444}.bad{color:#b00020;font-weight:600}
-.verdict th{font-size:12.5px}.verdict td{vertical-align:top}.verdict .att{display:block;font-size:11px;color:#555;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.verdict td{vertical-align:top}.verdict td.name{font-family:inherit;font-size:13px}.pm{font-size:11px;color:#666}.pm-value{white-space:nowrap}
+.verdict .att{font-size:10.5px}
+.verdict tr.floor td{background:#f2f2f2;color:#333}.verdict tr.undefended td{background:#fafafa}.verdict .att{display:block;font-size:11px;color:#555;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .verdict td.bad{background:#fde8ea}.floor{color:#555}ul.flags li{color:#b00020}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 @media print{details{display:block}}
@@ -62,7 +64,7 @@ function setupSection(r: EvaluationResults): string {
   for (const [k, v] of Object.entries(cfg.seeds ?? {})) rows.push([escapeXml(`seed: ${k}`), `<code>${escapeXml(configValue(v))}</code>`]);
   let s = `<h2>Setup</h2>${table(['setting', 'value'], rows.map((x) => [x[0]!, `<td style="text-align:left">${x[1]}</td>`]))}`;
   const m = r.models ?? {};
-  const mrows = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => [escapeXml(k), fix3(v as number)]);
+  const mrows = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => [escapeXml(k), fix3pm(v as number, m.halfWidth?.[k])]);
   if (mrows.length) s += `<h3>Model accuracies</h3>${table(['model / data', 'accuracy'], mrows)}`;
   return s;
 }
@@ -118,26 +120,41 @@ function histogramFigure(h: MembershipHistogram, title: string, id: string): str
 }
 
 /** One verdict cell: the value (± interval), the attack beneath; red where above the undefended value. */
-function verdictCell(c: VerdictCell | undefined, epsilon: number): string {
-  if (!c) return '—';
-  const worse = epsilon > 0 && c.undefended !== undefined && c.value > c.undefended.value + ABOVE_UNDEFENDED;
-  const name = `${c.attack}${c.inverted ? ' (flipped)' : ''}`;
-  return `<td${worse ? ' class="bad"' : ''}>${escapeXml(fix3pm(c.value, c.halfWidth))}<span class="att">${escapeXml(name)}</span></td>`;
+/** A value with its ± half-width in smaller print (so a verdict cell stays on one line). */
+function pm(v: { value: number; halfWidth?: number } | undefined): string {
+  if (!v) return '—';
+  return `<span class="pm-value">${fix3(v.value)}${v.halfWidth === undefined ? '' : ` <span class="pm">± ${fix3(v.halfWidth)}</span>`}</span>`;
 }
 
+function verdictCell(c: VerdictCell | undefined, epsilon: number, floorShown: VerdictValue | undefined): string {
+  if (!c) return '<td>—</td>';
+  const worse = epsilon > 0 && c.undefended !== undefined && c.value > c.undefended.value + ABOVE_UNDEFENDED;
+  const notes = [`${c.attack}${c.inverted ? ' (flipped)' : ''}`];
+  if (epsilon > 0 && c.removed !== undefined) {
+    notes.push(c.removed >= 0 ? `removed ${Math.round(c.removed * 100)}%` : `added ${Math.round(-c.removed * 100)}% more`);
+  }
+  // The floor is the same at every ε for a label-preserving defense; say so where it is not.
+  if (c.floor && floorShown && Math.abs(c.floor.value - floorShown.value) > ABOVE_UNDEFENDED) notes.push(`floor here ${fix3(c.floor.value)}`);
+  return `<td${worse ? ' class="bad"' : ''}>${pm(c)}${notes.map((n) => `<span class="att">${escapeXml(n)}</span>`).join('')}</td>`;
+}
+
+/**
+ * One verdict table: a row for the label-only floor, one for the undefended model (ε = 0), then one
+ * per defended ε, so that each strongest value stands in a column right under the floor and the
+ * undefended value it is compared with.
+ */
 function verdictTable(t: VerdictTable, floorAttack: string): string {
-  const metricHead = VERDICT_METRICS.map((m) => `<th colspan="3">${escapeXml(VERDICT_METRIC_LABELS[m])}</th>`).join('');
-  const sub = VERDICT_METRICS.map(() => '<th>strongest</th><th>floor</th><th>undefended</th>').join('');
-  const rows = t.rows.map((row) => '<tr>' +
-    `<td>${escapeXml(eps(row.epsilon))}</td><td>${escapeXml(fix3pm(row.distortion.value, row.distortion.halfWidth))}</td>` +
-    VERDICT_METRICS.map((m) => {
-      const c = row.metrics[m];
-      return verdictCell(c, row.epsilon) +
-        `<td class="floor">${escapeXml(fix3pm(c?.floor?.value, c?.floor?.halfWidth))}</td>` +
-        `<td>${escapeXml(fix3pm(c?.undefended?.value, c?.undefended?.halfWidth))}</td>`;
-    }).join('') + '</tr>').join('');
-  let s = `<table class="verdict"><thead><tr><th rowspan="2">ε</th><th rowspan="2">distortion<br>E‖n‖₁</th>${metricHead}</tr>` +
-    `<tr>${sub}</tr></thead><tbody>${rows}</tbody></table>`;
+  const head = `<tr><th class="name">setting</th><th>distortion E‖n‖₁</th>${VERDICT_METRICS.map((m) => `<th>${escapeXml(VERDICT_METRIC_LABELS[m])}</th>`).join('')}</tr>`;
+  const first = t.rows[0];
+  const floors = VERDICT_METRICS.map((m) => first?.metrics[m]?.floor);
+  let rows = `<tr class="floor"><td class="name">label-only floor (${escapeXml(floorAttack)} attack)</td><td>—</td>` +
+    floors.map((f) => `<td>${pm(f)}<span class="att">${escapeXml(floorAttack)}</span></td>`).join('') + '</tr>';
+  for (const row of t.rows) {
+    const label = row.epsilon === 0 ? 'undefended (ε = 0)' : `ε = ${eps(row.epsilon)}`;
+    rows += `<tr${row.epsilon === 0 ? ' class="undefended"' : ''}><td class="name">${escapeXml(label)}</td><td>${pm(row.distortion)}</td>` +
+      VERDICT_METRICS.map((m, j) => verdictCell(row.metrics[m], row.epsilon, floors[j])).join('') + '</tr>';
+  }
+  let s = `<table class="verdict"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
   if (t.sentences.length) s += `<ul>${t.sentences.map((x) => `<li>${escapeXml(x)}</li>`).join('')}</ul>`;
   if (t.flags.length) s += `<ul class="flags">${t.flags.map((f) => `<li>${escapeXml(f.text)}</li>`).join('')}</ul>`;
   else s += `<p class="note">No setting leaks more than the undefended model, and no attack's signal is inverted beyond the floor (${escapeXml(floorAttack)}).</p>`;
@@ -148,9 +165,10 @@ function verdictSection(v: Verdict): string {
   const tables = v.tables.filter((t) => t.rows.length);
   if (!tables.length) return '';
   let s = '<h2>Verdict</h2><p class="note">Per mixing rule and distortion budget ε: the strongest attack by each metric ' +
-    `(its name beneath the value), beside the <b>label-only floor</b> (the ${escapeXml(v.floorAttack)} attack: no label-preserving ` +
+    `(its name beneath the value), under the <b>label-only floor</b> (the ${escapeXml(v.floorAttack)} attack: no label-preserving ` +
     'defense can go below it) and the <b>undefended</b> value (ε = 0). AUC is direction-free, max(AUC, 1 − AUC): an attacker who sees ' +
-    'an inverted signal flips it. Red: the defended model leaks more than the undefended one.' +
+    'an inverted signal flips it. "removed": the share of the leakage above the floor that the defense removed, ' +
+    '(undefended − defended) / (undefended − floor). Red: the defended model leaks more than the undefended one.' +
     (v.excluded.length ? ` Upper bounds that pick their threshold with the evaluation set's own membership (${escapeXml(v.excluded.join(', '))}) are not counted as attacks.` : '') +
     '</p>';
   for (const t of tables) s += `<h3>Mixing rule: ${escapeXml(t.mixing)}</h3>${verdictTable(t, v.floorAttack)}`;

@@ -100,7 +100,7 @@ t('verdict leads the console summary and the report, flags in red', () => {
   const verdictAt = html.indexOf('<h2>Verdict</h2>');
   assert.ok(verdictAt > 0 && verdictAt < html.indexOf('<h2>Setup</h2>'), 'the verdict comes first');
   assert.match(html, /<ul class="flags"><li>ε = 1: nn reaches TPR @ 1% FPR 0\.038/);
-  assert.match(html, /<td class="bad">0\.038<span class="att">nn<\/span><\/td>/);
+  assert.match(html, /<td class="bad"><span class="pm-value">0\.038<\/span><span class="att">nn<\/span><span class="att">added 3% more<\/span><\/td>/);
 });
 
 t.run();
