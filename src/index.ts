@@ -38,4 +38,7 @@ export { formatConsoleTable } from './report/console.js';
 export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './attacks/nnAttack.js';
 export { runAttackSuite } from './attacks/suite.js';
 export type { ReleasedSet } from './attacks/suite.js';
-export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';
+export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows, scaledRanges, scaledSplits, parseSplits } from './data/splits.js';
+export { computeVerdict, verdictValue, FLOOR_ATTACK, VERDICT_METRICS } from './report/verdict.js';
+export type { Verdict, VerdictTable, VerdictRow, VerdictCell, VerdictFlag, VerdictMetric } from './report/verdict.js';
+export { combineRepeats, meanInterval, tQuantile975 } from './experiment/repeats.js';

@@ -7,7 +7,6 @@ import { meanSummary, SUMMARY_METRICS } from '../attacks/summary.js';
 import { MemGuardInputError } from '../errors.js';
 import type { EpsilonResult, EvaluationResults, ModelAccuracies, RunStatistic } from './results.js';
 import { RUN_STATISTICS } from './results.js';
-import { PAPER_CONFIG, runExperiment, type ExperimentOptions, type ExperimentOutput } from './run.js';
 
 /** t(0.975, df) for df = 1..30 (standard tables). */
 const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
@@ -101,29 +100,3 @@ export function combineRepeats(list: EvaluationResults[]): EvaluationResults {
   };
 }
 
-/** Repeat r runs with seed `seed + REPEAT_SEED_STRIDE * r` (clear of the seeds one run derives from its own). */
-export const REPEAT_SEED_STRIDE = 1000;
-
-/**
- * Runs the experiment `repeats` times with independent seeds (every model, the defense, the
- * attacks and the coin; the split stays) and combines the results (`combineRepeats`). The models
- * and released CSVs returned are the first run's; the timings are summed over the runs.
- */
-export async function runRepeated(options: ExperimentOptions, repeats: number): Promise<ExperimentOutput> {
-  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new MemGuardInputError(`runRepeated: repeats must be a positive integer, got ${repeats}`);
-  const seed = options.config?.seed ?? PAPER_CONFIG.seed;
-  const outs: ExperimentOutput[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const onProgress = options.onProgress;
-    const out = await runExperiment({
-      ...options,
-      config: { ...options.config, seed: seed + REPEAT_SEED_STRIDE * r },
-      onProgress: onProgress && repeats > 1 ? (e) => onProgress({ ...e, stage: `run ${r + 1}/${repeats}: ${e.stage}` }) : onProgress,
-    });
-    if (r > 0) for (const m of Object.values(out.models)) m.dispose();
-    outs.push(out);
-  }
-  const timings: Record<string, number> = {};
-  for (const o of outs) for (const [k, v] of Object.entries(o.timings)) timings[k] = (timings[k] ?? 0) + v;
-  return { ...outs[0]!, results: combineRepeats(outs.map((o) => o.results)), timings };
-}

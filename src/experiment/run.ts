@@ -7,10 +7,12 @@ import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from '../data/csv/scores.js';
 import { LOCATION_NAME, loadLocation, type Dataset } from '../data/datasets.js';
 import { scaledSplits, take, type Splits } from '../data/splits.js';
+import { MemGuardInputError } from '../errors.js';
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
+import { combineRepeats } from './repeats.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
 
 export interface TrainingConfig {
@@ -352,4 +354,31 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   for (const model of nnModels.slice(1)) model.dispose();
   for (const models of awareAttacks.values()) for (const model of models) model.dispose();
   return { results, models: { target, shadow, defense, attack }, exports, timings };
+}
+
+/** Repeat r runs with seed `seed + REPEAT_SEED_STRIDE * r` (clear of the seeds one run derives from its own). */
+export const REPEAT_SEED_STRIDE = 1000;
+
+/**
+ * Runs the experiment `repeats` times with independent seeds (every model, the defense, the
+ * attacks and the coin; the split stays) and combines the results (`combineRepeats`). The models
+ * and released CSVs returned are the first run's; the timings are summed over the runs.
+ */
+export async function runRepeated(options: ExperimentOptions, repeats: number): Promise<ExperimentOutput> {
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new MemGuardInputError(`runRepeated: repeats must be a positive integer, got ${repeats}`);
+  const seed = options.config?.seed ?? PAPER_CONFIG.seed;
+  const outs: ExperimentOutput[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const onProgress = options.onProgress;
+    const out = await runExperiment({
+      ...options,
+      config: { ...options.config, seed: seed + REPEAT_SEED_STRIDE * r },
+      onProgress: onProgress && repeats > 1 ? (e) => onProgress({ ...e, stage: `run ${r + 1}/${repeats}: ${e.stage}` }) : onProgress,
+    });
+    if (r > 0) for (const m of Object.values(out.models)) m.dispose();
+    outs.push(out);
+  }
+  const timings: Record<string, number> = {};
+  for (const o of outs) for (const [k, v] of Object.entries(o.timings)) timings[k] = (timings[k] ?? 0) + v;
+  return { ...outs[0]!, results: combineRepeats(outs.map((o) => o.results)), timings };
 }
