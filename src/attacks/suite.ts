@@ -2,6 +2,7 @@
 // over the Phase II coin and on one sampled release.
 import type { Mlp } from '../nn/mlp.js';
 import type { LabeledConfidenceSet } from './confidence.js';
+import { liraAttack, type LiraAttack } from './lira.js';
 import { evaluateAttack, expandOverCoin, metricAttacks, type AttackResult } from './metricAttacks.js';
 import { accuracy, toAttackSummary } from './metrics.js';
 import { nnAttack } from './nnAttack.js';
@@ -22,10 +23,10 @@ export interface ReleasedSet {
  * seeds, reported as the mean of their summaries) and the metric attacks calibrated on
  * `shadow` against `target`. Accuracy and every other metric are in expectation over the coin
  * (each row counted as s with weight 1-p and as s+r with weight p); `sampledAccuracy` uses the drawn
- * release.
+ * release. `lira` (fitted on the evaluation records) adds offline LiRA as attack `lira`.
  */
 export function runAttackSuite(
-  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp | Mlp[]>,
+  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp | Mlp[]>, lira?: LiraAttack,
 ): Record<string, AttackSummary> {
   const { clean } = target;
   const k = clean.k;
@@ -40,6 +41,7 @@ export function runAttackSuite(
   for (const [id, models] of Object.entries(nnAttacks)) {
     out[id] = meanSummary((Array.isArray(models) ? models : [models]).map((m) => summarize(nnAttack(m, vectors, id), nnAttack(m, sampledSet.vectors, id))));
   }
+  if (lira) add(liraAttack(lira, { ...evaluated, vectors, k }), liraAttack(lira, sampledSet));
   const onEvaluated = metricAttacks(shadow, { ...evaluated, vectors, k });
   const onSampled = metricAttacks(shadow, { ...sampledSet, k });
   onEvaluated.forEach((r, i) => add(r, onSampled[i]!));

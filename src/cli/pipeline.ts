@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import type { Dataset } from '../data/datasets.js';
 import type { Splits } from '../data/splits.js';
 import { writeExperiment } from '../experiment/output.js';
-import { runRepeated, type ExperimentConfig } from '../experiment/run.js';
+import { PAPER_CONFIG, runRepeated, type ExperimentConfig } from '../experiment/run.js';
+import { MIXING_MODES, type MixingMode } from '../memguard/phase2.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { formatConsoleTable } from '../report/console.js';
 import { computeVerdict } from '../report/verdict.js';
@@ -22,7 +23,9 @@ export const PIPELINE_OPTIONS = {
   seed: { type: 'string' },
   repeats: { type: 'string' },
   'attack-seeds': { type: 'string' },
+  mixing: { type: 'string' },
   'no-defense-aware': { type: 'boolean' },
+  lira: { type: 'string' },
   method: { type: 'string' },
   threads: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -37,7 +40,11 @@ export function pipelineHelp(epsilonsDefault: string, seedDefault: number): stri
                          report every number as mean ± the half-width of a 95% Student t interval
                          over the runs (default: 1)
   --attack-seeds N       the NN attacks are trained with N seeds and reported as their mean (default: 3)
+  --mixing LIST          Phase II rules to evaluate, comma-separated: ${MIXING_MODES.join(', ')}
+                         (default: ${PAPER_CONFIG.mixingModes.join(',')})
   --no-defense-aware     skip the defense-aware attacker (the costliest part)
+  --lira N               add offline LiRA with N >= 3 shadow models (each a target-sized training;
+                         off by default; 16 in the reference evaluations)
   --method M             Phase I optimizer: logits (the paper's, default) or projected
   --threads N            worker threads for training independent models (default: all cores;
                          1 = everything in the main thread)
@@ -64,7 +71,13 @@ export function pipelineSettings(name: string, v: Record<string, string | boolea
   if (seed !== undefined) config.seed = parseIntFlag(name, 'seed', seed, 0, 2 ** 31 - 1 - 1000 * 100);
   const attackSeeds = optional(v, 'attack-seeds');
   if (attackSeeds !== undefined) config.attackSeeds = parseIntFlag(name, 'attack-seeds', attackSeeds, 1, 10);
+  const mixing = optional(v, 'mixing');
+  if (mixing !== undefined) {
+    config.mixingModes = [...new Set(mixing.split(',').map((s) => parseChoice<MixingMode>(name, 'mixing', s.trim(), MIXING_MODES)))];
+  }
   if (v['no-defense-aware']) config.defenseAware = false;
+  const lira = optional(v, 'lira');
+  if (lira !== undefined) config.lira = parseIntFlag(name, 'lira', lira, 3, 1024);
   const method = optional(v, 'method');
   if (method !== undefined) config.method = parseChoice<Phase1Method>(name, 'method', method, ['logits', 'projected']);
   const repeatsText = optional(v, 'repeats');

@@ -6,8 +6,10 @@ import { accuracy } from '../attacks/metrics.js';
 import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from '../data/csv/scores.js';
 import { LOCATION_NAME, loadLocation, type Dataset } from '../data/datasets.js';
-import { scaledSplits, take, type Splits } from '../data/splits.js';
+import { rowsAt, scaledRanges, scaledSplits, take, type Splits } from '../data/splits.js';
 import { MemGuardInputError } from '../errors.js';
+import type { LiraAttack } from '../attacks/lira.js';
+import { trainLiraAttack } from './lira.js';
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { Phase1Method } from '../memguard/phase1.js';
@@ -36,6 +38,13 @@ export interface ExperimentConfig {
    * of their metrics, as the reference evaluations do (one attack seed is noisy).
    */
   attackSeeds: number;
+  /**
+   * Offline LiRA shadow models (0 = no LiRA): each of the target's architecture and training,
+   * on a random half of the attacker's pool, the first 2 x rowsPerSplit positions from the
+   * shadow model's start ([3000, 5000) at paper settings; with explicit splits, the attacker's
+   * three roles).
+   */
+  lira: number;
   /** Rows used per split (SPEC §6 sizes unless smaller, for --quick). */
   rowsPerSplit: number;
   target: TrainingConfig & { hidden: number[] };
@@ -51,6 +60,7 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   method: 'logits' as Phase1Method,
   defenseAware: true,
   attackSeeds: 3,
+  lira: 0,
   rowsPerSplit: 1000,
   target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
   defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
@@ -172,6 +182,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const seeds = {
     target: cfg.seed, shadow: cfg.seed + 1, defense: cfg.seed + 2, attack: cfg.seed + 3,
     attackerDefense: cfg.seed + 4, defenseAwareAttack: cfg.seed + 5, releaseCoin: cfg.seed + 6, attackerCoin: cfg.seed + 7,
+    lira: cfg.seed + 8,
   };
   // Attack seed j of an NN attack: its base seed + ATTACK_SEED_STRIDE * j (clear of the other seeds).
   const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * ATTACK_SEED_STRIDE);
@@ -203,6 +214,24 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     { model: shadow, x: shadowIn.features, y: shadowIn.labels, options: fitOptions(cfg.target, seeds.shadow) },
   ]);
   lap('target and shadow models');
+
+  // Offline LiRA: the attacker's N shadow models, queried on the evaluation records.
+  let lira: LiraAttack | undefined;
+  if (cfg.lira > 0) {
+    // The attacker's data: from the shadow model's first position to the end of the shuffle, or the
+    // attacker's own roles when the split is given explicitly.
+    const poolRows = options.splits
+      ? Int32Array.from([...splits.shadowTrain, ...splits.shadowDefenseNonMembers, ...splits.shadowTest])
+      : rowsAt(data.shuffle, scaledRanges(data.shuffle.length).shadowTrain[0], data.shuffle.length);
+    const pool = take(data.features, data.labels, poolRows.subarray(0, Math.min(poolRows.length, 2 * cfg.rowsPerSplit)));
+    const evaluation = { features: concat(members.features, evalNon.features), labels: Int32Array.from([...members.labels, ...evalNon.labels]), n: members.n + evalNon.n };
+    lira = await trainLiraAttack({
+      pool, evaluation, sizes, count: cfg.lira, seed: seeds.lira,
+      fit: (seed) => fitOptions(cfg.target, seed),
+      train: (jobs) => train(`train ${cfg.lira} LiRA shadow models`, jobs),
+    });
+    lap('LiRA shadow models');
+  }
 
   const sMembers = target.predict(members.features), sTargetTest = target.predict(targetTest.features);
   const sEvalNon = target.predict(evalNon.features);
@@ -294,7 +323,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
           exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defendedShadow.get(`${mixing}/${epsilon}`)!, k, shadowIsMember, shadowLabels) });
         }
       }
-      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks);
+      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks, lira);
 
       const n = evalIsMember.length;
       const original = predictedLabels(evalS, k), released = predictedLabels(sampled.released, k), noisyLabels = predictedLabels(expectation.noisy, k);
@@ -329,7 +358,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     config: {
       dataset: data.name ?? 'user dataset', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
       method: cfg.method, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
-      defenseAware: cfg.defenseAware, attackSeeds: attackSeeds.length, engine: target.engine.simd ? 'simd' : 'scalar',
+      defenseAware: cfg.defenseAware, attackSeeds: attackSeeds.length, lira: cfg.lira, engine: target.engine.simd ? 'simd' : 'scalar',
       splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },
     models: {
@@ -348,6 +377,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       `nn = the paper's NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker's own defense classifier; each the mean of ${attackSeeds.length} attack seed${attackSeeds.length === 1 ? '' : 's'}.`,
       'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
+      ...(cfg.lira > 0 ? [`lira = offline LiRA (Carlini et al. 2022): ${cfg.lira} shadow models on random halves of the attacker's pool, one-sided Gaussian test on log(p_y / (1 - p_y)) of the released vector; its decision threshold is calibrated on undefended shadow outputs.`] : []),
     ],
   };
   attackerDefense?.dispose();

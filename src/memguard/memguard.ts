@@ -3,7 +3,7 @@ import type { NdArray } from 'ndarray';
 import { check, MemGuardInputError } from '../errors.js';
 import { like, toRows, type MatrixInput } from '../nn/matrix.js';
 import type { Mlp } from '../nn/mlp.js';
-import { mixingProbability, type MixingMode } from './phase2.js';
+import { crossingNoise, MIXING_MODES, mixingProbability, type MixingMode } from './phase2.js';
 import { ReleaseCoin, type CoinOptions } from './coin.js';
 import { phase1Options, runPhase1, type Phase1Batch, type Phase1Method, type Phase1Options } from './phase1.js';
 
@@ -20,7 +20,10 @@ export interface MemGuardOptions {
    * 'expectation' draws nothing and reports the weight p (for evaluation).
    */
   coin?: CoinOptions | { mode?: 'key'; key?: Uint8Array };
-  /** Phase II rule: 'paper' (default) min(eps/||r||, 1); 'exact' also caps p where E g(s+n) = 0.5. */
+  /**
+   * Phase II rule: 'paper' (default) min(eps/||r||, 1); 'exact' also caps p where E g(s+n) = 0.5;
+   * 'crossing' shrinks r to where g crosses 0.5, then mixes as 'paper' (see `MixingMode`).
+   */
   mixing?: MixingMode;
   /** Phase I method: 'logits' (the paper's, default) or 'projected' (steps on probabilities). */
   method?: Phase1Method;
@@ -60,7 +63,7 @@ export interface ProtectResult<R> {
   /** Phase I gradient steps per row. */
   steps: Int32Array;
   status: Phase1Batch['status'];
-  /** g(s) and g(sort(s + r)). */
+  /** g(s) and g(sort(s + r)) (with 'crossing' mixing, r is the shrunk noise t r). */
   g: Float32Array;
   gNoisy: Float32Array;
   /** SPEC §5 repair of the candidate: 0 kept, 1 projected onto the simplex, 2 replaced by s. */
@@ -117,7 +120,7 @@ export class MemGuard {
     this.k = g.inputSize;
     this.epsilon = options.epsilon;
     this.mixing = options.mixing ?? 'paper';
-    check(this.mixing === 'paper' || this.mixing === 'exact', () => `MemGuard: mixing must be 'paper' or 'exact', got ${String(this.mixing)}`);
+    check(MIXING_MODES.includes(this.mixing), () => `MemGuard: mixing must be one of ${MIXING_MODES.join(', ')}, got ${String(this.mixing)}`);
     this.method = options.method ?? 'logits';
     this.searchOptions = phase1Options({ ...options.search, method: this.method });
     const coin = options.coin ?? { mode: 'key' };
@@ -171,13 +174,16 @@ export class MemGuard {
     const epsilon = options.epsilon ?? this.epsilon;
     checkEpsilon(epsilon, 'protect');
     const e = this.defenseClassifier.engine;
+    const { noise, gNoisy } = this.mixing === 'crossing'
+      ? crossingNoise(this.defenseClassifier, scores, phase1.noise, phase1.g, phase1.gNoisy, k)
+      : phase1;
     const noisy = new Float32Array(rows * k), repair = new Int32Array(rows);
     const b = Math.min(this.batchSize, Math.max(rows, 1));
     e.withScratch([b * k, b * k, k, b * k, b], (sPtr, nPtr, scratch, outPtr, codes) => {
       for (let start = 0; start < rows; start += b) {
         const n = Math.min(b, rows - start);
         e.writeF32(sPtr, scores.subarray(start * k, (start + n) * k));
-        e.writeF32(nPtr, phase1.noise.subarray(start * k, (start + n) * k));
+        e.writeF32(nPtr, noise.subarray(start * k, (start + n) * k));
         e.abi.releaseCandidates(n, k, sPtr, nPtr, scratch, outPtr, codes);
         noisy.set(e.readF32(outPtr, n * k), start * k);
         repair.set(e.i32.subarray(codes >>> 2, (codes >>> 2) + n), start);
@@ -190,7 +196,7 @@ export class MemGuard {
       let l1 = 0;
       for (let j = 0; j < k; j++) l1 += Math.abs(noisy[r * k + j]! - scores[r * k + j]!);
       noiseL1[r] = l1;
-      mixProbability[r] = mixingProbability(phase1.g[r]!, phase1.gNoisy[r]!, l1, epsilon, this.mixing);
+      mixProbability[r] = mixingProbability(phase1.g[r]!, gNoisy[r]!, l1, epsilon, this.mixing);
     }
     if (options.queryIds) {
       check(options.queryIds.length === rows, () => `protect: ${options.queryIds!.length} queryIds for ${rows} rows`);
@@ -206,7 +212,7 @@ export class MemGuard {
     }
     return {
       released: like(like_, released, rows, k) as R, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
-      steps: phase1.steps, status: phase1.status, g: phase1.g, gNoisy: phase1.gNoisy, repair,
+      steps: phase1.steps, status: phase1.status, g: phase1.g, gNoisy, repair,
     };
   }
 

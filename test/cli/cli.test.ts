@@ -93,6 +93,8 @@ t('usage errors exit 2 with a clear message', async () => {
     [['demo', '--repeats', '0'], /--repeats must be between 1 and 100/],
     [['experiment', '--label', 'y'], /--features is required/],
     [['experiment', '--features', 'd.csv', '--label', 'y', '--target-hidden', '64,x'], /--target-hidden must be an integer/],
+    [['demo', '--lira', '2'], /--lira must be between 3 and 1024, got 2/],
+    [['demo', '--mixing', 'paper,coin'], /--mixing must be one of paper, exact, crossing, got "coin"/],
     [['protect', '--key', 'abc'], /never taken from the command line/],
     [['protect', '--defense', 'g.json', '--in', 'a.csv', '--out', 'b.csv'], /--epsilon is required/],
     [['protect', '--defense', 'g.json', '--epsilon', '0.5', '--in', 'a.csv', '--out', 'b.csv', '--seed', '1', '--expectation'], /exclude each other/],
@@ -146,6 +148,27 @@ t('demo --quick writes a report, models and released CSVs that satisfy SPEC §5'
     const table = readScoresCsv(path);
     checkReleased(table, f.startsWith('shadow') ? clean.shadow : clean.eval, f);
   }
+});
+
+t('demo --quick --lira 3 adds offline LiRA to every run; --mixing picks the rules', async () => {
+  const out = join(dir, 'demo-lira');
+  const r = await memguard(['demo', '--quick', '--lira', '3', '--mixing', 'paper,crossing', '--epsilons', '0,1', '--no-defense-aware', '--out', out, '--quiet']);
+  ok(r, 'demo --lira');
+  assert.match(r.stdout, /mixing = crossing: attack accuracy/);
+  assert.match(r.stdout, /LiRA shadow models/);
+  const results = parseResults(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.equal(results.config.mixingModes, ['paper', 'crossing']);
+  assert.is(results.config.lira, 3);
+  assert.is(results.runs.length, 4, '2 epsilons x 2 mixing modes');
+  for (const run of results.runs) {
+    const lira = run.attacks.lira;
+    assert.ok(lira, `lira at eps ${run.epsilon} ${run.mixing}`);
+    assert.ok(lira.tprAt01Fpr <= lira.tprAt1Fpr && lira.tprAt1Fpr <= 1, 'TPR at 0.1% <= TPR at 1%');
+    assert.is(run.labelLoss, 0);
+  }
+  // The quick target overfits (train 0.9, test 0.2): undefended, LiRA must see it.
+  const undefended = results.runs.find((x) => x.epsilon === 0)!.attacks.lira!;
+  assert.ok(undefended.auc > 0.7, `undefended LiRA AUC ${undefended.auc}`);
 });
 
 /** A small input for protect: passthrough columns around the vector, one with commas and quotes. */

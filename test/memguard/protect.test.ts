@@ -5,6 +5,8 @@ import * as assert from 'uvu/assert';
 import ndarray from 'ndarray';
 import { MemGuardInputError } from '../../src/errors.js';
 import { MemGuard } from '../../src/memguard/memguard.js';
+import { membershipProbability } from '../../src/memguard/defenseClassifier.js';
+import { MIXING_MODES } from '../../src/memguard/phase2.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { Random } from '../../src/random.js';
 import { phase1, phase1Projected, type DefenseLogit } from '../../src/reference/memguard.js';
@@ -140,9 +142,11 @@ props('label kept, valid simplex vector, E||n||_1 <= epsilon: 10,000 rows, k in 
     for (const kind of ['peaked', 'flat', 'tied', 'one-hot', 'uniform']) {
       const rows = 400;
       const s = randomVectors(kind, rows, k, rng);
-      for (const epsilon of [0.05, 0.5, Infinity]) {
+      for (const [e, epsilon] of [0.05, 0.5, Infinity].entries()) {
+        // Every mixing rule meets every budget across the kinds.
+        const mixing = MIXING_MODES[(e + kind.length) % MIXING_MODES.length]!;
         const guard = new MemGuard({
-          defenseClassifier: g, epsilon, coin: { mode: 'seed', seed: k }, mixing: epsilon === 0.5 ? 'exact' : 'paper',
+          defenseClassifier: g, epsilon, coin: { mode: 'seed', seed: k }, mixing,
           method: kind === 'flat' ? 'projected' : 'logits', search: { maxSteps: 40 }, batchSize: 128,
         });
         const res = guard.protect(s);
@@ -174,6 +178,31 @@ props('label kept, valid simplex vector, E||n||_1 <= epsilon: 10,000 rows, k in 
   }
   assert.ok(total >= 10000, `${total} rows`);
   assert.ok(noisyRows > total / 10, `noise was released on only ${noisyRows} rows: the check would be vacuous`);
+});
+
+props("'crossing' releases g = 0.5 wherever r crosses it, with less noise than the paper's rule", () => {
+  const rng = new Random(77);
+  let crossed = 0;
+  for (const k of [3, 10, 30]) {
+    const g = Mlp.create([k, 32, 16, 1], { head: 'sigmoid', seed: 100 + k });
+    for (const kind of ['peaked', 'uniform', 'tied']) {
+      const s = randomVectors(kind, 300, k, rng);
+      const make = (mixing: 'paper' | 'crossing') =>
+        new MemGuard({ defenseClassifier: g, epsilon: Infinity, mixing, coin: { mode: 'expectation' }, search: { maxSteps: 60 } });
+      const search = make('paper').search(s);
+      const paper = make('paper').releaseSearch(search), crossing = make('crossing').releaseSearch(search);
+      const gReleased = membershipProbability(g, crossing.noisy);
+      for (let r = 0; r < 300; r++) {
+        assert.ok(crossing.noiseL1[r]! <= paper.noiseL1[r]! + 1e-6, `k=${k} ${kind} row ${r}: ${crossing.noiseL1[r]} > ${paper.noiseL1[r]}`);
+        if ((search.g[r]! - 0.5) * (search.gNoisy[r]! - 0.5) >= 0 || crossing.repair[r] !== 0) continue;
+        crossed++;
+        assert.is(crossing.mixProbability[r], 1, 'an unlimited budget releases the crossing point');
+        assert.ok(Math.abs(gReleased[r]! - 0.5) < 1e-3, `k=${k} ${kind} row ${r}: g(released) = ${gReleased[r]}, g(s) = ${search.g[r]}`);
+        assert.ok(Math.abs(crossing.gNoisy[r]! - gReleased[r]!) < 1e-3, 'gNoisy reports g of the released vector');
+      }
+    }
+  }
+  assert.ok(crossed > 100, `only ${crossed} rows crossed: the check would be vacuous`);
 });
 
 props.run();
