@@ -160,7 +160,10 @@ function tableFor(r: EvaluationResults, mixing: EpsilonResult['mixing']): Verdic
         flags.push({
           kind: 'above-undefended', epsilon: run.epsilon, metric, attack: cell.attack, value: cell.value, reference: undefended.value,
           text: `ε = ${epsText(run.epsilon)}: ${cell.attack} reaches ${VERDICT_METRIC_LABELS[metric]} ${f3(cell.value)}, ` +
-            `above the undefended ${f3(undefended.value)} (${undefended.attack}): the defense leaks more here than no defense.`,
+            `above the undefended ${f3(undefended.value)} (${undefended.attack}): the defense leaks more here than no defense` +
+            (cell.halfWidth !== undefined && undefended.halfWidth !== undefined
+              ? (cell.value - cell.halfWidth > undefended.value + undefended.halfWidth ? ' (the 95% intervals do not overlap).' : ' (within the 95% intervals of the runs).')
+              : '.'),
         });
       }
     }

@@ -72,6 +72,12 @@ t('verdict: strongest per metric, floor, undefended, removed share, red flags, a
   ]);
   assert.match(flags.find((f) => f.metric === 'tprAt1Fpr')!.text, /0\.038, above the undefended 0\.037/);
   assert.match(flags.find((f) => f.kind === 'inverted')!.text, /AUC 0\.313.*worth 0\.687/);
+  // With intervals, the flag says whether they overlap.
+  const r = handBuilt();
+  for (const x of r.runs) for (const a of Object.values(x.attacks)) a.halfWidth = { tprAt1Fpr: 0.002, tprAt01Fpr: 0.001, accuracy: 0.01, auc: 0.01 };
+  const texts = computeVerdict(r).tables[0]!.flags.map((f) => f.text);
+  assert.ok(texts.some((x) => /TPR @ 1% FPR 0\.038, above the undefended 0\.037 .*within the 95% intervals/.test(x)), texts.join('\n'));
+  assert.ok(texts.some((x) => /TPR @ 0\.1% FPR 0\.020, above the undefended 0\.015 .*do not overlap/.test(x)), texts.join('\n'));
   assert.match(v.tables[0]!.sentences[0]!, /removed 62% of the accuracy leakage above the label-only floor/);
   assert.match(v.tables[0]!.sentences[0]!, /removed 59% of the direction-free AUC leakage/);
 });
