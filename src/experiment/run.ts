@@ -1,6 +1,7 @@
-// The paper's experiment (SPEC §6) on Location, end to end: target, defense classifier, shadow and
-// NN attack; Phase I once, Phase II at every epsilon and mixing mode; the honest attack suite; the
-// defense-aware attacker. Returns everything the report and the exports need. Seeded throughout.
+// The paper's experiment (SPEC §6), end to end, on Location or any labelled dataset: target, defense
+// classifier, shadow and NN attack; Phase I once, Phase II at every epsilon and mixing mode; the
+// honest attack suite; the defense-aware attacker. Returns everything the report and the exports
+// need. Seeded throughout; `runRepeated` reruns it with independent seeds.
 import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from '../attacks/confidence.js';
 import { accuracy } from '../attacks/metrics.js';
 import { runAttackSuite } from '../attacks/suite.js';
@@ -45,7 +46,7 @@ export interface ExperimentConfig {
    * three roles).
    */
   lira: number;
-  /** Rows used per split (SPEC §6 sizes unless smaller, for --quick). */
+  /** Most rows used per role (SPEC §6 sizes unless smaller, for --quick; Infinity: every row of the split). */
   rowsPerSplit: number;
   target: TrainingConfig & { hidden: number[] };
   defense: TrainingConfig & { hidden: number[] };
