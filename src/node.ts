@@ -1,6 +1,7 @@
-// memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads).
-export * from './index.js';
-export { loadLocation, loadFeatureDataset, readShuffleIndex, LOCATION, LOCATION_DIR, LOCATION_NAME } from './data/datasets.js';
+// memguard/node: the Node-only parts (files, the bundled dataset, the experiment, worker threads),
+// plus everything in 'memguard/ndarray' (the main API, ndarray results for ndarray inputs).
+export * from './ndarray.js';
+export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './data/datasets.js';
 export type { Dataset } from './data/datasets.js';
 export { CsvTokenizer } from './data/csv/tokenizer.js';
 export type { RecordSink } from './data/csv/tokenizer.js';
@@ -16,8 +17,10 @@ export {
 } from './data/csv/scores.js';
 export type { ScoresTable, ScoresBatch } from './data/csv/scores.js';
 export { readTextFile, writeFileAtomic } from './data/files.js';
-export { runExperiment, runRepeated, REPEAT_SEED_STRIDE, PAPER_CONFIG, QUICK_CONFIG } from './experiment/run.js';
-export type { ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, TrainingConfig } from './experiment/run.js';
+export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './experiment/run.js';
+export type {
+  ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, ReleasedExport, TrainingConfig,
+} from './experiment/run.js';
 export { writeExperiment } from './experiment/output.js';
 
 export { WorkerPool } from './parallel/pool.js';

@@ -2,6 +2,17 @@
 // mode). sfc32: 128-bit state, passes PractRand to 2^40+, fast with 32-bit integer ops.
 // Not for secrets: the keyed coin (src/memguard/coin.ts) uses a keyed hash instead.
 
+/**
+ * Seeded pseudo-random numbers (sfc32) for reproducible experiments: weights, shuffles, coins in
+ * `seed` mode. Integer arithmetic only, so a seed gives the same stream in every JS engine. Not for
+ * secrets (the keyed coin uses SipHash).
+ *
+ * @example
+ * const rng = new Random(42);
+ * rng.next();                    // uniform in [0, 1), the same sequence for the same seed everywhere
+ * rng.int(10);                   // integer in [0, 10)
+ * rng.shuffle([1, 2, 3, 4]);     // seeded Fisher-Yates, in place
+ */
 export class Random {
   private a: number; private b: number; private c: number; private d: number;
 

@@ -5,7 +5,13 @@ import { check } from '../errors.js';
 import { histogram, type Flags } from './metrics.js';
 import type { MembershipHistogram } from './summary.js';
 
-/** Confidence vectors (row-major `n x k`) with the true label of each row. */
+/**
+ * Confidence vectors (row-major `n x k`) with the true label of each row.
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(metricScores('confidence', target)); // the true label's confidence, per row
+ */
 export interface ConfidenceSet {
   vectors: ArrayLike<number>;
   labels: ArrayLike<number>;
@@ -14,12 +20,23 @@ export interface ConfidenceSet {
   weights?: ArrayLike<number>;
 }
 
-/** Confidence vectors whose membership is known (shadow data, or the evaluation set). */
+/**
+ * Confidence vectors whose membership is known (shadow data, or the evaluation set).
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * console.log(hindsightAttack('confidence', shadow).accuracy); // 1
+ */
 export interface LabeledConfidenceSet extends ConfidenceSet {
   isMember: Flags;
 }
 
-/** Index of the largest entry of each row (the first one on ties): the predicted label. */
+/**
+ * Index of the largest entry of each row (the first one on ties): the predicted label.
+ *
+ * @example
+ * console.log(predictedLabels([0.2, 0.8, 0.6, 0.4], 2)); // Int32Array [1, 0]
+ */
 export function predictedLabels(vectors: ArrayLike<number>, k: number): Int32Array {
   check(Number.isInteger(k) && k >= 1 && vectors.length % k === 0,
     () => `predictedLabels: ${vectors.length} entries are not rows of width ${k}`);
@@ -36,6 +53,9 @@ export function predictedLabels(vectors: ArrayLike<number>, k: number): Int32Arr
 /**
  * Fraction of rows whose predicted label (argmax) is their true label: the classifier's accuracy
  * on those rows. `select` (one flag per row) restricts it to some rows, e.g. the members.
+ *
+ * @example
+ * console.log(labelAccuracy([0.2, 0.8, 0.6, 0.4], 2, [1, 1])); // 0.5
  */
 export function labelAccuracy(vectors: ArrayLike<number>, k: number, labels: ArrayLike<number>, select?: Flags): number {
   const predicted = predictedLabels(vectors, k);
@@ -52,6 +72,10 @@ export function labelAccuracy(vectors: ArrayLike<number>, k: number, labels: Arr
 /**
  * Histograms (20 bins on [0, 1]) of the top-1 confidence of member and of non-member rows, each
  * row weighted by `weights` (e.g. the Phase II coin) when given.
+ *
+ * @example
+ * const h = topConfidenceHistogram([0.9, 0.1, 0.6, 0.4], 2, [1, 0]);
+ * console.log(h.members.counts, h.nonMembers.counts);
  */
 export function topConfidenceHistogram(
   vectors: ArrayLike<number>, k: number, isMember: Flags, weights?: ArrayLike<number>,
@@ -69,7 +93,12 @@ export function topConfidenceHistogram(
   return { members: pick(true), nonMembers: pick(false) };
 }
 
-/** The largest entry of each row (top-1 confidence), for histograms. */
+/**
+ * The largest entry of each row (top-1 confidence), for histograms.
+ *
+ * @example
+ * console.log(topConfidence([0.2, 0.8, 0.6, 0.4], 2)); // Float64Array [0.8, 0.6]
+ */
 export function topConfidence(vectors: ArrayLike<number>, k: number): Float64Array {
   check(Number.isInteger(k) && k >= 1 && vectors.length % k === 0,
     () => `topConfidence: ${vectors.length} entries are not rows of width ${k}`);

@@ -13,12 +13,30 @@ import { check } from '../errors.js';
 import { predictedLabels, type ConfidenceSet, type LabeledConfidenceSet } from './confidence.js';
 import { bestThreshold, coinWeights, summarize, type Flags, type MetricSummary, type ThresholdObjective } from './metrics.js';
 
-/** The four scores of Song & Mittal; each is oriented so that higher means "more likely a member". */
+/**
+ * The four scores of Song & Mittal; each is oriented so that higher means "more likely a member".
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const score: MetricScore = 'modifiedEntropy';
+ * console.log(metricScores(score, target));
+ */
 export type MetricScore = 'correctness' | 'confidence' | 'entropy' | 'modifiedEntropy';
 
+/**
+ * The four metric scores, in report order.
+ *
+ * @example
+ * for (const score of METRIC_SCORES) console.log(score, METRIC_SCORE_IDS[score]);
+ */
 export const METRIC_SCORES: readonly MetricScore[] = ['correctness', 'confidence', 'entropy', 'modifiedEntropy'];
 
-/** Names used in attack ids and reports. */
+/**
+ * Names used in attack ids and reports.
+ *
+ * @example
+ * console.log(METRIC_SCORE_IDS.modifiedEntropy);
+ */
 export const METRIC_SCORE_IDS: Record<MetricScore, string> = {
   correctness: 'correctness',
   confidence: 'confidence',
@@ -26,7 +44,14 @@ export const METRIC_SCORE_IDS: Record<MetricScore, string> = {
   modifiedEntropy: 'modified-entropy',
 };
 
-/** Per-row output of an attack. */
+/**
+ * Per-row output of an attack.
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const result: AttackResult = gapAttack(target);
+ * console.log(result.attack, result.scores, result.decisions);
+ */
 export interface AttackResult {
   /** Attack id, e.g. `gap`, `confidence/per-class`, `entropy/hindsight`. */
   attack: string;
@@ -64,6 +89,10 @@ function rows(set: ConfidenceSet, fn: string): number {
  * - `entropy`: the negated Shannon entropy, `sum_j p_j log p_j`;
  * - `modifiedEntropy`: the negated Mentr of Song & Mittal,
  *   `(1 - p_y) log p_y + sum_{j != y} p_j log(1 - p_j)` (logs clamped at 1e-30, as in their code).
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(metricScores('entropy', target)); // higher = lower entropy = more member-like
  */
 export function metricScores(kind: MetricScore, set: ConfidenceSet): Float64Array {
   const n = rows(set, 'metricScores');
@@ -102,7 +131,14 @@ export function metricScores(kind: MetricScore, set: ConfidenceSet): Float64Arra
   return out;
 }
 
-/** Thresholds calibrated on shadow data: "member iff score >= thresholds[label]". */
+/**
+ * Thresholds calibrated on shadow data: "member iff score >= thresholds[label]".
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const cal: ThresholdCalibration = calibrateThresholds('confidence', shadow, { perClass: false });
+ * console.log(cal.global);
+ */
 export interface ThresholdCalibration {
   score: MetricScore;
   perClass: boolean;
@@ -119,6 +155,12 @@ export interface ThresholdCalibration {
  * maximizing the shadow balanced accuracy `(TPR + TNR) / 2` of that class, as their released code
  * does (`objective: 'accuracy'` maximizes plain accuracy instead); ties go to the highest threshold.
  * A class with no shadow members or no shadow non-members falls back to the global threshold.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const cal = calibrateThresholds('confidence', shadow);
+ * console.log(applyThresholds(cal, target).decisions);
  */
 export function calibrateThresholds(
   score: MetricScore,
@@ -161,6 +203,11 @@ export function calibrateThresholds(
 /**
  * Applies calibrated thresholds to target vectors. `scores` are the margins `score - threshold[label]`,
  * so the decision is `scores >= 0` and the ROC sweeps the same offset in every class.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(applyThresholds(calibrateThresholds('entropy', shadow), target, 'entropy/shadow').decisions);
  */
 export function applyThresholds(cal: ThresholdCalibration, target: ConfidenceSet, attack?: string): AttackResult {
   const n = rows(target, 'applyThresholds');
@@ -177,7 +224,14 @@ export function applyThresholds(cal: ThresholdCalibration, target: ConfidenceSet
   return { attack: attack ?? `${METRIC_SCORE_IDS[cal.score]}/${cal.perClass ? 'per-class' : 'global'}`, scores, decisions };
 }
 
-/** Calibrates on `shadow` and attacks `target` (`perClass` default true). */
+/**
+ * Calibrates on `shadow` and attacks `target` (`perClass` default true).
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * const { decisions, calibration } = thresholdAttack('confidence', shadow, target, { perClass: true });
+ */
 export function thresholdAttack(
   score: MetricScore,
   shadow: LabeledConfidenceSet,
@@ -192,6 +246,10 @@ export function thresholdAttack(
  * The best single threshold in hindsight: chosen on the evaluation set itself to maximize its
  * (weighted) accuracy, trying both "member iff score >= t" and "member iff score <= t" (an attacker
  * who knows the defense inverts the signal). An upper bound for threshold attacks on this score.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const { threshold, direction, accuracy } = hindsightAttack('confidence', shadow); // an upper bound
  */
 export function hindsightAttack(
   score: MetricScore,
@@ -218,7 +276,13 @@ export function hindsightAttack(
   };
 }
 
-/** The gap (label-only) attack: member iff the predicted label is the true label. */
+/**
+ * The gap (label-only) attack: member iff the predicted label is the true label.
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(gapAttack(target).decisions); // Uint8Array [1, 1]: both rows predicted correctly
+ */
 export function gapAttack(target: ConfidenceSet): AttackResult {
   const scores = metricScores('correctness', target);
   return { attack: 'gap', scores, decisions: Uint8Array.from(scores) };
@@ -227,6 +291,11 @@ export function gapAttack(target: ConfidenceSet): AttackResult {
 /**
  * The whole metric-attack suite: `gap`; for each score, `<score>/per-class` and `<score>/global`
  * calibrated on `shadow`; and, when `target.isMember` is given, `<score>/hindsight`.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2, isMember: [1, 0] };
+ * for (const r of metricAttacks(shadow, target)) console.log(r.attack, evaluateAttack(r, target.isMember).accuracy);
  */
 export function metricAttacks(
   shadow: LabeledConfidenceSet,
@@ -247,7 +316,13 @@ export function metricAttacks(
   return out;
 }
 
-/** The standard metrics of an attack's output (weights: e.g. `coinWeights(p)`). */
+/**
+ * The standard metrics of an attack's output (weights: e.g. `coinWeights(p)`).
+ *
+ * @example
+ * const target = { vectors: [0.95, 0.05, 0.55, 0.45], labels: [0, 0], k: 2 };
+ * console.log(evaluateAttack(gapAttack(target), [1, 0]).accuracy); // 0.5
+ */
 export function evaluateAttack(result: AttackResult, isMember: Flags, weights?: ArrayLike<number>): MetricSummary {
   return summarize(result.scores, isMember, { decisions: result.decisions, weights });
 }
@@ -256,6 +331,11 @@ export function evaluateAttack(result: AttackResult, isMember: Flags, weights?: 
  * A set expanded over MemGuard's Phase II coin: `2n` rows, the clean vectors (weight `1 - p`) then
  * the noisy ones `s + r` (weight `p`), labels and membership repeated. Attacks and metrics on it
  * give results in expectation over the coin.
+ *
+ * @example
+ * const clean = { vectors: [0.9, 0.1], labels: [0], k: 2, isMember: [1] };
+ * const expanded = expandOverCoin(clean, [0.6, 0.4], [0.25]); // noise released with p = 0.25
+ * console.log(expanded.vectors, expanded.weights);            // 2 rows: weights 0.75 and 0.25
  */
 export function expandOverCoin<T extends ConfidenceSet & { isMember?: Flags }>(
   clean: T,

@@ -13,13 +13,23 @@
 import { check } from '../errors.js';
 import type { AttackSummary } from './summary.js';
 
-/** 0/1 flags (or booleans): non-zero / true means member. */
+/**
+ * 0/1 flags (or booleans): non-zero / true means member.
+ *
+ * @example
+ * const isMember: Flags = [1, 1, 0, 0]; // or [true, true, false, false], a Uint8Array...
+ * console.log(auc([0.9, 0.8, 0.3, 0.6], isMember)); // 1
+ */
 export type Flags = ArrayLike<number | boolean>;
 
 /**
  * An exact ROC curve: one point per distinct threshold, from (0, 0) at `+Infinity` (nobody is
  * flagged) down to (1, 1) at the lowest score. Point `i` is the decision "member iff score >=
  * thresholds[i]"; tied scores move together, so ties give diagonal segments, not staircases.
+ *
+ * @example
+ * const roc: RocCurve = rocCurve([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0]);
+ * console.log(roc.fpr, roc.tpr, rocArea(roc));
  */
 export interface RocCurve {
   fpr: Float64Array;
@@ -31,7 +41,13 @@ export interface RocCurve {
   negatives: number;
 }
 
-/** The standard metrics of one attack on one evaluation set. */
+/**
+ * The standard metrics of one attack on one evaluation set.
+ *
+ * @example
+ * const m: MetricSummary = summarize([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0], { threshold: 0.7 });
+ * console.log(m.accuracy, m.balancedAccuracy); // 1 1
+ */
 export interface MetricSummary {
   /** Weighted accuracy of the decisions (the expectation over the coin when weighted by p). */
   accuracy: number;
@@ -163,14 +179,24 @@ export function auc(scores: ArrayLike<number>, isMember: Flags, weights?: ArrayL
   return area / (tpAbove * fp);
 }
 
-/** Trapezoidal area under an ROC curve; equals `auc` of the scores it was built from. */
+/**
+ * Trapezoidal area under an ROC curve; equals `auc` of the scores it was built from.
+ *
+ * @example
+ * console.log(rocArea(rocCurve([3, 2, 2, 1], [1, 1, 0, 0]))); // 0.875, as auc([3, 2, 2, 1], [1, 1, 0, 0])
+ */
 export function rocArea(roc: RocCurve): number {
   let area = 0;
   for (let i = 1; i < roc.fpr.length; i++) area += (roc.fpr[i]! - roc.fpr[i - 1]!) * (roc.tpr[i]! + roc.tpr[i - 1]!) / 2;
   return area;
 }
 
-/** max over the curve of TPR - FPR: the membership advantage (0 for a useless attack). */
+/**
+ * max over the curve of TPR - FPR: the membership advantage (0 for a useless attack).
+ *
+ * @example
+ * console.log(advantage(rocCurve([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0]))); // 1: a perfect attack
+ */
 export function advantage(roc: RocCurve): number {
   let best = 0;
   for (let i = 0; i < roc.fpr.length; i++) best = Math.max(best, roc.tpr[i]! - roc.fpr[i]!);
@@ -180,6 +206,10 @@ export function advantage(roc: RocCurve): number {
 /**
  * The largest TPR over the points with FPR <= `targetFpr` (no interpolation: an attacker can only
  * pick thresholds that exist). `tprAtFpr(roc, 0.01)` is "TPR at 1% FPR".
+ *
+ * @example
+ * const roc = rocCurve([0.9, 0.8, 0.3, 0.6, 0.85], [1, 1, 0, 0, 0]);
+ * console.log(tprAtFpr(roc, 0.01)); // 0.5: only the 0.9 member is above every non-member
  */
 export function tprAtFpr(roc: RocCurve, targetFpr: number): number {
   check(targetFpr >= 0 && targetFpr <= 1, () => `tprAtFpr: targetFpr must be in [0, 1], got ${targetFpr}`);
@@ -190,7 +220,12 @@ export function tprAtFpr(roc: RocCurve, targetFpr: number): number {
   return best;
 }
 
-/** Weighted accuracy of 0/1 decisions (non-zero = "member"). */
+/**
+ * Weighted accuracy of 0/1 decisions (non-zero = "member").
+ *
+ * @example
+ * console.log(accuracy([1, 0, 0, 0], [1, 1, 0, 0])); // 0.75
+ */
 export function accuracy(decisions: Flags, isMember: Flags, weights?: ArrayLike<number>): number {
   const n = decisions.length;
   check(n > 0, () => 'accuracy: no samples');
@@ -205,12 +240,22 @@ export function accuracy(decisions: Flags, isMember: Flags, weights?: ArrayLike<
   return right / total;
 }
 
-/** Weighted accuracy of the decision "member iff score >= threshold". */
+/**
+ * Weighted accuracy of the decision "member iff score >= threshold".
+ *
+ * @example
+ * console.log(accuracyAtThreshold([0.9, 0.4, 0.3, 0.6], [1, 1, 0, 0], 0.5)); // 0.5
+ */
 export function accuracyAtThreshold(scores: ArrayLike<number>, isMember: Flags, threshold: number, weights?: ArrayLike<number>): number {
   return accuracy(thresholdDecisions(scores, threshold), isMember, weights);
 }
 
-/** `1` where score >= threshold, else `0`. */
+/**
+ * `1` where score >= threshold, else `0`.
+ *
+ * @example
+ * console.log(thresholdDecisions([0.9, 0.4, 0.5], 0.5)); // Uint8Array [1, 0, 1]
+ */
 export function thresholdDecisions(scores: ArrayLike<number>, threshold: number): Uint8Array {
   check(!Number.isNaN(threshold), () => 'thresholdDecisions: threshold is NaN');
   const d = new Uint8Array(scores.length);
@@ -221,7 +266,12 @@ export function thresholdDecisions(scores: ArrayLike<number>, threshold: number)
   return d;
 }
 
-/** (TPR + TNR) / 2 of 0/1 decisions, weighted; throws when one class is absent. */
+/**
+ * (TPR + TNR) / 2 of 0/1 decisions, weighted; throws when one class is absent.
+ *
+ * @example
+ * console.log(balancedAccuracy([1, 0, 0, 0, 0], [1, 1, 0, 0, 0])); // (0.5 + 1) / 2 = 0.75
+ */
 export function balancedAccuracy(decisions: Flags, isMember: Flags, weights?: ArrayLike<number>): number {
   const n = decisions.length;
   check(n > 0, () => 'balancedAccuracy: no samples');
@@ -236,12 +286,21 @@ export function balancedAccuracy(decisions: Flags, isMember: Flags, weights?: Ar
   return (tp / P + tn / N) / 2;
 }
 
-/** What `bestThreshold` maximizes. */
+/**
+ * What `bestThreshold` maximizes.
+ *
+ * @example
+ * const objective: ThresholdObjective = 'balancedAccuracy';
+ * console.log(bestThreshold([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0], { objective })); // { threshold: 0.8, value: 1 }
+ */
 export type ThresholdObjective = 'accuracy' | 'balancedAccuracy';
 
 /**
  * The threshold t (among the observed scores) maximizing the objective of "member iff score >= t".
  * Ties go to the highest such threshold. For 'balancedAccuracy' both classes must be present.
+ *
+ * @example
+ * console.log(bestThreshold([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0])); // { threshold: 0.8, value: 1 }
  */
 export function bestThreshold(
   scores: ArrayLike<number>,
@@ -276,8 +335,8 @@ export function bestThreshold(
  * `options.decisions` when given, else "score >= options.threshold"; one of the two is required.
  *
  * @example
- * summarize(probabilities, isMember, { threshold: 0.5 })
- * summarize(stack(clean, noisy), stack(isMember, isMember), { decisions, weights: coinWeights(p) })
+ * const m = summarize([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0], { threshold: 0.5 });
+ * console.log(m.accuracy, m.auc, m.advantage, m.tprAt1Fpr); // 0.75 1 1 1
  */
 export function summarize(
   scores: ArrayLike<number>,
@@ -305,6 +364,10 @@ export function summarize(
  * Weights for evaluating in expectation over the Phase II coin: `2n` weights, the first `n` for the
  * clean variants (`(1 - p_i) * base_i`), the next `n` for the noisy ones (`p_i * base_i`). Pair them
  * with `stack(clean, noisy)` of scores, decisions and flags.
+ *
+ * @example
+ * const p = [0.25, 1];                 // Phase II release probabilities of two rows
+ * console.log(coinWeights(p));         // Float64Array [0.75, 0, 0.25, 1]: clean rows, then noisy rows
  */
 export function coinWeights(p: ArrayLike<number>, base?: ArrayLike<number>): Float64Array {
   const n = p.length;
@@ -322,7 +385,12 @@ export function coinWeights(p: ArrayLike<number>, base?: ArrayLike<number>): Flo
 
 type Stackable = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-/** Concatenates `a` then `b` into a new array of the same type as `a`. */
+/**
+ * Concatenates `a` then `b` into a new array of the same type as `a`.
+ *
+ * @example
+ * console.log(stack(new Float32Array([1, 2]), new Float32Array([3]))); // Float32Array [1, 2, 3]
+ */
 export function stack<T extends Stackable>(a: T, b: T): T {
   const out = new (a.constructor as new (n: number) => T)(a.length + b.length);
   out.set(a);
@@ -330,13 +398,24 @@ export function stack<T extends Stackable>(a: T, b: T): T {
   return out;
 }
 
-/** A weighted histogram over `bins` equal bins on `[lo, hi]`; values outside are clamped to the end bins. */
+/**
+ * A weighted histogram over `bins` equal bins on `[lo, hi]`; values outside are clamped to the end bins.
+ *
+ * @example
+ * const h: Histogram = histogram([0.1, 0.2, 0.9], { bins: 2, lo: 0, hi: 1 });
+ * console.log(h.edges, h.counts); // [0, 0.5, 1] [2, 1]
+ */
 export interface Histogram {
   edges: number[];
   counts: number[];
 }
 
-/** Bins `values` (optionally weighted) into `bins` equal-width bins on `[lo, hi]`. */
+/**
+ * Bins `values` (optionally weighted) into `bins` equal-width bins on `[lo, hi]`.
+ *
+ * @example
+ * console.log(histogram([0.1, 0.2, 0.9], { bins: 2, lo: 0, hi: 1, weights: [1, 0.5, 1] }).counts); // [1.5, 1]
+ */
 export function histogram(
   values: ArrayLike<number>,
   options: { bins?: number; lo?: number; hi?: number; weights?: ArrayLike<number> } = {},
@@ -360,6 +439,10 @@ export function histogram(
  * Thins an ROC curve for plotting to about `maxPoints` points, keeping the first and last point
  * of every bucket of log10(FPR) (and of the FPR = 0 segment), so the staircase stays faithful on
  * log axes. Returns plain arrays (JSON-friendly).
+ *
+ * @example
+ * const roc = rocCurve(Array.from({ length: 1000 }, (_, i) => i % 7), Array.from({ length: 1000 }, (_, i) => i % 2));
+ * console.log(compactRoc(roc, 64).fpr.length <= 64); // true
  */
 export function compactRoc(roc: RocCurve, maxPoints = 256): { fpr: number[]; tpr: number[] } {
   const n = roc.fpr.length;
@@ -379,7 +462,13 @@ export function compactRoc(roc: RocCurve, maxPoints = 256): { fpr: number[]; tpr
   return { fpr: keep.map((i) => roc.fpr[i]!), tpr: keep.map((i) => roc.tpr[i]!) };
 }
 
-/** The results-file form of a summary: ROC thinned to `maxRocPoints`, plus the sampled accuracy if known. */
+/**
+ * The results-file form of a summary: ROC thinned to `maxRocPoints`, plus the sampled accuracy if known.
+ *
+ * @example
+ * const summary = toAttackSummary(summarize([0.9, 0.8, 0.3, 0.6], [1, 1, 0, 0], { threshold: 0.5 }), { maxRocPoints: 32 });
+ * console.log(JSON.stringify(summary).length < 2000); // true: small enough for results.json
+ */
 export function toAttackSummary(m: MetricSummary, extra: { sampledAccuracy?: number; maxRocPoints?: number } = {}): AttackSummary {
   const out: AttackSummary = {
     accuracy: m.accuracy,

@@ -8,6 +8,15 @@ import { accuracy, toAttackSummary } from './metrics.js';
 import { nnAttack } from './nnAttack.js';
 import { meanSummary, type AttackSummary } from './summary.js';
 
+/**
+ * One evaluation set as the defense released it: the clean vectors, the noisy candidates and their release probability.
+ *
+ * @example
+ * const released: ReleasedSet = {
+ *   clean: { vectors: new Float32Array([0.9, 0.1, 0.6, 0.4]), labels: [0, 0], k: 2, isMember: [1, 0] },
+ *   noisy: new Float32Array([0.7, 0.3, 0.6, 0.4]), p: [0.5, 0],
+ * };
+ */
 export interface ReleasedSet {
   /** The undefended vectors s (rows x k), true labels and membership. */
   clean: LabeledConfidenceSet & { vectors: Float32Array };
@@ -24,6 +33,12 @@ export interface ReleasedSet {
  * `shadow` against `target`. Accuracy and every other metric are in expectation over the coin
  * (each row counted as s with weight 1-p and as s+r with weight p); `sampledAccuracy` uses the drawn
  * release. `lira` (fitted on the evaluation records) adds offline LiRA as attack `lira`.
+ *
+ * @example
+ * const shadow = { vectors: [0.9, 0.1, 0.8, 0.2, 0.6, 0.4, 0.3, 0.7], labels: [0, 0, 0, 1], k: 2, isMember: [1, 1, 0, 0] };
+ * const target = { clean: { vectors: new Float32Array([0.95, 0.05, 0.55, 0.45]), labels: [0, 0], k: 2, isMember: [1, 0] } };
+ * const summaries = runAttackSuite(shadow, target, {}); // metric attacks only (no NN attack models given)
+ * console.log(Object.keys(summaries));
  */
 export function runAttackSuite(
   shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp | Mlp[]>, lira?: LiraAttack,

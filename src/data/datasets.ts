@@ -8,7 +8,13 @@ import { parseFeatureCsv } from './csv/features.js';
 import { readTextFile } from './files.js';
 import { Random } from '../random.js';
 
-/** A labelled dataset with the permutation that assigns its rows to split positions. */
+/**
+ * A labelled dataset with the permutation that assigns its rows to split positions.
+ *
+ * @example
+ * const ds: Dataset = loadLocation();
+ * console.log(ds.n, ds.d, ds.classes, ds.shuffle.length); // 5010 446 30 5010
+ */
 export interface Dataset {
   /** Row-major `n x d`. */
   features: Float32Array;
@@ -26,12 +32,20 @@ export interface Dataset {
 /** The name `loadLocation` gives the bundled data (reports compare against the paper only for it). */
 export const LOCATION_NAME = 'Location (Shokri et al. 2017), MemGuard split';
 
-/** The shape of Location, as published and as checked by `loadLocation`. */
+/**
+ * The shape of Location, as published and as checked by `loadLocation`.
+ *
+ * @example
+ * console.log(LOCATION.n, LOCATION.d, LOCATION.classes); // 5010 446 30
+ */
 export const LOCATION = { n: 5010, d: 446, classes: 30 } as const;
 
 /**
  * The shipped data folder. Both `src/data/` (run through tsx) and `dist/data/` (compiled) sit two
  * levels under the package root, so the same relative URL works for either.
+ *
+ * @example
+ * console.log(LOCATION_DIR); // .../node_modules/memguard/data/location/
  */
 export const LOCATION_DIR: string = fileURLToPath(new URL('../../data/location/', import.meta.url));
 
@@ -42,6 +56,10 @@ function pathIn(dir: string | URL, name: string): string {
 
 /**
  * Reads a shuffle index: one 0-based row index per line. Checks it is a permutation of `0..n-1`.
+ *
+ * @example
+ * import { join } from 'node:path';
+ * const shuffle = readShuffleIndex(join(LOCATION_DIR, 'memguard_shuffle_index.txt'), LOCATION.n);
  */
 export function readShuffleIndex(path: string, n: number): Int32Array {
   const text = readFileSync(path, 'utf8');

@@ -7,7 +7,18 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 
 const GZIP_MAGIC0 = 0x1f, GZIP_MAGIC1 = 0x8b;
 
-/** Reads a text file, gunzipping it when it starts with the gzip magic bytes. */
+/**
+ * Reads a text file, gunzipping it when it starts with the gzip magic bytes.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'a.txt'), 'hello');
+ * console.log(readTextFile(join(dir, 'a.txt'))); // 'hello' (a .gz file is gunzipped)
+ */
 export function readTextFile(path: string): string {
   const bytes = readFileSync(path);
   const raw = bytes.length >= 2 && bytes[0] === GZIP_MAGIC0 && bytes[1] === GZIP_MAGIC1 ? gunzipSync(bytes) : bytes;
@@ -26,8 +37,10 @@ function isGzipFile(path: string): boolean {
 
 /** The bytes of a file as a stream, gunzipped when it starts with the gzip magic bytes. */
 export function readFileStream(path: string): AsyncIterable<Uint8Array> {
+  // Sniff first: a stream opened before a throwing check would emit an unhandled 'error' and crash.
+  const gzip = isGzipFile(path);
   const stream = createReadStream(path);
-  return isGzipFile(path) ? stream.pipe(createGunzip()) : stream;
+  return gzip ? stream.pipe(createGunzip()) : stream;
 }
 
 /** A fresh hidden temporary path next to `path` (the same folder, so the final rename is atomic). */
@@ -36,7 +49,16 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}.tmp`);
 }
 
-/** Writes `text` to `path` atomically: a temporary file in the same folder, then a rename. */
+/**
+ * Writes `text` to `path` atomically: a temporary file in the same folder, then a rename.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * writeFileAtomic(join(dir, 'report.html'), '<!DOCTYPE html>'); // never half-written
+ */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = tempPathFor(path);
   try {

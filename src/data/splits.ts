@@ -3,10 +3,21 @@
 // sees the same rows in the same order.
 import { check, MemGuardFormatError, MemGuardInputError } from '../errors.js';
 
-/** A half-open range `[start, end)` of shuffle positions. */
+/**
+ * A half-open range `[start, end)` of shuffle positions.
+ *
+ * @example
+ * const ranges = { ...LOCATION_SPLITS, evalNonMembers: [2000, 2500] as PositionRange }; // a smaller evaluation set
+ * const s = locationSplits(Array.from({ length: 5010 }, (_, i) => i), ranges);
+ */
 export type PositionRange = readonly [start: number, end: number];
 
-/** The roles of SPEC §6 and their shuffle positions. */
+/**
+ * The roles of SPEC §6 and their shuffle positions.
+ *
+ * @example
+ * console.log(LOCATION_SPLITS.targetTrain); // [0, 1000]: shuffle positions of the target's members
+ */
 export const LOCATION_SPLITS = {
   /** The target model's training set: the members. */
   targetTrain: [0, 1000],
@@ -22,9 +33,23 @@ export const LOCATION_SPLITS = {
   shadowTest: [4000, 4500],
 } as const satisfies Record<string, PositionRange>;
 
+/**
+ * The roles of SPEC §6: target train/test, evaluation non-members, shadow train/test.
+ *
+ * @example
+ * const name: SplitName = 'shadowTrain';
+ * console.log(LOCATION_SPLITS[name]); // [3000, 3500]
+ */
 export type SplitName = keyof typeof LOCATION_SPLITS;
 
-/** Row indices per role. */
+/**
+ * Row indices per role.
+ *
+ * @example
+ * const shuffle = Array.from({ length: 5010 }, (_, i) => (i * 7) % 5010); // e.g. loadLocation().shuffle
+ * const s: Splits = locationSplits(shuffle);
+ * console.log(s.targetTrain.length, s.shadowTest.length); // 1000 500
+ */
 export type Splits = Record<SplitName, Int32Array>;
 
 /** The rows at shuffle positions `[start, end)`. */
@@ -41,8 +66,9 @@ export function rowsAt(shuffle: ArrayLike<number>, start: number, end: number): 
  * The SPEC §6 splits of a dataset, from its shuffle permutation (at least 4,500 positions).
  *
  * @example
- * const s = locationSplits(loadLocation().shuffle);
- * s.targetTrain.length   // 1000
+ * const shuffle = Array.from({ length: 5010 }, (_, i) => (i * 7) % 5010); // e.g. loadLocation().shuffle
+ * const s = locationSplits(shuffle);
+ * console.log(s.targetTrain.length); // 1000
  */
 export function locationSplits(shuffle: ArrayLike<number>, ranges: Record<SplitName, PositionRange> = LOCATION_SPLITS): Splits {
   const out = {} as Splits;
@@ -122,13 +148,25 @@ export function parseSplits(text: string, n: number, source = 'split file'): Spl
   return out;
 }
 
-/** Rows with a membership flag (1 = member), members first: an attack's evaluation or calibration set. */
+/**
+ * Rows with a membership flag (1 = member), members first: an attack's evaluation or calibration set.
+ *
+ * @example
+ * const m: MembershipRows = membershipRows([0, 1], [7]);
+ * console.log(m.rows, m.isMember); // Int32Array [0, 1, 7] Uint8Array [1, 1, 0]
+ */
 export interface MembershipRows {
   rows: Int32Array;
   isMember: Uint8Array;
 }
 
-/** Concatenates member rows and non-member rows, flagging each. */
+/**
+ * Concatenates member rows and non-member rows, flagging each.
+ *
+ * @example
+ * const { rows, isMember } = membershipRows([4, 5], [9]);
+ * console.log(rows, isMember); // Int32Array [4, 5, 9] Uint8Array [1, 1, 0]
+ */
 export function membershipRows(members: ArrayLike<number>, nonMembers: ArrayLike<number>): MembershipRows {
   const rows = new Int32Array(members.length + nonMembers.length);
   const isMember = new Uint8Array(rows.length);
@@ -150,6 +188,10 @@ export function shadowRows(s: Splits): MembershipRows {
 /**
  * Gathers `rows` of a row-major `features` matrix (width `features.length / labels.length`) and
  * their labels into new contiguous arrays.
+ *
+ * @example
+ * const features = new Float32Array([1, 2, 3, 4, 5, 6]), labels = new Int32Array([0, 1, 2]);
+ * console.log(take(features, labels, [2, 0])); // { features: [5, 6, 1, 2], labels: [2, 0], n: 2, d: 2 }
  */
 export function take(features: Float32Array, labels: Int32Array, rows: ArrayLike<number>): { features: Float32Array; labels: Int32Array; n: number; d: number } {
   const n0 = labels.length;
@@ -167,7 +209,12 @@ export function take(features: Float32Array, labels: Int32Array, rows: ArrayLike
   return { features: out, labels: y, n: rows.length, d };
 }
 
-/** Gathers `rows` of a row-major matrix with `width` columns. */
+/**
+ * Gathers `rows` of a row-major matrix with `width` columns.
+ *
+ * @example
+ * console.log(takeRows(new Float32Array([1, 2, 3, 4, 5, 6]), 2, [2, 0])); // Float32Array [5, 6, 1, 2]
+ */
 export function takeRows(matrix: Float32Array, width: number, rows: ArrayLike<number>): Float32Array {
   check(Number.isInteger(width) && width > 0 && matrix.length % width === 0,
     () => `takeRows: matrix of ${matrix.length} entries has no integer number of rows of width ${width}`);

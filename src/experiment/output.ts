@@ -9,7 +9,18 @@ import { computeVerdict } from '../report/verdict.js';
 import { serializeResults } from './results.js';
 import type { ExperimentOutput } from './run.js';
 
-/** Writes every output under `dir`; returns the paths written, relative to `dir`. */
+/**
+ * Writes every output under `dir`; returns the paths written, relative to `dir`.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 };
+ * const written = writeExperiment(await runExperiment({ config }), dir);
+ * console.log(written); // ['results.json', 'report.html', 'released/...csv', 'models/...json', ...]
+ */
 export function writeExperiment(out: ExperimentOutput, dir: string): string[] {
   const written: string[] = [];
   const write = (path: string, text: string) => {

@@ -20,7 +20,12 @@ export function tQuantile975(df: number): number {
   return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df);
 }
 
-/** Mean and half-width of the 95% t interval (half-width undefined for fewer than 2 values). */
+/**
+ * Mean and half-width of the 95% t interval (half-width undefined for fewer than 2 values).
+ *
+ * @example
+ * console.log(meanInterval([1, 2, 3, 4])); // { mean: 2.5, halfWidth: 2.054 (= 3.182 * sqrt(5/3) / 2) }
+ */
 export function meanInterval(values: number[]): { mean: number; halfWidth?: number } {
   const n = values.length;
   if (n === 0) throw new MemGuardInputError('meanInterval: no values');
@@ -76,6 +81,13 @@ function meanRun(runs: EpsilonResult[]): EpsilonResult {
  * object of means, with the 95% t-interval half-width of every metric in `halfWidth` fields
  * (`AttackSummary.halfWidth`, `EpsilonResult.halfWidth`, `models.halfWidth`). ROC curves are
  * vertically averaged; histograms averaged bin by bin. The runs must cover the same settings.
+ *
+ * @example
+ * const s = (accuracy: number) => ({ accuracy, balancedAccuracy: accuracy, auc: accuracy, advantage: 0, tprAt1Fpr: 0, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } });
+ * const run = (acc: number): EvaluationResults => ({ version: 1, createdAt: '', config: { dataset: 'toy', epsilons: [0], mixingModes: ['paper'], seeds: {} },
+ *   models: { targetTrain: 1, targetTest: 0.6 }, runs: [{ epsilon: 0, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0, meanP: 0, meanReleasedDistortion: 0, attacks: { nn: s(acc) } }] });
+ * const both = combineRepeats([run(0.6), run(0.7)]);
+ * console.log(both.runs[0].attacks.nn.accuracy, both.runs[0].attacks.nn.halfWidth?.accuracy); // 0.65 0.635 (12.706 * 0.05)
  */
 export function combineRepeats(list: EvaluationResults[]): EvaluationResults {
   if (list.length === 0) throw new MemGuardInputError('combineRepeats: no results');

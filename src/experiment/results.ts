@@ -9,11 +9,34 @@ import type { Verdict } from '../report/verdict.js';
 import type { MixingMode } from '../memguard/phase2.js';
 export type { MixingMode };
 
-/** The defense statistics of a run (numbers of `EpsilonResult` besides the attacks). */
+/**
+ * The defense statistics of a run (numbers of `EpsilonResult` besides the attacks).
+ *
+ * @example
+ * const stat: RunStatistic = RUN_STATISTICS[3];
+ * console.log(stat); // meanReleasedDistortion
+ */
 export const RUN_STATISTICS = ['labelLoss', 'meanPhase1Distortion', 'meanP', 'meanReleasedDistortion'] as const;
+/**
+ * One of `RUN_STATISTICS`.
+ *
+ * @example
+ * const stat: RunStatistic = 'meanP';
+ */
 export type RunStatistic = typeof RUN_STATISTICS[number];
 
-/** Everything measured at one distortion budget and mixing mode. */
+/**
+ * Everything measured at one distortion budget and mixing mode.
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * const atHalf: EpsilonResult = results.runs[0];
+ */
 export interface EpsilonResult {
   /** The distortion budget (expected L1 distortion bound); may be Infinity. */
   epsilon: number;
@@ -36,7 +59,12 @@ export interface EpsilonResult {
   halfWidth?: Partial<Record<RunStatistic | 'seconds', number>>;
 }
 
-/** Accuracy of the trained models on their data. */
+/**
+ * Accuracy of the trained models on their data.
+ *
+ * @example
+ * const models: ModelAccuracies = { targetTrain: 1, targetTest: 0.62, defenseClassifier: 0.7 };
+ */
 export interface ModelAccuracies {
   targetTrain: number;
   targetTest: number;
@@ -52,7 +80,12 @@ export interface ModelAccuracies {
   [name: string]: number | undefined | Record<string, number>;
 }
 
-/** How the run was configured; free-form beyond the named fields. */
+/**
+ * How the run was configured; free-form beyond the named fields.
+ *
+ * @example
+ * const config: EvaluationConfig = { dataset: 'location', epsilons: [0, 0.5, 1], mixingModes: ['paper', 'exact'], seeds: { target: 1 } };
+ */
 export interface EvaluationConfig {
   dataset: string;
   epsilons: number[];
@@ -63,7 +96,15 @@ export interface EvaluationConfig {
   [key: string]: unknown;
 }
 
-/** Published figures to compare against (e.g. the MemGuard paper's NN attack on Location). */
+/**
+ * Published figures to compare against (e.g. the MemGuard paper's NN attack on Location).
+ *
+ * @example
+ * const paper: PublishedResult = {
+ *   attack: 'nn', source: 'Jia et al., CCS 2019, Location', tolerance: 0.03,
+ *   points: [{ epsilon: 0, accuracy: 0.73 }, { epsilon: 1, accuracy: 0.5 }],
+ * };
+ */
 export interface PublishedResult {
   /** The attack id the figures are for (a key of `EpsilonResult.attacks`). */
   attack: string;
@@ -74,7 +115,18 @@ export interface PublishedResult {
   tolerance: number;
 }
 
-/** A whole evaluation run. */
+/**
+ * A whole evaluation run.
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * const html = renderReport(results);
+ */
 export interface EvaluationResults {
   /** Format version of this object. */
   version: 1;
@@ -97,13 +149,36 @@ export interface EvaluationResults {
   verdict?: Verdict;
 }
 
-/** JSON text of a results object; non-finite numbers are kept as the strings "Infinity", "-Infinity", "NaN". */
+/**
+ * JSON text of a results object; non-finite numbers are kept as the strings "Infinity", "-Infinity", "NaN".
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * const text = serializeResults(results); // Infinity survives as "Infinity"
+ * console.log(parseResults(text).runs[0].epsilon); // 0.5
+ */
 export function serializeResults(results: EvaluationResults): string {
   return JSON.stringify(results, (_key, value) =>
     typeof value === 'number' && !Number.isFinite(value) ? String(value) : value, 2);
 }
 
-/** Parses `serializeResults` output back, restoring non-finite numbers. */
+/**
+ * Parses `serializeResults` output back, restoring non-finite numbers.
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * console.log(parseResults(serializeResults(results)).config.dataset); // 'location'
+ */
 export function parseResults(text: string): EvaluationResults {
   const out = JSON.parse(text, (_key, value) =>
     value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value === 'NaN' ? NaN : value) as EvaluationResults;

@@ -18,6 +18,13 @@ import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { combineRepeats } from './repeats.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
 
+/**
+ * How one model of the experiment is trained (SGD with step decay).
+ *
+ * @example
+ * const target: TrainingConfig & { hidden: number[] } = { hidden: [64], epochs: 10, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 };
+ * const config: Partial<ExperimentConfig> = { target };
+ */
 export interface TrainingConfig {
   epochs: number;
   learningRate: number;
@@ -27,6 +34,12 @@ export interface TrainingConfig {
   gamma: number;
 }
 
+/**
+ * The whole experiment of SPEC §6: epsilons, mixing rules, seeds, sizes and each model's training.
+ *
+ * @example
+ * const config: ExperimentConfig = { ...PAPER_CONFIG, epsilons: [0, 0.5, 1], mixingModes: ['exact'] };
+ */
 export interface ExperimentConfig {
   seed: number;
   epsilons: number[];
@@ -53,7 +66,12 @@ export interface ExperimentConfig {
   attack: TrainingConfig & { hidden: number[] };
 }
 
-/** SPEC §6 with paper hyperparameters. */
+/**
+ * SPEC §6 with paper hyperparameters.
+ *
+ * @example
+ * console.log(PAPER_CONFIG.epsilons, PAPER_CONFIG.target.epochs); // [0, 0.1, 0.3, 0.5, 0.7, 1] 200
+ */
 export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   seed: 1,
   epsilons: [0, 0.1, 0.3, 0.5, 0.7, 1.0],
@@ -76,7 +94,13 @@ export const PUBLISHED_LOCATION: PublishedResult = Object.freeze({
   tolerance: 0.03,
 });
 
-/** A small smoke version (seconds, not minutes): same pipeline, fewer rows, epochs and epsilons. */
+/**
+ * A small smoke version (seconds, not minutes): same pipeline, fewer rows, epochs and epsilons.
+ *
+ * @example
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 }; // a toy run
+ * const { results } = await runExperiment({ config }); // seconds: the same pipeline, smaller
+ */
 export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
   ...PAPER_CONFIG,
   epsilons: [0, 0.5, 1],
@@ -89,12 +113,29 @@ export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
 /** Seeds of the repeated trainings of one NN attack are this far apart. */
 const ATTACK_SEED_STRIDE = 100;
 
+/**
+ * Progress of `runExperiment`: a stage name and how far it is.
+ *
+ * @example
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 }; // a toy run
+ * await runExperiment({ config, onProgress: (e: ProgressEvent) => console.log(e.stage, e.done, e.total) });
+ */
 export interface ProgressEvent {
   stage: string;
   done: number;
   total: number;
 }
 
+/**
+ * What `runExperiment` runs on: config overrides, the dataset, progress, how to train models.
+ *
+ * @example
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 }; // a toy run
+ * // fitMany: how to train independent models; e.g. (jobs) => fitParallel(jobs) from 'memguard/node' (worker threads)
+ * const fitMany = async (jobs: FitJob[]) => { for (const job of jobs) job.model.fit(job.x, job.y, job.options); };
+ * const options: ExperimentOptions = { config, fitMany };
+ * const out = await runExperiment(options);
+ */
 export interface ExperimentOptions {
   config?: Partial<ExperimentConfig>;
   /** The dataset (default: the bundled Location). */
@@ -104,6 +145,7 @@ export interface ExperimentOptions {
    * its shuffle permutation; exactly SPEC §6 on Location).
    */
   splits?: Splits;
+  /** Called as each stage advances (training epochs, Phase I rows, attacks). */
   onProgress?: (event: ProgressEvent) => void;
   /**
    * Trains independent models concurrently (e.g. `fitParallel` over worker threads); resolves when
@@ -113,12 +155,27 @@ export interface ExperimentOptions {
   fitMany?: (jobs: FitJob[]) => Promise<unknown>;
 }
 
-/** One CSV export: its path under the output folder and its rows. */
+/**
+ * One CSV export: its path under the output folder and its rows.
+ *
+ * @example
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 }; // a toy run
+ * const { exports } = await runExperiment({ config });
+ * for (const e of exports as ReleasedExport[]) console.log(e.path, e.table.n); // released/*.csv and their rows
+ */
 export interface ReleasedExport {
   path: string;
   table: ScoresTable;
 }
 
+/**
+ * What `runExperiment` returns: the results, the trained models, the released-vector exports, timings.
+ *
+ * @example
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 }; // a toy run
+ * const out: ExperimentOutput = await runExperiment({ config });
+ * console.log(out.results.runs.length, Object.keys(out.models), out.exports.length, out.timings);
+ */
 export interface ExperimentOutput {
   results: EvaluationResults;
   models: { target: Mlp; shadow: Mlp; defense: Mlp; attack: Mlp };
@@ -172,7 +229,14 @@ function scoresTable(vectors: Float32Array, k: number, isMember: Uint8Array, lab
   return { vectors, n: isMember.length, k, member: isMember, label: labels, passthrough: { columns: [], values: [] } };
 }
 
-/** Runs the whole experiment. */
+/**
+ * Runs the whole experiment.
+ *
+ * @example
+ * const config = { ...QUICK_CONFIG, epsilons: [0.5], mixingModes: ['paper' as const], defenseAware: false, rowsPerSplit: 60 }; // a toy run
+ * const out = await runExperiment({ config });            // the bundled Location data by default
+ * console.log(formatConsoleTable(out.results));
+ */
 export async function runExperiment(options: ExperimentOptions = {}): Promise<ExperimentOutput> {
   const cfg: ExperimentConfig = { ...PAPER_CONFIG, ...options.config };
   const progress = options.onProgress ?? (() => {});

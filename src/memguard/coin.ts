@@ -9,6 +9,16 @@
 import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';
 
+/**
+ * The release coin (SPEC §4): 'key' (a keyed hash of the query: the same query always gets the
+ * same answer), 'seed' (a reproducible stream, experiments only) or 'expectation' (weight = p).
+ *
+ * @example
+ * const keyed: CoinOptions = { mode: 'key', key: crypto.getRandomValues(new Uint8Array(16)) }; // production
+ * const seeded: CoinOptions = { mode: 'seed', seed: 1 };                                       // experiments
+ * const expected: CoinOptions = { mode: 'expectation' };                                      // evaluation
+ * new ReleaseCoin(keyed).weight(0.5, { id: 'query-1' });
+ */
 export type CoinOptions =
   | { mode: 'key'; key: Uint8Array }
   | { mode: 'seed'; seed: number }
@@ -18,13 +28,31 @@ export type CoinOptions =
  * What identifies one query to the keyed coin: its input vector (hashed as little-endian float32,
  * with -0 read as +0), or a caller-given id (a string is hashed as its UTF-8 bytes, so the string
  * and its UTF-8 encoding are the same id). Inputs and ids never collide (domain-separated).
+ *
+ * @example
+ * const coin = new ReleaseCoin({ mode: 'key', key: new Uint8Array(16).fill(3) });
+ * const byContent: QueryRef = { input: [0.7, 0.2, 0.1] };
+ * const byId: QueryRef = { id: 'user-42/query-7' };
+ * console.log(coin.weight(0.5, byContent), coin.weight(0.5, byId));
  */
 export type QueryRef = { input: ArrayLike<number> } | { id: string | Uint8Array };
 
-/** Queries of a batch: `rows x dim` inputs, row-major, or one id per row. */
+/**
+ * Queries of a batch: `rows x dim` inputs, row-major, or one id per row.
+ *
+ * @example
+ * const coin = new ReleaseCoin({ mode: 'key', key: new Uint8Array(16).fill(3) });
+ * const batch: QueryBatch = { inputs: [0.7, 0.2, 0.1, 0.1, 0.3, 0.6], dim: 3 };
+ * console.log(coin.weights([0.5, 0.5], batch)); // Float64Array of 0/1, one per row
+ */
 export type QueryBatch = { inputs: ArrayLike<number>; dim: number } | { ids: ReadonlyArray<string | Uint8Array> };
 
-/** Minimum key length in bytes for the keyed coin (SipHash's 128-bit key). */
+/**
+ * Minimum key length in bytes for the keyed coin (SipHash's 128-bit key).
+ *
+ * @example
+ * const key = crypto.getRandomValues(new Uint8Array(KEY_BYTES)); // 16 random bytes
+ */
 export const KEY_BYTES = 16;
 
 const TAG_INPUT = 0, TAG_ID = 1;
@@ -171,7 +199,7 @@ function checkP(p: number, row?: number): void {
  * 'key' and 'seed' modes, and p itself in 'expectation' mode.
  *
  * @example
- * const coin = new ReleaseCoin({ mode: 'key', key: secret16 });
+ * const coin = new ReleaseCoin({ mode: 'key', key: new Uint8Array(16).fill(9) });
  * coin.weight(0.3, { id: 'user-42/query-7' }); // 0 or 1, always the same for this id and key
  */
 export class ReleaseCoin {

@@ -1,7 +1,6 @@
 // The public defense: MemGuard between a classifier and its callers (SPEC §1-§5).
-import type { NdArray } from 'ndarray';
 import { check, MemGuardInputError } from '../errors.js';
-import { like, toRows, type MatrixInput } from '../nn/matrix.js';
+import { outputLike, toRows, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import type { Mlp } from '../nn/mlp.js';
 import { crossingNoise, MIXING_MODES, mixingProbability, type MixingMode } from './phase2.js';
 import { ReleaseCoin, type CoinOptions } from './coin.js';
@@ -9,6 +8,14 @@ import { phase1Options, runPhase1, type Phase1Batch, type Phase1Method, type Pha
 
 export type { CoinOptions, MixingMode, Phase1Method, Phase1Options };
 
+/**
+ * How a `MemGuard` defends: the defense classifier g, the budget epsilon, the coin, the rules.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const options: MemGuardOptions = { defenseClassifier: g, epsilon: 0.3, mixing: 'exact', coin: { mode: 'seed', seed: 1 } };
+ * const guard = new MemGuard(options);
+ */
 export interface MemGuardOptions {
   /** g: k inputs (the sorted confidence vector), one output whose pre-activation is the logit h. */
   defenseClassifier: Mlp;
@@ -35,6 +42,15 @@ export interface MemGuardOptions {
   sumTolerance?: number;
 }
 
+/**
+ * Per-call options of `MemGuard.protect`.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: new Uint8Array(16).fill(1) } });
+ * const options: ProtectOptions = { input: 'logits', queryIds: ['q1', 'q2'] };
+ * guard.protect([[2, 0, -1], [0, 1, 3]], options);
+ */
 export interface ProtectOptions {
   /** What the rows are: 'probabilities' (default) or the target model's 'logits'. */
   input?: 'probabilities' | 'logits';
@@ -44,7 +60,15 @@ export interface ProtectOptions {
   epsilon?: number;
 }
 
-/** Per-row results, columnar, in input row order. */
+/**
+ * Per-row results, columnar, in input row order.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'expectation' } });
+ * const r: ProtectResult<Float32Array> = guard.protect([0.7, 0.2, 0.1]);
+ * console.log(r.released, r.noisy, r.mixProbability[0], r.noiseL1[0]); // weight = p in 'expectation' mode
+ */
 export interface ProtectResult<R> {
   /** What to return to callers: s + r where the coin released noise, else s (rows x k). */
   released: R;
@@ -70,10 +94,26 @@ export interface ProtectResult<R> {
   repair: Int32Array;
 }
 
-/** Phase I's outcome with the rows it ran on (`logits` when the caller passed logits). */
+/**
+ * Phase I's outcome with the rows it ran on (`logits` when the caller passed logits).
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const search: SearchResult = guard.search([0.7, 0.2, 0.1]);      // Phase I once
+ * for (const epsilon of [0.1, 0.5, 1]) guard.releaseSearch(search, { epsilon }); // Phase II per budget
+ */
 export type SearchResult = Phase1Batch & { scores: Float32Array; logits?: Float32Array };
 
-/** Phase I's input for running it outside `protect` (see `MemGuard.searchJob`). */
+/**
+ * Phase I's input for running it outside `protect` (see `MemGuard.searchJob`).
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const job: SearchJob = guard.searchJob([0.7, 0.2, 0.1, 0.2, 0.2, 0.6]);
+ * console.log(job.rows, job.k); // 2 3 (what protectParallel sends to its worker threads)
+ */
 export interface SearchJob {
   rows: number;
   k: number;
@@ -87,15 +127,15 @@ export interface SearchJob {
   batchSize: number;
 }
 
-type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
-
 /**
  * MemGuard: turns each confidence vector into an adversarial example against membership
  * classifiers, keeping the predicted label, a valid probability vector, and E||n||_1 <= epsilon.
  *
  * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // the defense classifier (see trainDefenseClassifier)
+ * const key = crypto.getRandomValues(new Uint8Array(16));        // keep it secret and stable
  * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key } });
- * const { released } = guard.protect(scores); // rows x k, same order
+ * const { released, noiseReleased } = guard.protect([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]); // rows x k, same order
  */
 export class MemGuard {
   readonly defenseClassifier: Mlp;
@@ -136,8 +176,11 @@ export class MemGuard {
   }
 
   /** Protects a batch of queries (rows x k): Phase I noise, Phase II coin, SPEC §5 repair. */
-  protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<Released<X>> {
-    return this.release(rows, this.search(rows, options.input ?? 'probabilities'), options);
+  protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<MatrixOutput<X>> {
+    const output = outputLike(rows, 'protect rows');
+    const search = this.search(rows, options.input ?? 'probabilities');
+    const result = this.release(search, options);
+    return { ...result, released: output(result.released, search.rows, this.k) };
   }
 
   /**
@@ -165,10 +208,10 @@ export class MemGuard {
    * logits), as `protect` does.
    */
   releaseSearch(search: SearchResult, options: Omit<ProtectOptions, 'input'> = {}): ProtectResult<Float32Array> {
-    return this.release(search.scores, search, options);
+    return this.release(search, options);
   }
 
-  private release<R>(like_: unknown, phase1: SearchResult, options: ProtectOptions): ProtectResult<R> {
+  private release(phase1: SearchResult, options: ProtectOptions): ProtectResult<Float32Array> {
     const scores = phase1.scores, hashed = phase1.logits ?? phase1.scores;
     const k = this.k, rows = phase1.rows;
     const epsilon = options.epsilon ?? this.epsilon;
@@ -211,7 +254,7 @@ export class MemGuard {
       }
     }
     return {
-      released: like(like_, released, rows, k) as R, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
+      released, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
       steps: phase1.steps, status: phase1.status, g: phase1.g, gNoisy, repair,
     };
   }

@@ -3,7 +3,14 @@
 import { check } from '../errors.js';
 import type { Mlp } from '../nn/mlp.js';
 
-/** Phase I search parameters (SPEC §3); every field defaults to the paper's value. */
+/**
+ * Phase I search parameters (SPEC §3); every field defaults to the paper's value.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const search: Phase1Options = { maxSteps: 100, c3Max: 1e3 };  // a cheaper search than the paper's
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, search, coin: { mode: 'seed', seed: 1 } });
+ */
 export interface Phase1Options {
   /** Weight of the label-keeping hinge. Default 10. */
   c2?: number;
@@ -23,20 +30,50 @@ export interface Phase1Options {
   margin?: number;
 }
 
+/**
+ * The paper's Phase I constants (SPEC §3): what every `Phase1Options` field defaults to.
+ *
+ * @example
+ * console.log(PHASE1_DEFAULTS.maxSteps, PHASE1_DEFAULTS.beta); // 299 0.1 (SPEC §3)
+ */
 export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
   c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
 });
 
 
-/** The search method: the paper's logit-space steps, or projected steps on probabilities. */
+/**
+ * The search method: the paper's logit-space steps, or projected steps on probabilities.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const method: Phase1Method = 'projected';
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, method, coin: { mode: 'seed', seed: 1 } });
+ */
 export type Phase1Method = 'logits' | 'projected';
 
+/**
+ * How Phase I ended for a row: g crossed 0.5 ('converged'), g(s) was already 0.5 ('at-half'), or no noise found ('failed').
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const status: Phase1Status = guard.search([0.7, 0.2, 0.1]).status[0];
+ * console.log(status); // 'converged' (g crossed 0.5), 'at-half' (already at 0.5) or 'failed'
+ */
 export type Phase1Status = 'failed' | 'converged' | 'at-half';
 const STATUS: Phase1Status[] = ['failed', 'converged', 'at-half'];
 const REPORT = 5; // f64 per row, as PHASE1_REPORT
 const OPTIONS = 9; // f64, as PHASE1_OPTIONS
 
-/** Phase I outcome for a batch of rows (columnar, row order kept). */
+/**
+ * Phase I outcome for a batch of rows (columnar, row order kept).
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const batch: Phase1Batch = guard.search([0.7, 0.2, 0.1]);
+ * console.log(batch.noise, batch.steps[0], batch.g[0], batch.gNoisy[0]);
+ */
 export interface Phase1Batch {
   rows: number;
   k: number;

@@ -15,9 +15,20 @@ import { membershipProbability } from './defenseClassifier.js';
  * attacks reach AUC 0.748 vs 0.717 / 0.708, the label-only floor being 0.694): g = 0.5 is a level set
  * of the defender's own overfit g, and on it members still sit at higher confidence; the paper's
  * overshoot is what hides that. An evaluated variant, not a recommendation: use 'paper' or 'exact'.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const mixing: MixingMode = 'exact';
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 1, mixing, coin: { mode: 'seed', seed: 1 } });
  */
 export type MixingMode = 'paper' | 'exact' | 'crossing';
 
+/**
+ * Every Phase II rule, in the order the CLI lists them.
+ *
+ * @example
+ * console.log(MIXING_MODES.join(', ')); // paper, exact, crossing
+ */
 export const MIXING_MODES: readonly MixingMode[] = ['paper', 'exact', 'crossing'];
 
 /** The largest float64 strictly below x (x > 0 finite). */

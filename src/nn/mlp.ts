@@ -1,31 +1,71 @@
-import type { NdArray } from 'ndarray';
 import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';
 import type { Ptr } from '../wasm/abi.js';
 import { defaultEngine, type Engine } from '../wasm/engine.js';
-import { like, toLabels, toRows, toTargets, type MatrixInput, type VectorInput } from './matrix.js';
+import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput, type VectorInput } from './matrix.js';
 
+/**
+ * A layer's activation; the last layer's is the network's head.
+ *
+ * @example
+ * const m = Mlp.create([4, 8, 3], { hidden: 'relu', head: 'softmax' });
+ * console.log(m.head); // 'softmax'
+ */
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax';
+/**
+ * Every activation a layer (and a model file) may use.
+ *
+ * @example
+ * console.log(ACTIVATIONS.includes('relu')); // true
+ */
 export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid', 'softmax'];
 const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, softmax: 3 };
 
+/**
+ * A dense layer's shape and activation: `y = activation(x W + b)`.
+ *
+ * @example
+ * const layers: readonly Layer[] = Mlp.create([4, 8, 1], { head: 'sigmoid' }).layers;
+ * console.log(layers[1]); // { in: 8, out: 1, activation: 'sigmoid' }
+ */
 export interface Layer {
   in: number;
   out: number;
   activation: Activation;
 }
 
-/** A layer with its parameters: weight is [in][out] row-major, as in the model file. */
+/**
+ * A layer with its parameters: weight is [in][out] row-major, as in the model file.
+ *
+ * @example
+ * const [first] = Mlp.create([2, 3], { seed: 1 }).parameters();
+ * console.log(first.weight.length, first.bias.length); // 6 3
+ */
 export interface LayerParameters extends Layer {
   weight: Float32Array;
   bias: Float32Array;
 }
 
+/**
+ * How `fit` updates the weights: plain SGD (default), SGD with momentum, or Adam.
+ *
+ * @example
+ * const m = Mlp.create([2, 2]);
+ * const optimizer: Optimizer = { type: 'sgd', momentum: 0.9 }; // or 'sgd', 'adam', { type: 'adam', beta1: 0.9 }
+ * m.fit([0, 1, 1, 0], [1, 0], { epochs: 2, optimizer });
+ */
 export type Optimizer =
   | 'sgd' | 'adam'
   | { type: 'sgd'; momentum?: number }
   | { type: 'adam'; beta1?: number; beta2?: number; epsilon?: number };
 
+/**
+ * What `fit` reports after each epoch (`onEpoch`): the 1-based epoch, the mean loss, the rate used.
+ *
+ * @example
+ * const m = Mlp.create([2, 2]);
+ * m.fit([0, 1, 1, 0], [1, 0], { epochs: 3, onEpoch: (info: EpochInfo) => console.log(info.epoch, info.loss) });
+ */
 export interface EpochInfo {
   epoch: number; // 1-based
   epochs: number;
@@ -33,6 +73,14 @@ export interface EpochInfo {
   learningRate: number;
 }
 
+/**
+ * Training settings for `Mlp.fit` (SPEC §6 uses SGD, batch 64, step decay).
+ *
+ * @example
+ * const m = Mlp.create([2, 4, 2], { seed: 1 });
+ * const options: FitOptions = { epochs: 20, batchSize: 2, learningRate: 0.1, schedule: { milestones: [10], gamma: 0.1 }, seed: 3 };
+ * const { loss } = m.fit([0, 1, 1, 0, 1, 1, 0, 0], [1, 0, 1, 0], options);
+ */
 export interface FitOptions {
   epochs: number;
   /** Default 64; the last batch of an epoch may be smaller. */
@@ -47,10 +95,17 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seeds the shuffles (default 0). */
   seed?: number;
+  /** Called after every epoch with its mean loss and learning rate. */
   onEpoch?: (info: EpochInfo) => void;
 }
 
-/** One model to train on its data: what `fit` takes, as a value (e.g. to train several at once). */
+/**
+ * One model to train on its data: what `fit` takes, as a value (e.g. to train several at once).
+ *
+ * @example
+ * const job: FitJob = { model: Mlp.create([2, 2]), x: [0, 1, 1, 0], y: [1, 0], options: { epochs: 1 } };
+ * job.model.fit(job.x, job.y, job.options); // or fitParallel([job, ...]) from 'memguard/node'
+ */
 export interface FitJob {
   model: Mlp;
   x: MatrixInput;
@@ -59,11 +114,16 @@ export interface FitJob {
   options: FitOptions;
 }
 
-/** What `inputGradient` differentiates: one logit, or any linear function of the logits given
- * per row by its coefficients (rows x out). */
+/**
+ * What `inputGradient` differentiates: one logit, or any linear function of the logits given per
+ * row by its coefficients (rows x out).
+ *
+ * @example
+ * const m = Mlp.create([3, 2], { seed: 1 });
+ * m.inputGradient([0.1, 0.2, 0.3], { logit: 1 });                    // d logit_1 / d x
+ * m.inputGradient([0.1, 0.2, 0.3], { logitWeights: [1, -1] });       // d (logit_0 - logit_1) / d x
+ */
 export type GradientOf = { logit: number } | { logitWeights: MatrixInput };
-
-type Out<T> = T extends NdArray ? NdArray<Float32Array> : Float32Array;
 
 const CHUNK = 1024; // rows per WASM call in inference, bounding scratch memory
 
@@ -73,6 +133,13 @@ const finalizer = new FinalizationRegistry<() => void>((release) => release());
 /**
  * A multi-layer perceptron whose parameters live in WebAssembly memory. Forward, backward and
  * updates run in WASM; this class validates inputs, lays out memory and orchestrates.
+ *
+ * @example
+ * const m = Mlp.create([2, 8, 2], { seed: 1 });          // 2 -> 8 (relu) -> 2 (softmax)
+ * m.fit([0, 0, 0, 1, 1, 0, 1, 1], [0, 1, 1, 0], { epochs: 200, batchSize: 4, learningRate: 0.5 });
+ * const probabilities = m.predict([1, 0]);               // Float32Array of 2, summing to 1
+ * const json = serializeModel(m);                        // save; loadModel(json) loads it back
+ * m.dispose();                                           // frees its WebAssembly memory now
  */
 export class Mlp {
   readonly engine: Engine;
@@ -129,8 +196,11 @@ export class Mlp {
     return mlp;
   }
 
+  /** Width of an input row (the first layer's `in`). */
   get inputSize(): number { return this.layers[0]!.in; }
+  /** Width of an output row (the last layer's `out`). */
   get outputSize(): number { return this.layers[this.layers.length - 1]!.out; }
+  /** The last layer's activation: what `predict` applies on top of `logits`. */
   get head(): Activation { return this.layers[this.layers.length - 1]!.activation; }
 
   /** Copies of every layer's parameters. */
@@ -165,21 +235,22 @@ export class Mlp {
   }
 
   /** Outputs with the head applied (class probabilities for softmax, P(1) for sigmoid). */
-  predict<X extends MatrixInput>(x: X): Out<X> {
-    return this.infer(x, true) as Out<X>;
+  predict<X extends MatrixInput>(x: X): MatrixOutput<X> {
+    return this.infer(x, true);
   }
 
   /** The last layer's pre-activation outputs. */
-  logits<X extends MatrixInput>(x: X): Out<X> {
-    return this.infer(x, false) as Out<X>;
+  logits<X extends MatrixInput>(x: X): MatrixOutput<X> {
+    return this.infer(x, false);
   }
 
   /**
    * Gradient, for each input row, of one logit (`{logit: j}`) or of a per-row weighted sum of the
    * logits (`{logitWeights}`, rows x out) with respect to that row: rows x in.
    */
-  inputGradient<X extends MatrixInput>(x: X, of: GradientOf = { logit: 0 }): Out<X> {
+  inputGradient<X extends MatrixInput>(x: X, of: GradientOf = { logit: 0 }): MatrixOutput<X> {
     this.alive();
+    const output = outputLike(x, 'inputGradient x');
     const { data, rows } = toRows(x, this.inputSize, 'inputGradient x');
     const out = this.outputSize;
     let weights: Float32Array;
@@ -201,7 +272,7 @@ export class Mlp {
       e.abi.mlpBackward(this.desc, this.layers.length, n, w.x, w.acts, w.dLogits, w.dx, 0, w.scratch);
       result.set(e.readF32(w.dx, n * this.inputSize), start * this.inputSize);
     });
-    return like(x, result, rows, this.inputSize) as Out<X>;
+    return output(result, rows, this.inputSize);
   }
 
   /**
@@ -298,8 +369,9 @@ export class Mlp {
     return { descriptor: this.desc, layerCount: this.layers.length, parameters: this.params };
   }
 
-  private infer(x: MatrixInput, withHead: boolean): Float32Array | NdArray<Float32Array> {
+  private infer<X extends MatrixInput>(x: X, withHead: boolean): MatrixOutput<X> {
     this.alive();
+    const output = outputLike(x, withHead ? 'predict x' : 'logits x');
     const { data, rows } = toRows(x, this.inputSize, withHead ? 'predict x' : 'logits x');
     const out = this.outputSize;
     const result = new Float32Array(rows * out);
@@ -312,7 +384,7 @@ export class Mlp {
       if (withHead) e.abi.applyHead(ACTIVATION_CODE[this.head], n, out, logits, logits);
       result.set(e.readF32(logits, n * out), start * out);
     });
-    return like(x, result, rows, out);
+    return output(result, rows, out);
   }
 
   /** Runs `fn` over row chunks with a workspace sized for one chunk. */

@@ -5,9 +5,31 @@ import { MemGuardFormatError } from '../errors.js';
 import type { Engine } from '../wasm/engine.js';
 import { ACTIVATIONS, Mlp, type Activation, type LayerParameters } from './mlp.js';
 
+/**
+ * The `format` field of a model file.
+ *
+ * @example
+ * console.log(JSON.parse(serializeModel(Mlp.create([2, 1]))).format === MODEL_FORMAT); // true
+ */
 export const MODEL_FORMAT = 'memguard-mlp';
+/**
+ * The `version` field of the model files this library writes and reads.
+ *
+ * @example
+ * console.log(JSON.parse(serializeModel(Mlp.create([2, 1]))).version === MODEL_VERSION); // true
+ */
 export const MODEL_VERSION = 1;
 
+/**
+ * The model-file JSON (README \"Model files\"): layers with row-major `[in][out]` weights.
+ *
+ * @example
+ * const file: ModelFile = {
+ *   format: 'memguard-mlp', version: 1,
+ *   layers: [{ in: 2, out: 1, activation: 'sigmoid', weight: [0.5, -0.5], bias: [0] }],
+ * };
+ * const g = loadModel(file);
+ */
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
   version: typeof MODEL_VERSION;
@@ -23,7 +45,13 @@ function float32Text(v: number): string {
   return String(v);
 }
 
-/** Serializes a model to the model-file JSON text. */
+/**
+ * Serializes a model to the model-file JSON text.
+ *
+ * @example
+ * const text = serializeModel(Mlp.create([3, 2], { seed: 1 }));
+ * console.log(loadModel(text).layers); // the same layers and weights, bit for bit
+ */
 export function serializeModel(mlp: Mlp): string {
   const layers = mlp.parameters().map((l) =>
     `{"in":${l.in},"out":${l.out},"activation":"${l.activation}",` +
@@ -31,7 +59,13 @@ export function serializeModel(mlp: Mlp): string {
   return `{"format":"${MODEL_FORMAT}","version":${MODEL_VERSION},"layers":[\n${layers.join(',\n')}\n]}\n`;
 }
 
-/** Validates model-file JSON (text or parsed) and returns its layers; the error names the first problem. */
+/**
+ * Validates model-file JSON (text or parsed) and returns its layers; the error names the first problem.
+ *
+ * @example
+ * const layers = parseModel('{"format":"memguard-mlp","version":1,"layers":[{"in":1,"out":1,"activation":"linear","weight":[2],"bias":[0]}]}');
+ * console.log(layers[0].weight); // Float32Array [2]
+ */
 export function parseModel(json: string | unknown): LayerParameters[] {
   let doc: unknown = json;
   if (typeof json === 'string') {
@@ -85,7 +119,13 @@ export function parseModel(json: string | unknown): LayerParameters[] {
   });
 }
 
-/** Builds a model from model-file JSON (text or parsed). */
+/**
+ * Builds a model from model-file JSON (text or parsed).
+ *
+ * @example
+ * const g = loadModel(serializeModel(Mlp.create([30, 8, 1], { head: 'sigmoid', seed: 1 })));
+ * console.log(g.inputSize, g.head); // 30 'sigmoid'
+ */
 export function loadModel(json: string | unknown, engine?: Engine): Mlp {
   return Mlp.fromParameters(parseModel(json), engine);
 }

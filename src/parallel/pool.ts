@@ -14,6 +14,14 @@ import type { SerializedError, TaskReply, TaskRequest } from './worker.js';
 
 export type { FitTask, FitTaskResult, Phase1Task, TaskName, Tasks };
 
+/**
+ * Size and WebAssembly build of a `WorkerPool`.
+ *
+ * @example
+ * const options: WorkerPoolOptions = { size: 2, build: 'scalar' };
+ * const pool = new WorkerPool(options);
+ * await pool.close();
+ */
 export interface WorkerPoolOptions {
   /** Number of worker threads; default `os.availableParallelism()`. */
   size?: number;
@@ -84,7 +92,8 @@ function spawn(build: Build): Worker {
  *
  * @example
  * const pool = new WorkerPool({ size: 2 });
- * const [a, b] = await Promise.all([pool.fit(taskA, (e) => console.log(e.loss)), pool.fit(taskB)]);
+ * const job = (seed: number) => ({ model: Mlp.create([2, 4, 2], { seed }), x: [0, 1, 1, 0], y: [1, 0], options: { epochs: 5 } });
+ * const [a, b] = await fitParallel([job(1), job(2)], { pool }); // both train at once, each in a worker
  * await pool.close();
  */
 export class WorkerPool {

@@ -2,15 +2,23 @@
 // over the pool; Phase II (coin, release) runs here, through the MemGuard instance, so results are
 // identical to `guard.protect` bit for bit. Independent models train at once, one per worker.
 import { availableParallelism } from 'node:os';
-import type { NdArray } from 'ndarray';
 import { check } from '../errors.js';
 import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
 import type { Phase1Batch } from '../memguard/phase1.js';
-import { like, toLabels, toRows, toTargets, type MatrixInput } from '../nn/matrix.js';
+import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import type { FitJob, Mlp } from '../nn/mlp.js';
 import { simdSupported, type Engine } from '../wasm/engine.js';
 import { WorkerPool } from './pool.js';
 
+/**
+ * Where parallel work runs: an existing pool, or a temporary one of `workers` threads.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const options: ParallelOptions = { workers: 2 };  // or { pool } to reuse one
+ * await protectParallel(guard, [0.7, 0.2, 0.1], options);
+ */
 export interface ParallelOptions {
   /** A pool to run on (left open). Without one, a pool of `workers` threads is made and closed. */
   pool?: WorkerPool;
@@ -22,8 +30,6 @@ export interface ParallelOptions {
 const MIN_CHUNK_ROWS = 16;
 /** Chunks per worker: rows finish at different steps, so several smaller chunks balance the load. */
 const CHUNKS_PER_WORKER = 4;
-
-type Released<X> = X extends NdArray ? NdArray<Float32Array> : Float32Array;
 
 /**
  * Runs `fn` on the given pool or on a temporary one. The workers must run the same WebAssembly build
@@ -60,14 +66,18 @@ function chunkRanges(rows: number, workers: number): Array<[number, number]> {
  * order, through `guard`), so this is a drop-in for large batches.
  *
  * @example
- * const pool = new WorkerPool();
- * const { released } = await protectParallel(guard, scores, { pool });
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: new Uint8Array(16).fill(5) } });
+ * const scores = Array.from({ length: 64 }, (_, i) => [0.5 + (i % 5) / 20, 0.3 - (i % 5) / 20, 0.2]);
+ * const pool = new WorkerPool({ size: 2 });
+ * const { released } = await protectParallel(guard, scores, { pool }); // === guard.protect(scores).released
  * await pool.close();
  */
 export async function protectParallel<X extends MatrixInput>(
   guard: MemGuard, rows: X, options: ProtectOptions & ParallelOptions = {},
-): Promise<ProtectResult<Released<X>>> {
+): Promise<ProtectResult<MatrixOutput<X>>> {
   const { pool, workers, input, ...release } = options;
+  const output = outputLike(rows, 'protectParallel rows');
   const job = guard.searchJob(rows, input ?? 'probabilities');
   const { k } = job;
   const phase1: Phase1Batch = {
@@ -94,13 +104,17 @@ export async function protectParallel<X extends MatrixInput>(
     });
   }
   const result = guard.releaseSearch({ ...phase1, scores: job.scores, logits: job.logits }, release);
-  return { ...result, released: like(rows, result.released, job.rows, k) as Released<X> };
+  return { ...result, released: output(result.released, job.rows, k) };
 }
 
 /**
  * Trains independent models at once (e.g. the target and the shadow model), each in a worker.
  * Every model ends with exactly the parameters `model.fit(x, y, options)` would give it (trained in
  * place); the promise resolves to the models, in order.
+ *
+ * @example
+ * const job = (seed: number) => ({ model: Mlp.create([2, 4, 2], { seed }), x: [0, 1, 1, 0], y: [1, 0], options: { epochs: 5 } });
+ * const [target, shadow] = await fitParallel([job(1), job(2)], { workers: 2 });
  */
 export async function fitParallel(jobs: readonly FitJob[], options: ParallelOptions = {}): Promise<Mlp[]> {
   const tasks = jobs.map(({ model, x, y, options: fit }, i) => {

@@ -48,6 +48,15 @@ export function formatVerdict(verdict: Verdict): string {
  * The console summary: the verdict first, then per mixing mode attack accuracy (in expectation) per
  * ε and the defense statistics rows. Plain text, fixed-width columns; ± is the 95% interval half-width
  * over repeated runs.
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * console.log(formatConsoleTable(results));
  */
 export function formatConsoleTable(results: EvaluationResults): string {
   const lines: string[] = [];

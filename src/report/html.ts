@@ -8,6 +8,19 @@ import { familyColors, familyOf, strongestPerFamily } from './families.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
 import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
 
+/**
+ * Options of `renderReport`.
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * const options: ReportOptions = { title: 'My evaluation', plotAttacks: ['nn'] };
+ * const html = renderReport(results, options);
+ */
 export interface ReportOptions {
   /** Page title (default: the results' title, else "MemGuard evaluation"). */
   title?: string;
@@ -311,6 +324,16 @@ function distortionSection(r: EvaluationResults, ids: () => string): string {
  * Renders the whole report as one HTML page: setup and seeds, model accuracies, per mixing mode the
  * attack-accuracy table and plot vs ε, defense statistics, per-ε metrics, log-log ROC curves and
  * top-1 confidence histograms (before/after), and distortion vs ε. No script, no external resources.
+ *
+ * @example
+ * const results: EvaluationResults = {
+ *   version: 1, createdAt: '2026-01-01T00:00:00Z', models: { targetTrain: 1, targetTest: 0.62 },
+ *   config: { dataset: 'location', epsilons: [0.5], mixingModes: ['paper'], seeds: { target: 1 } },
+ *   runs: [{ epsilon: 0.5, mixing: 'paper', labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3,
+ *     attacks: { nn: { accuracy: 0.55, balancedAccuracy: 0.55, auc: 0.56, advantage: 0.1, tprAt1Fpr: 0.02, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } } } }],
+ * };
+ * const html = renderReport(results); // one self-contained page: inline CSS and SVG, no script
+ * console.log(html.startsWith('<!DOCTYPE html>')); // true
  */
 export function renderReport(results: EvaluationResults, options: ReportOptions = {}): string {
   const title = options.title ?? results.title ?? 'MemGuard evaluation';

@@ -294,10 +294,12 @@ export function linePlot(o: LinePlotOptions): string {
   body += `<g clip-path="url(#${f.id}-clip)" fill="none">`;
   const legend: Array<{ name: string; color: string; dash: string }> = [];
   const styles = o.series.map((s, i) => ({ color: s.color ?? seriesStyle(i).color, dash: s.dash ?? '' }));
+  // Two lines that look the same cannot be told apart: a color may repeat only with another dash
+  // pattern (the report's charts go further and never repeat a color; test/report/html.test.ts).
   const used = new Set<string>();
-  for (const c of [...styles.map((st) => st.color), ...named.map((r) => r.color ?? '#999999')]) {
-    const key = c.toLowerCase();
-    if (used.has(key)) throw new RangeError(`linePlot${o.title ? ` "${o.title}"` : ''}: color ${c} is used twice on one chart`);
+  for (const st of [...styles, ...named.map((r) => ({ color: r.color ?? '#999999', dash: r.dash ?? '4 4' }))]) {
+    const key = `${st.color.toLowerCase()}|${st.dash}`;
+    if (used.has(key)) throw new RangeError(`linePlot${o.title ? ` "${o.title}"` : ''}: color ${st.color} is used twice on one chart with the same dash pattern`);
     used.add(key);
   }
   o.series.forEach((s, i) => {
@@ -372,5 +374,75 @@ export function histogramOverlay(o: HistogramOptions): string {
   });
   body += '</g>';
   if (showLegend) body += legendSvg(f, legend);
+  return open(f, o) + body + '</svg>';
+}
+
+export interface BarSeries {
+  name: string;
+  /** One value per category. */
+  values: ArrayLike<number>;
+  color?: string;
+}
+
+export interface BarChartOptions extends PlotFrame {
+  /** Category names, drawn under each group of bars. */
+  categories: string[];
+  series: BarSeries[];
+  /** Categories to mark with a shaded band behind their bars (e.g. the predicted label). */
+  highlight?: number[];
+  /** Text written above each highlighted band. */
+  highlightLabel?: string;
+  x?: Pick<AxisOptions, 'label'>;
+  y?: AxisOptions;
+  legend?: boolean;
+}
+
+/**
+ * Grouped bars: one group per category, one bar per series side by side (e.g. a confidence vector
+ * before and after MemGuard's noise), with optional highlighted categories.
+ *
+ * @example
+ * barChart({ categories: ['0', '1', '2'], series: [{ name: 's', values: [0.1, 0.7, 0.2] }], highlight: [1], highlightLabel: 'label' })
+ */
+export function barChart(o: BarChartOptions): string {
+  const n = o.categories.length;
+  for (const s of o.series) {
+    if (s.values.length !== n) throw new RangeError(`barChart: series ${JSON.stringify(s.name)} has ${s.values.length} values for ${n} categories`);
+  }
+  const values = o.series.flatMap((s) => Array.from(s.values));
+  const xa: AxisOptions = {
+    min: 0, max: n, label: o.x?.label, ticks: o.categories.map((_, i) => i + 0.5),
+    format: (v) => o.categories[Math.floor(v)] ?? '',
+  };
+  const ya: AxisOptions = { min: 0, ...o.y };
+  const showLegend = o.legend ?? o.series.length > 1;
+  const f = frame(o, makeScale(xa, [0, n]), makeScale(ya, [0, ...values]), legendWidthFor(o.series.map((s) => s.name), showLegend));
+  let body = axesSvg(f, o, xa, ya);
+  body += `<g clip-path="url(#${f.id}-clip)">`;
+  const step = f.pw / Math.max(1, n), pad = Math.min(2, step * 0.15);
+  const bw = (step - 2 * pad) / Math.max(1, o.series.length);
+  for (const c of o.highlight ?? []) {
+    body += `<rect x="${r2(f.px(c))}" y="${f.top}" width="${r2(step)}" height="${f.ph}" fill="#f5e6a8" fill-opacity="0.7"/>`;
+  }
+  const legend: Array<{ name: string; color: string; dash: string; fill: boolean }> = [];
+  const base = f.py(0);
+  o.series.forEach((s, i) => {
+    const color = s.color ?? seriesStyle(i).color;
+    legend.push({ name: s.name, color, dash: '', fill: true });
+    for (let c = 0; c < n; c++) {
+      const v = s.values[c]!;
+      if (!Number.isFinite(v)) continue;
+      const y = f.py(v);
+      body += `<rect x="${r2(f.px(c) + pad + i * bw)}" y="${r2(Math.min(y, base))}" width="${r2(Math.max(0.5, bw - 0.5))}" height="${r2(Math.abs(base - y))}" fill="${escapeXml(color)}">`
+        + `<title>${escapeXml(`${s.name}, ${o.categories[c]}: ${formatNumber(v)}`)}</title></rect>`;
+    }
+  });
+  body += '</g>';
+  if (o.highlightLabel) {
+    for (const c of o.highlight ?? []) {
+      body += `<text x="${r2(f.px(c + 0.5))}" y="${f.top - 3}" text-anchor="middle" font-size="11" font-weight="600" fill="#7a5c00">${escapeXml(o.highlightLabel)}</text>`;
+    }
+  }
+  if (showLegend) body += legendSvg(f, legend.map((l) => ({ ...l })));
   return open(f, o) + body + '</svg>';
 }

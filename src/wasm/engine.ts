@@ -3,9 +3,22 @@ import type { Abi, Ptr } from './abi.js';
 import { scalarWasm, simdWasm } from './binary.generated.js';
 import { Heap } from './heap.js';
 
-/** Which build to run: `auto` picks SIMD when the runtime supports it. */
+/**
+ * Which build to run: `auto` picks SIMD when the runtime supports it.
+ *
+ * @example
+ * const engine = loadEngine({ build: simdSupported() ? 'simd' : 'scalar' });
+ * console.log(engine.simd);
+ */
 export type Build = 'auto' | 'simd' | 'scalar';
 
+/**
+ * What `loadEngine` / `initEngine` load.
+ *
+ * @example
+ * const options: EngineOptions = { build: 'scalar' };
+ * const engine = loadEngine(options);
+ */
 export interface EngineOptions {
   build?: Build;
 }
@@ -15,7 +28,12 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
-/** True when this runtime validates WebAssembly SIMD (v128). */
+/**
+ * True when this runtime validates WebAssembly SIMD (v128).
+ *
+ * @example
+ * console.log(simdSupported()); // true in Node 20+, Deno, Bun and current browsers
+ */
 export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
@@ -39,9 +57,18 @@ function chooseBytes(build: Build): { bytes: Uint8Array<ArrayBuffer>; simd: bool
  * One instance of the WebAssembly module with its heap. Typed-array views over its memory are
  * re-created whenever the memory has grown (growth detaches the old buffer), so always read them
  * through `f32`/`i32` right before use and never keep them across an `alloc`.
+ *
+ * @example
+ * const engine = await initEngine();
+ * const ptr = engine.alloc(4);          // room for 4 float32 in WebAssembly memory
+ * engine.writeF32(ptr, [1, 2, 3, 4]);
+ * console.log(engine.readF32(ptr, 4));  // Float32Array [1, 2, 3, 4]
+ * engine.release(ptr);
  */
 export class Engine {
+  /** The module's raw exports (assembly/index.ts): for the library's own orchestration code. @internal */
   readonly abi: Abi;
+  /** The allocator behind `alloc`/`release`. @internal */
   readonly heap: Heap;
   private f32View: Float32Array;
   private i32View: Int32Array;
@@ -73,6 +100,7 @@ export class Engine {
     return this.heap.alloc(count * 4);
   }
 
+  /** Returns the block at `ptr` (from `alloc`) to the heap. */
   release(ptr: Ptr): void {
     this.heap.release(ptr);
   }
@@ -120,7 +148,13 @@ function imports(box: { memory?: WebAssembly.Memory }): WebAssembly.Imports {
   };
 }
 
-/** Instantiates the module synchronously (Node, Deno, Bun, workers; browsers' main thread may refuse). */
+/**
+ * Instantiates the module synchronously (Node, Deno, Bun, workers; browsers' main thread may refuse).
+ *
+ * @example
+ * const engine = loadEngine();            // SIMD when supported, else the scalar build
+ * const m = Mlp.create([4, 2], { engine });
+ */
 export function loadEngine(options: EngineOptions = {}): Engine {
   const { bytes, simd } = chooseBytes(options.build ?? 'auto');
   const box: { memory?: WebAssembly.Memory } = {};
@@ -128,7 +162,13 @@ export function loadEngine(options: EngineOptions = {}): Engine {
   return new Engine(instance, simd, box);
 }
 
-/** Instantiates the module asynchronously: the way to load it on a browser's main thread. */
+/**
+ * Instantiates the module asynchronously: the way to load it on a browser's main thread.
+ *
+ * @example
+ * setDefaultEngine(await initEngine());   // once, e.g. at the start of a browser page
+ * const m = Mlp.create([4, 2]);           // runs on that engine
+ */
 export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
   const { bytes, simd } = chooseBytes(options.build ?? 'auto');
   const box: { memory?: WebAssembly.Memory } = {};
@@ -138,12 +178,24 @@ export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
 
 let shared: Engine | undefined;
 
-/** The engine used when none is passed explicitly: loaded on first use, SIMD when available. */
+/**
+ * The engine used when none is passed explicitly: loaded on first use, SIMD when available.
+ *
+ * @example
+ * const engine = defaultEngine();         // loads on first use
+ * console.log(engine === Mlp.create([2, 1]).engine); // true
+ */
 export function defaultEngine(): Engine {
   return (shared ??= loadEngine());
 }
 
-/** Makes `engine` the default (e.g. after `initEngine` in a browser). */
+/**
+ * Makes `engine` the default (e.g. after `initEngine` in a browser).
+ *
+ * @example
+ * setDefaultEngine(await initEngine({ build: 'scalar' }));
+ * console.log(defaultEngine().simd); // false
+ */
 export function setDefaultEngine(engine: Engine): void {
   shared = engine;
 }

@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ndarray from 'ndarray';
+import '../../src/ndarray.js'; // registers ndarray as the factory for ndarray results
 import { MemGuardInputError } from '../../src/errors.js';
 import { MemGuard } from '../../src/memguard/memguard.js';
 import { membershipProbability } from '../../src/memguard/defenseClassifier.js';

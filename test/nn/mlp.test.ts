@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ndarray from 'ndarray';
+import '../../src/ndarray.js'; // registers ndarray as the factory for ndarray results
 import { MemGuardFormatError, MemGuardInputError } from '../../src/errors.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { loadModel, parseModel, serializeModel } from '../../src/nn/modelFile.js';

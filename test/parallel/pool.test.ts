@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ndarray from 'ndarray';
+import '../../src/ndarray.js'; // registers ndarray as the factory for ndarray results
 import { MemGuardInputError } from '../../src/errors.js';
 import { MemGuard, type ProtectResult } from '../../src/memguard/memguard.js';
 import { phase1Options } from '../../src/memguard/phase1.js';

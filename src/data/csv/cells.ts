@@ -10,7 +10,13 @@ export function cellLocation(source: string, line: number, column: string): stri
   return `${source ? source + ': ' : ''}line ${line}, column ${column}`;
 }
 
-/** Parses a finite decimal number (no hex, no blanks, no `Infinity`/`NaN`), or throws naming the cell. */
+/**
+ * Parses a finite decimal number (no hex, no blanks, no `Infinity`/`NaN`), or throws naming the cell.
+ *
+ * @example
+ * console.log(parseNumberCell('0.25', 3, 'p1')); // 0.25
+ * try { parseNumberCell('abc', 17, 'p3', 'in.csv'); } catch (e) { console.log((e as Error).message); } // in.csv: line 17, column p3: "abc" is not a number
+ */
 export function parseNumberCell(cell: string, line: number, column: string, source = ''): number {
   if (cell === '0') return 0;
   if (cell === '1') return 1;
@@ -33,7 +39,12 @@ export function parseIndexCell(cell: string, line: number, column: string, sourc
   return v;
 }
 
-/** Quotes a field when it contains a comma, quote, CR/LF or surrounding blanks. */
+/**
+ * Quotes a field when it contains a comma, quote, CR/LF or surrounding blanks.
+ *
+ * @example
+ * console.log(quoteCsvField('a,b'), quoteCsvField('plain')); // "a,b" plain
+ */
 export function quoteCsvField(s: string): string {
   return /[",\r\n]|^\s|\s$/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
@@ -41,6 +52,9 @@ export function quoteCsvField(s: string): string {
 /**
  * The shortest decimal string that reads back (through `Math.fround`) as exactly the float32 `x`:
  * CSV written from a `Float32Array` round-trips bit for bit.
+ *
+ * @example
+ * console.log(formatFloat32(Math.fround(0.1))); // '0.1' (reads back as the same float32)
  */
 export function formatFloat32(x: number): string {
   if (x === 0) return '0';

@@ -7,7 +7,13 @@ import { Growable } from './growable.js';
 import { checkHeader, widthChecker, type CsvOptions } from './table.js';
 import { CsvTokenizer } from './tokenizer.js';
 
-/** Numeric features (row-major `n x d`) with an integer label per row. */
+/**
+ * Numeric features (row-major `n x d`) with an integer label per row.
+ *
+ * @example
+ * const t: FeatureTable = parseFeatureCsv('f1,f2,label\n0,1,2\n');
+ * console.log(t.n, t.d, t.featureNames); // 1 2 ['f1', 'f2']
+ */
 export interface FeatureTable {
   features: Float32Array;
   labels: Int32Array;
@@ -17,6 +23,13 @@ export interface FeatureTable {
   featureNames: string[];
 }
 
+/**
+ * How to read a feature CSV: `CsvOptions` plus which column holds the label.
+ *
+ * @example
+ * const options: FeatureCsvOptions = { header: false, labelColumn: 2 };
+ * console.log(parseFeatureCsv('0,1,3\n1,0,4\n', options).labels); // Int32Array [3, 4]
+ */
 export interface FeatureCsvOptions extends CsvOptions {
   /** The label column: a name (default `"label"`) or a 0-based position (default 0 without a header). */
   labelColumn?: string | number;
@@ -72,7 +85,18 @@ export function parseFeatureCsv(text: string, options: FeatureCsvOptions = {}): 
   return { features: feats.view(), labels: labels.view(), n: labels.length, d, featureNames };
 }
 
-/** Reads a feature CSV file (optionally gzipped; detected by its magic bytes). See `parseFeatureCsv`. */
+/**
+ * Reads a feature CSV file (optionally gzipped; detected by its magic bytes). See `parseFeatureCsv`.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'train.csv'), 'f1,f2,label\n0,1,1\n1,0,0\n');
+ * const { features, labels } = readFeatureCsv(join(dir, 'train.csv'));
+ */
 export function readFeatureCsv(path: string, options: FeatureCsvOptions = {}): FeatureTable {
   return parseFeatureCsv(readTextFile(path), { source: path, ...options });
 }

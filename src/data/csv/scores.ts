@@ -15,6 +15,10 @@ import { CsvTokenizer } from './tokenizer.js';
  * Released (or raw) confidence vectors as a table: `vectors` is row-major `n x k` (column `p{j}` of
  * the file is entry `j`). `member` (1 = member) and `label` are present when the file has those
  * columns; every other column passes through untouched as strings.
+ *
+ * @example
+ * const t: ScoresTable = parseScoresCsv('id,member,p0,p1\nq1,1,0.9,0.1\n');
+ * console.log(t.vectors, t.member, t.passthrough.columns); // Float32Array [0.9, 0.1] Uint8Array [1] ['id']
  */
 export interface ScoresTable {
   vectors: Float32Array;
@@ -117,7 +121,13 @@ class ScoresBuilder {
   }
 }
 
-/** Parses a scores CSV (`p0..p{k-1}`, optional `member`, `label`, anything else passes through). */
+/**
+ * Parses a scores CSV (`p0..p{k-1}`, optional `member`, `label`, anything else passes through).
+ *
+ * @example
+ * const t = parseScoresCsv('p0,p1,p2\n0.7,0.2,0.1\n0.1,0.3,0.6\n');
+ * console.log(t.n, t.k); // 2 3
+ */
 export function parseScoresCsv(text: string, options: { source?: string } = {}): ScoresTable {
   const source = options.source ?? '';
   let builder: ScoresBuilder | undefined;
@@ -131,7 +141,18 @@ export function parseScoresCsv(text: string, options: { source?: string } = {}):
   return builder.build();
 }
 
-/** Reads a scores CSV file (optionally gzipped). See `parseScoresCsv`. */
+/**
+ * Reads a scores CSV file (optionally gzipped). See `parseScoresCsv`.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync(join(dir, 'scores.csv'), 'p0,p1\n0.9,0.1\n');
+ * console.log(readScoresCsv(join(dir, 'scores.csv')).vectors); // Float32Array [0.9, 0.1]
+ */
 export function readScoresCsv(path: string): ScoresTable {
   return parseScoresCsv(readTextFile(path), { source: path });
 }
@@ -151,7 +172,12 @@ function validateScoresTable(t: ScoresTable): void {
   }
 }
 
-/** The header `writeScoresCsv` uses: pass-through columns, then `member`, `label` (when present), then `p0..p{k-1}`. */
+/**
+ * The header `writeScoresCsv` uses: pass-through columns, then `member`, `label` (when present), then `p0..p{k-1}`.
+ *
+ * @example
+ * console.log(scoresCsvHeader({ k: 3, member: true, label: true })); // ['member', 'label', 'p0', 'p1', 'p2']
+ */
 export function scoresCsvHeader(layout: { k: number; member?: boolean; label?: boolean; passthrough?: readonly string[] }): string[] {
   const h = [...(layout.passthrough ?? [])];
   if (layout.member) h.push('member');
@@ -182,19 +208,43 @@ function formatScoresRows(t: ScoresTable): string {
   return parts.length > 0 ? parts.join('\n') + '\n' : '';
 }
 
-/** Formats a scores table as CSV text, header included. */
+/**
+ * Formats a scores table as CSV text, header included.
+ *
+ * @example
+ * const text = formatScoresCsv({ vectors: new Float32Array([0.75, 0.25]), n: 1, k: 2, passthrough: { columns: [], values: [] } });
+ * console.log(text); // 'p0,p1\n0.75,0.25\n'
+ */
 export function formatScoresCsv(t: ScoresTable): string {
   validateScoresTable(t);
   const header = scoresCsvHeader({ k: t.k, member: !!t.member, label: !!t.label, passthrough: t.passthrough?.columns });
   return header.map(quoteCsvField).join(',') + '\n' + formatScoresRows(t);
 }
 
-/** Writes a scores table as CSV (header `member,label,p0,...`), atomically. */
+/**
+ * Writes a scores table as CSV (header `member,label,p0,...`), atomically.
+ *
+ * @example
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * writeScoresCsv(join(dir, 'released.csv'), parseScoresCsv('member,label,p0,p1\n1,0,0.9,0.1\n'));
+ */
 export function writeScoresCsv(path: string, t: ScoresTable): void {
   writeFileAtomic(path, formatScoresCsv(t));
 }
 
-/** A batch of a streamed scores CSV; `firstRow` is the 0-based data-row index of its first row. */
+/**
+ * A batch of a streamed scores CSV; `firstRow` is the 0-based data-row index of its first row.
+ *
+ * @example
+ * async function* text() { yield 'p0,p1\n0.9,0.1\n0.4,0.6\n'; }
+ * for await (const batch of readScoresCsvBatches(text(), { batchSize: 1 })) {
+ *   const b: ScoresBatch = batch;
+ *   console.log(b.firstRow, b.lines, b.vectors);
+ * }
+ */
 export interface ScoresBatch extends ScoresTable {
   firstRow: number;
   /** The line number of each row in the file. */
@@ -205,6 +255,12 @@ export interface ScoresBatch extends ScoresTable {
  * Streams a scores CSV (`p0..p{k-1}`, optional `member`/`label`, pass-through columns) in batches:
  * the reader behind `memguard protect` on files too large to load at once. A file with a header but
  * no rows yields no batch.
+ *
+ * @example
+ * async function* text() { yield 'id,p0,p1\nq1,0.9,0.1\nq2,0.4,0.6\n'; }
+ * for await (const { vectors, n, passthrough } of readScoresCsvBatches(text(), { batchSize: 512 })) {
+ *   console.log(n, vectors, passthrough.values); // protect `vectors`, write them back with the ids
+ * }
  */
 export async function* readScoresCsvBatches(source: CsvSource, options: { batchSize?: number; source?: string } = {}): AsyncGenerator<ScoresBatch> {
   const name = options.source ?? (typeof source === 'string' ? source : '');
@@ -225,8 +281,18 @@ export async function* readScoresCsvBatches(source: CsvSource, options: { batchS
  * into place, `abort()` deletes it. Until `close()` succeeds, `path` is untouched.
  *
  * @example
- * const w = await ScoresCsvWriter.open('out.csv', { k: 30, member: true, label: true });
- * try { for (const t of tables) await w.write(t); await w.close(); } catch (e) { await w.abort(); throw e; }
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
+ * const w = await ScoresCsvWriter.open(join(dir, 'out.csv'), { k: 2, member: true });
+ * try {
+ *   await w.write({ vectors: new Float32Array([0.9, 0.1]), n: 1, k: 2, member: new Uint8Array([1]), passthrough: { columns: [], values: [] } });
+ *   await w.close();   // renames the temporary file into place
+ * } catch (e) {
+ *   await w.abort();   // nothing is left at out.csv
+ *   throw e;
+ * }
  */
 export class ScoresCsvWriter {
   private done = false;

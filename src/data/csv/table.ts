@@ -4,13 +4,26 @@ import { MemGuardFormatError } from '../../errors.js';
 import { quoteCsvField } from './cells.js';
 import { CsvTokenizer, type RecordSink } from './tokenizer.js';
 
-/** A parsed CSV: the header, the rows (each as long as the header) and each row's line number. */
+/**
+ * A parsed CSV: the header, the rows (each as long as the header) and each row's line number.
+ *
+ * @example
+ * const table: CsvTable = parseCsv('id,p0\nq1,0.5\n');
+ * console.log(table.header, table.rows, table.lines); // ['id', 'p0'] [['q1', '0.5']] [2]
+ */
 export interface CsvTable {
   header: string[];
   rows: string[][];
   lines: number[];
 }
 
+/**
+ * How to read a CSV: with or without a header row, and a name for error messages.
+ *
+ * @example
+ * const options: CsvOptions = { header: false, source: 'scores.csv' };
+ * console.log(parseCsv('1,2\n3,4\n', options).header); // ['0', '1']
+ */
 export interface CsvOptions {
   /** The first record is a header (default true). Without one, columns are named `0, 1, ...`. */
   header?: boolean;
@@ -66,7 +79,12 @@ export function dataRows(hasHeader: boolean, source: string, onRow: (header: str
   return { sink, headerOf };
 }
 
-/** Parses CSV text into a header and rows of strings; every row must have the header's width. */
+/**
+ * Parses CSV text into a header and rows of strings; every row must have the header's width.
+ *
+ * @example
+ * console.log(parseCsv('a,b\n"x, y",2\n').rows); // [['x, y', '2']]
+ */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   const source = options.source ?? '';
   const rows: string[][] = [];
@@ -78,7 +96,12 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   return { header: headerOf(), rows, lines };
 }
 
-/** Formats a header and rows as CSV text (LF line ends, fields quoted only when needed). */
+/**
+ * Formats a header and rows as CSV text (LF line ends, fields quoted only when needed).
+ *
+ * @example
+ * console.log(formatCsv(['id', 'note'], [['1', 'a, b']])); // 'id,note\n1,"a, b"\n'
+ */
 export function formatCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
   let out = header.map(quoteCsvField).join(',') + '\n';
   for (const row of rows) out += row.map(quoteCsvField).join(',') + '\n';

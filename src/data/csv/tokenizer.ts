@@ -6,7 +6,15 @@ import { MemGuardFormatError } from '../../errors.js';
 const QUOTE = 34, COMMA = 44, LF = 10, CR = 13;
 const enum State { FieldStart, Unquoted, Quoted, QuoteInQuoted }
 
-/** Called once per record with its fields and the (1-based) line the record starts on. */
+/**
+ * Called once per record with its fields and the (1-based) line the record starts on.
+ *
+ * @example
+ * const sink: RecordSink = (fields, line) => console.log(line, fields);
+ * const tok = new CsvTokenizer(sink);
+ * tok.push('a,b\n1,2\n');
+ * tok.end();
+ */
 export type RecordSink = (fields: string[], line: number) => void;
 
 /**
@@ -16,7 +24,7 @@ export type RecordSink = (fields: string[], line: number) => void;
  *
  * @example
  * const rows: string[][] = [];
- * const tok = new CsvTokenizer((f) => rows.push(f));
+ * const tok = new CsvTokenizer((fields) => rows.push(fields));
  * tok.push('a,"b,c"\n1,'); tok.push('2\n'); tok.end();   // rows = [['a', 'b,c'], ['1', '2']]
  */
 export class CsvTokenizer {

@@ -139,4 +139,16 @@ t('ScoresCsvWriter: nothing at the path until close; abort leaves nothing', asyn
   assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });
 
+t('streaming a missing file rejects with ENOENT (the process does not crash on an unhandled stream error)', async () => {
+  const missing = join(tmpdir(), `memguard-missing-${process.pid}.csv`);
+  let error: unknown;
+  try {
+    for await (const _ of readCsvBatches(missing)) assert.unreachable('no batch expected');
+  } catch (err) {
+    error = err;
+  }
+  assert.is((error as NodeJS.ErrnoException)?.code, 'ENOENT');
+  await new Promise((resolve) => setTimeout(resolve, 50)); // an orphaned stream's 'error' would fire by now
+});
+
 t.run();
