@@ -65,12 +65,17 @@ export interface VerdictRow {
 
 /** A finding worth a red flag. */
 export interface VerdictFlag {
-  kind: 'above-undefended' | 'inverted';
+  /**
+   * 'above-undefended': the strongest attack beats the strongest undefended one; 'attack-stronger':
+   * one attack does better against the defended model than against the undefended one (its largest
+   * excess over the epsilons); 'inverted': an AUC below 0.5 worth more than the floor once flipped.
+   */
+  kind: 'above-undefended' | 'attack-stronger' | 'inverted';
   epsilon: number;
   metric: VerdictMetric;
   attack: string;
   value: number;
-  /** For 'above-undefended': the undefended value; for 'inverted': the raw AUC. */
+  /** For 'above-undefended' and 'attack-stronger': the undefended value; for 'inverted': the raw AUC. */
   reference: number;
   text: string;
 }
@@ -207,7 +212,39 @@ function tableFor(r: EvaluationResults, mixing: EpsilonResult['mixing']): Verdic
     }
     rows.push({ epsilon: run.epsilon, distortion: rowsDistortion(run), metrics });
   }
+  if (base) flags.push(...strongerAttacks(runs, base, flags));
   return { mixing, rows, sentences, flags };
+}
+
+/**
+ * Attacks that do better against the defended model than against the undefended one (e.g. the NN
+ * attack's TPR at 1% FPR rising from 0.037 to 0.038 under exact mixing): one flag per attack and
+ * metric, at the epsilon of its largest excess, unless the strongest-attack flag already says it.
+ */
+function strongerAttacks(runs: EpsilonResult[], base: EpsilonResult, already: VerdictFlag[]): VerdictFlag[] {
+  const out: VerdictFlag[] = [];
+  for (const [attack, b] of Object.entries(base.attacks)) {
+    if (isUpperBound(attack)) continue;
+    for (const metric of VERDICT_METRICS) {
+      const u = verdictValue(b, metric);
+      let worst: { run: EpsilonResult; value: number } | undefined;
+      for (const run of runs) {
+        const s = run.attacks[attack];
+        if (!(run.epsilon > 0) || !s) continue;
+        const v = verdictValue(s, metric);
+        if (v > u + ABOVE_UNDEFENDED && (!worst || v > worst.value)) worst = { run, value: v };
+      }
+      if (!worst) continue;
+      const epsilon = worst.run.epsilon;
+      if (already.some((f) => f.kind === 'above-undefended' && f.epsilon === epsilon && f.metric === metric && f.attack === attack)) continue;
+      out.push({
+        kind: 'attack-stronger', epsilon, metric, attack, value: worst.value, reference: u,
+        text: `ε = ${epsText(epsilon)}: ${attack} is stronger against the defended model than against the undefended one ` +
+          `(${VERDICT_METRIC_LABELS[metric]} ${f3(worst.value)} vs ${f3(u)}).`,
+      });
+    }
+  }
+  return out;
 }
 
 function rowsDistortion(run: EpsilonResult): VerdictValue {

@@ -27,11 +27,11 @@ function handBuilt(): EvaluationResults {
   const mk = (mixing: string) => [
     run(mixing, 0, {
       nn: s(0.73, 0.81, 0.037, 0.01), gap: s(0.60, 0.60, 0), 'confidence/global': s(0.70, 0.78, 0.02, 0.005),
-      'confidence/hindsight': s(0.99, 0.99, 0.9, 0.9), lira: s(0.55, 0.6, 0.01, 0.015),
+      'confidence/hindsight': s(0.99, 0.99, 0.9, 0.9), lira: s(0.55, 0.6, 0.01, 0.015), 'entropy/global': s(0.55, 0.6, 0.01, 0),
     }, 0),
     run(mixing, 1, {
       nn: s(0.502, 0.313, 0.038, 0.001), gap: s(0.60, 0.60, 0), 'confidence/global': s(0.65, 0.66, 0.01, 0.001),
-      'confidence/hindsight': s(0.99, 0.99, 0.9, 0.9), lira: s(0.52, 0.55, 0.015, 0.02),
+      'confidence/hindsight': s(0.99, 0.99, 0.9, 0.9), lira: s(0.52, 0.55, 0.015, 0.02), 'entropy/global': s(0.52, 0.55, 0.03, 0),
     }, 0.31),
   ];
   return {
@@ -67,9 +67,13 @@ t('verdict: strongest per metric, floor, undefended, removed share, red flags, a
   assert.is(r1!.metrics.tprAt01Fpr!.undefended!.value, 0.015);
 
   const flags = v.tables[0]!.flags;
+  // lira and nn: the strongest beats the undefended strongest (not repeated as 'attack-stronger');
+  // entropy/global (TPR@1% 0.03 vs 0.01) and lira (0.015 vs 0.01): stronger than their own undefended
+  // selves without being the strongest.
   assert.equal(flags.map((f) => `${f.kind} ${f.metric} ${f.attack}`).sort(), [
-    'above-undefended tprAt01Fpr lira', 'above-undefended tprAt1Fpr nn', 'inverted auc nn',
+    'above-undefended tprAt01Fpr lira', 'above-undefended tprAt1Fpr nn', 'attack-stronger tprAt1Fpr entropy/global', 'attack-stronger tprAt1Fpr lira', 'inverted auc nn',
   ]);
+  assert.match(flags.find((f) => f.kind === 'attack-stronger' && f.attack === 'entropy/global')!.text, /entropy\/global is stronger against the defended model .*TPR @ 1% FPR 0\.030 vs 0\.010/);
   assert.match(flags.find((f) => f.metric === 'tprAt1Fpr')!.text, /0\.038, above the undefended 0\.037/);
   assert.match(flags.find((f) => f.kind === 'inverted')!.text, /AUC 0\.313.*worth 0\.687/);
   // With intervals, the flag says whether they overlap.
