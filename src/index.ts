@@ -33,7 +33,6 @@ export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './er
 // CSV files, experiment outputs, worker threads) are in 'memguard/node'.
 export * from './attacks/confidence.js';
 export * from './attacks/metricAttacks.js';
-export * from './attacks/lira.js';
 export * from './attacks/metrics.js';
 export type { AttackSummary, HistogramData, MembershipHistogram, RocPoints } from './attacks/summary.js';
 export * from './experiment/results.js';
@@ -42,7 +41,6 @@ export type { ReportOptions } from './report/html.js';
 export { formatConsoleTable } from './report/console.js';
 export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './attacks/nnAttack.js';
 export { runAttackSuite } from './attacks/suite.js';
-export { trainLiraAttack, randomHalf, type LiraShadowOptions } from './experiment/lira.js';
 export type { ReleasedSet } from './attacks/suite.js';
 export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';
 export { computeVerdict } from './report/verdict.js';
