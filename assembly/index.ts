@@ -8,6 +8,9 @@ export function heapBase(): usize { return __heap_base; }
 /** 1 when this build was compiled with SIMD; the loader checks it matches the build it chose. */
 export function simdBuild(): i32 { return ASC_FEATURE_SIMD ? 1 : 0; }
 
+/** 1 when this build was compiled with relaxed SIMD (relaxed_madd); checked by the loader likewise. */
+export function relaxedBuild(): i32 { return ASC_FEATURE_RELAXED_SIMD ? 1 : 0; }
+
 // blas: called per layer and per batch by the MLP and by the benchmarks.
 export { gemm } from './blas/gemm';
 export { broadcastRow, columnSum, gatherRows, gatherInts } from './blas/vector';

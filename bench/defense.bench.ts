@@ -32,7 +32,7 @@ const EPSILON = 0.5;
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 11) & 0xff);
 const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, softmax: 3 } as const;
 
-interface Setup {
+export interface Setup {
   /** rows x 30: target outputs on members [0, 1000), then non-members [2000, 3000). */
   scores: Float32Array;
   rows: number;
@@ -50,7 +50,7 @@ function argmaxAccuracy(p: Float32Array, labels: Int32Array): number {
   return right / labels.length;
 }
 
-function setup(quick: boolean): Setup {
+export function setup(quick: boolean): Setup {
   const start = performance.now();
   const data = loadLocation();
   const splits = locationSplits(data.shuffle);

@@ -1,14 +1,15 @@
-// GEMM throughput (GFLOP/s = 2 m n k per call) of the WASM kernel, SIMD and scalar builds, against
+// GEMM throughput (GFLOP/s = 2 m n k per call) of the WASM kernel, relaxed (where the runtime
+// validates it), SIMD and scalar builds, against
 // the plain-JS reference, on the layer shapes of the SPEC section 6 models and of the defense/attack
 // MLPs at batch 64, in the three layouts backprop uses (forward X W = NN, dW = X^T D = TN,
 // dX = D W^T = NT), plus a few inference batch sizes. Every kernel's output is checked against the
 // reference before it is timed, so a broken kernel cannot post a figure.
 import { Bench } from 'tinybench';
 import { gemm as refGemm } from '../src/reference/blas.js';
-import { loadEngine, type Engine } from '../src/wasm/engine.js';
-import { printTable, ratio, type SuiteOptions } from './util.js';
+import { loadEngine, relaxedSimdSupported, type Engine, type ResolvedBuild } from '../src/wasm/engine.js';
+import { printTable, ratio, ratio2, type SuiteOptions } from './util.js';
 
-export const description = 'float32 C = op(A) op(B), GFLOP/s (2mnk / time), WASM SIMD and scalar vs plain JS';
+export const description = 'float32 C = op(A) op(B), GFLOP/s (2mnk / time), WASM relaxed, SIMD and scalar vs plain JS';
 
 interface Shape { transA: number; transB: number; m: number; n: number; k: number }
 
@@ -80,13 +81,14 @@ const ROUNDS = 3;
 
 interface Prepared { shape: Shape; flop: number; calls: number; tasks: Array<() => void>; release: () => void }
 
-function prepareShape(engines: Record<'simd' | 'scalar', Engine>, s: Shape): Prepared {
+type Engines = Array<[ResolvedBuild, Engine]>;
+
+function prepareShape(engines: Engines, s: Shape): Prepared {
   const flop = 2 * s.m * s.n * s.k;
   // Several calls per timed op, so one sample lasts ~0.3 ms even for the tiny shapes.
   const calls = Math.max(1, Math.round(1e7 / flop));
   const o = operands(s);
-  const simd = wasmCall(engines.simd, s, o, 'simd');
-  const scalar = wasmCall(engines.scalar, s, o, 'scalar');
+  const wasm = engines.map(([build, engine]) => wasmCall(engine, s, o, build));
   const c = new Float32Array(s.m * s.n);
   const js = (): void => refGemm(s.transA, s.transB, s.m, s.n, s.k, 1, o.a, 0, o.lda, o.b, 0, o.ldb, 0, c, 0, s.n);
   const repeat = (f: () => void) => (): void => {
@@ -94,15 +96,15 @@ function prepareShape(engines: Record<'simd' | 'scalar', Engine>, s: Shape): Pre
   };
   return {
     shape: s, flop, calls,
-    tasks: [repeat(simd.call), repeat(scalar.call), repeat(js)],
-    release: () => { simd.release(); scalar.release(); },
+    tasks: [...wasm.map((w) => repeat(w.call)), repeat(js)],
+    release: () => wasm.forEach((w) => w.release()),
   };
 }
 
-/** GFLOP/s [SIMD, scalar, JS] per shape (tinybench: ops/s = throughput.mean, times calls per op). */
-async function measureAll(engines: Record<'simd' | 'scalar', Engine>, shapes: Shape[], quick: boolean): Promise<Array<[number, number, number]>> {
+/** GFLOP/s per shape: one per engine, then JS (tinybench: ops/s = throughput.mean, times calls per op). */
+async function measureAll(engines: Engines, shapes: Shape[], quick: boolean): Promise<number[][]> {
   const prepared = shapes.map((s) => prepareShape(engines, s));
-  const best = shapes.map((): [number, number, number] => [0, 0, 0]);
+  const best = shapes.map(() => new Array<number>(engines.length + 1).fill(0));
   try {
     for (let round = 0; round < (quick ? 1 : ROUNDS); round++) {
       for (const [i, p] of prepared.entries()) {
@@ -113,7 +115,7 @@ async function measureAll(engines: Record<'simd' | 'scalar', Engine>, shapes: Sh
           warmupTime: quick ? 0 : 20,
           warmupIterations: quick ? 1 : 2,
         });
-        ['simd', 'scalar', 'js'].forEach((name, t) => bench.add(name, p.tasks[t]!));
+        [...engines.map(([build]) => build), 'js'].forEach((name, t) => bench.add(name, p.tasks[t]!));
         await bench.run();
         bench.tasks.forEach((task, t) => {
           const r = task.result;
@@ -128,17 +130,21 @@ async function measureAll(engines: Record<'simd' | 'scalar', Engine>, shapes: Sh
   return best;
 }
 
-async function table(title: string, shapes: Shape[], engines: Record<'simd' | 'scalar', Engine>, quick: boolean): Promise<void> {
+async function table(title: string, shapes: Shape[], engines: Engines, quick: boolean): Promise<void> {
   const results = await measureAll(engines, shapes, quick);
+  const relaxed = engines.length === 3; // [relaxed, simd, scalar] or [simd, scalar]
   const rows = shapes.map((s, i) => {
-    const [simd, scalar, js] = results[i]!;
+    const r = results[i]!;
+    const [simd, scalar, js] = r.slice(-3) as [number, number, number];
     return [
       layout(s), `${s.m}x${s.k} * ${s.k}x${s.n}`,
-      simd.toFixed(1), scalar.toFixed(1), js.toFixed(2), ratio(simd, js), ratio(scalar, js),
+      ...(relaxed ? [r[0]!.toFixed(1)] : []), simd.toFixed(1), scalar.toFixed(1), js.toFixed(2),
+      ...(relaxed ? [ratio2(r[0]!, simd)] : []), ratio(simd, js), ratio(scalar, js),
     ];
   });
   console.log(`${title}\n`);
-  printTable(['op', 'shape (m x k * k x n)', 'SIMD', 'scalar', 'JS', 'SIMD/JS', 'scalar/JS'], rows, 2);
+  printTable(['op', 'shape (m x k * k x n)', ...(relaxed ? ['relaxed'] : []), 'SIMD', 'scalar', 'JS',
+    ...(relaxed ? ['relaxed/SIMD'] : []), 'SIMD/JS', 'scalar/JS'], rows, 2);
   console.log(`\n(best of ${quick ? 1 : ROUNDS} rounds of tinybench throughput.mean; JS = src/reference/blas.ts)\n`);
 }
 
@@ -158,7 +164,9 @@ function warmUpReference(): void {
 }
 
 export async function run({ quick }: SuiteOptions): Promise<void> {
-  const engines = { simd: loadEngine({ build: 'simd' }), scalar: loadEngine({ build: 'scalar' }) };
+  const builds: ResolvedBuild[] = relaxedSimdSupported() ? ['relaxed', 'simd', 'scalar'] : ['simd', 'scalar'];
+  if (builds.length === 2) console.log('(this runtime does not validate relaxed SIMD: no relaxed column; run with Node 22+)\n');
+  const engines: Engines = builds.map((build) => [build, loadEngine({ build })]);
   warmUpReference();
   await table(`Training layers at batch ${BATCH} (GFLOP/s; NN = X W, TN = X^T D, NT = D W^T)`, trainingShapes(), engines, quick);
   await table('Inference forward passes (GFLOP/s)', INFERENCE, engines, quick);

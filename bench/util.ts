@@ -31,6 +31,11 @@ export function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(1)}x`;
 }
 
+/** `a / b` as `1.23x`: for ratios near 1 (build against build). */
+export function ratio2(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}x`;
+}
+
 /** CPU model, logical CPUs and Node version: the line to quote next to any figure. */
 export function machine(): string {
   let cpu = 'unknown CPU';

@@ -8,6 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MemGuard } from '../src/memguard/memguard.js';
+import { Mlp } from '../src/nn/mlp.js';
+import { loadEngine, simdSupported } from '../src/wasm/engine.js';
 import { membershipProbability } from '../src/memguard/defenseClassifier.js';
 import { loadLocation } from '../src/data/datasets.js';
 import { runExperiment, PAPER_CONFIG, PUBLISHED_LOCATION, QUICK_CONFIG } from '../src/experiment/run.js';
@@ -44,8 +46,11 @@ logits.set(models.target.logits(nonMembers.features), members.n * k);
 const quantized = quantizeLogits(logits);
 const z = dequantizeLogits(quantized.int16, quantized.scale);
 
-// Phase I once, on exactly what the page will load.
-const guard = new MemGuard({ defenseClassifier: models.defense, epsilon: Infinity, coin: { mode: 'expectation' } });
+// Phase I once, on exactly what the page will load, on the build the page runs (SIMD, or scalar:
+// the same bits; never relaxed, whose fused multiply-adds round differently), so the page can
+// check its candidates bit for bit whatever runtime made this file.
+const pageEngine = loadEngine({ build: simdSupported() ? 'simd' : 'scalar' });
+const guard = new MemGuard({ defenseClassifier: Mlp.fromParameters(models.defense.parameters(), pageEngine), epsilon: Infinity, coin: { mode: 'expectation' } });
 const found = guard.search(z, 'logits');
 const release = guard.releaseSearch(found);
 const rows = found.rows;

@@ -24,8 +24,8 @@ export { setNdarrayFactory } from './nn/matrix.js';
 export type {
   MatrixInput, MatrixOutput, NdArrayLike, NdarrayFactory, NdarrayOutput, NdarrayOutputTypes, VectorInput,
 } from './nn/matrix.js';
-export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, Engine } from './wasm/engine.js';
-export type { Build, EngineOptions } from './wasm/engine.js';
+export { loadEngine, initEngine, defaultEngine, setDefaultEngine, simdSupported, relaxedSimdSupported, resolveBuild, Engine } from './wasm/engine.js';
+export type { Build, ResolvedBuild, EngineOptions } from './wasm/engine.js';
 export { Random } from './random.js';
 export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './errors.js';
 

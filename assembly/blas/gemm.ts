@@ -11,16 +11,24 @@
 // loads, 8 multiplies and 8 adds per depth step. A few rows (inference on a few samples) skip
 // packing: NN/TN below 8 rows stream B row by row, NT below 4 rows takes dot products (TT, rare,
 // stays on the packed path); a single output column is computed as its transpose, a single row.
+// A mostly-zero op(A) (at most 1/5 nonzero: the binary Location features of a first layer, forward
+// and weight gradient) skips packing too and adds only the rows of B its nonzeros select (sparseRows).
 // No heap allocation: the panels are static (memory.data), so the signature stays pointer-only.
 //
-// One arithmetic order on every path: each entry is summed depth after depth (mul, then add; no
-// reassociation) within blocks of KC depths, and block b is folded in as c = alpha*sum + beta*c
+// One arithmetic order on every path: each entry is summed depth after depth (madd.ts: mul then
+// add in the simd and scalar builds, relaxed_madd in the relaxed build; no reassociation) within blocks of KC depths, and block b is folded in as c = alpha*sum + beta*c
 // (b = 0; c is not read when beta == 0), then c = c + alpha*sum. So a row of C is bit for bit the
-// same whatever batch (m) it is computed in, and the SIMD and scalar builds agree exactly; the
-// defense relies on the first (a query's answer must not depend on its batch).
+// same whatever batch (m) it is computed in (within each build), and the SIMD and scalar builds
+// agree exactly; the defense relies on the first (a query's answer must not depend on its batch).
+// The relaxed build differs from them in the last bits (fused rounding) but is batch-invariant too.
 //
 // Measured on one core of an AMD EPYC (Zen 3), Node 20: 27-33 GFLOP/s at batch 64 on the large model
-// layers in all three backprop layouts, ~7 GFLOP/s for the scalar build (BENCHMARKS.md).
+// layers in all three backprop layouts, ~7 GFLOP/s for the scalar build; the relaxed build about
+// 1.2-1.3x the SIMD build on Node 22 (Zen 3 issues an FMA on 2 pipes, a mul and an add on 2 each,
+// so fusing saves instructions, not FP-pipe cycles). The sparse path: ~3x the dense tiles on the
+// first layer at Location's 12 % density (BENCHMARKS.md).
+
+import { madd, madd1 } from './madd';
 
 const MR = 4; // rows of a register tile (one splatted A value each)
 const NR = 8; // columns of a register tile (two v128)
@@ -33,11 +41,15 @@ const SMALL_M_NT = 4; // NT with fewer rows than one register tile: no packing (
 const JB = NC; // columns per pass of streamRows: 4 rows of B (4 KiB) stay in L1 across the rows of C
 
 const SPLAT_MIN_N = 64; // SIMD: pack A pre-splatted when a block has at least this many columns
+const SPARSE_MIN_N = 32; // sparseRows needs columns enough to amortize finding a row's nonzeros
+const SPARSE_MAX_DENSITY_INV = 5; // ... and op(A) at most 1/5 nonzero (Location's features: 12 %)
 
 const packA: usize = memory.data(MC * KC * (ASC_FEATURE_SIMD ? 16 : 4), 64);
 const packB: usize = memory.data(KC * NC * 4, 64);
 const streamAcc: usize = memory.data(SMALL_M * JB * 4, 64); // streamRows' per-block sums
 const edgeTile: usize = memory.data(MR * NR * 4, 64);
+const sparseIndex: usize = memory.data(KC * 4, 64); // sparseRows: a row's nonzero depths in a block
+const sparseValue: usize = memory.data(KC * 4, 64); // ... and their values
 
 export function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
@@ -53,6 +65,10 @@ export function gemm(
     // row, which the few-rows paths handle without packing a 1-column panel padded to 8. (m >= 8
     // keeps the swapped call, m' = 1, from coming back here.)
     gemm(0, transA ? 0 : 1, 1, m, k, alpha, b, k, a, lda, beta, c, m);
+    return;
+  }
+  if (!transB && n >= SPARSE_MIN_N && mostlyZero(transA, m, k, a, lda)) {
+    sparseRows(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   if (m < SMALL_M && !transB) {
@@ -117,7 +133,8 @@ function streamRows(transA: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, l
           const ap = a + <usize>i * stepI + <usize>p * stepP;
           const acc = streamAcc + <usize>i * JB * 4;
           if (np == 4) {
-            axpy4(nb, load<f32>(ap), load<f32>(ap + stepP), load<f32>(ap + 2 * stepP), load<f32>(ap + 3 * stepP), b0, rowB, acc);
+            axpy4(nb, load<f32>(ap), load<f32>(ap + stepP), load<f32>(ap + 2 * stepP), load<f32>(ap + 3 * stepP),
+              b0, b0 + rowB, b0 + 2 * rowB, b0 + 3 * rowB, acc);
           } else {
             for (let q = 0; q < np; q++) axpy1(nb, load<f32>(ap + <usize>q * stepP), b0 + <usize>q * rowB, acc);
           }
@@ -125,6 +142,64 @@ function streamRows(transA: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, l
       }
       const betaBlock: f32 = pc == 0 ? beta : 1;
       for (let i = 0; i < m; i++) foldRow(nb, streamAcc + <usize>i * JB * 4, alpha, betaBlock, c + ((<usize>i * ldc + jb) << 2));
+    }
+  }
+}
+
+// True when op(A) (m x k) has at most 1 / SPARSE_MAX_DENSITY_INV nonzero entries: one pass over A
+// (m k loads, against the m n k multiply-adds it may save), stopping as soon as the answer is no.
+function mostlyZero(transA: i32, m: i32, k: i32, a: usize, lda: i32): bool {
+  const rows = transA ? k : m, cols = transA ? m : k;
+  const limit = (<i64>m * k) / SPARSE_MAX_DENSITY_INV;
+  let nonzero: i64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = a + ((<usize>r * lda) << 2);
+    for (let j = 0; j < cols; j++) nonzero += i64(load<f32>(row + (<usize>j << 2)) != 0);
+    if (nonzero > limit) return false;
+  }
+  return true;
+}
+
+// C = alpha * op(A) * B + beta * C for a mostly-zero op(A) (binary features, one-hot rows): row by
+// row, each depth block's nonzero depths are listed first and only their rows of B are added, four
+// at a time, in depth order. Skipping a zero term is exact (acc + 0 * b = acc, and acc, which
+// starts at +0, is never -0), so a row comes out bit for bit as on the dense paths and its batch
+// may take either path; the one difference is a non-finite B entry met by a zero (0 * inf = NaN on
+// the dense paths), which the MLP never has (training stops on a non-finite loss).
+function sparseRows(transA: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32): void {
+  const rowB = <usize>ldb << 2;
+  const stepP: usize = transA ? <usize>lda << 2 : 4;
+  const stepI: usize = transA ? 4 : <usize>lda << 2;
+  for (let i = 0; i < m; i++) {
+    const ai = a + <usize>i * stepI;
+    for (let pc = 0; pc < k; pc += KC) {
+      const pe = min(k, pc + KC);
+      let count = 0;
+      for (let p = pc; p < pe; p++) {
+        const v = load<f32>(ai + <usize>p * stepP);
+        if (v != 0) {
+          store<i32>(sparseIndex + (<usize>count << 2), p);
+          store<f32>(sparseValue + (<usize>count << 2), v);
+          count++;
+        }
+      }
+      const betaBlock: f32 = pc == 0 ? beta : 1;
+      for (let jb = 0; jb < n; jb += JB) {
+        const nb = min(JB, n - jb);
+        const bj = b + (<usize>jb << 2);
+        memory.fill(streamAcc, 0, <usize>nb << 2);
+        let q = 0;
+        for (; q + 4 <= count; q += 4) {
+          const iq = sparseIndex + (<usize>q << 2), vq = sparseValue + (<usize>q << 2);
+          axpy4(nb, load<f32>(vq), load<f32>(vq, 4), load<f32>(vq, 8), load<f32>(vq, 12),
+            bj + <usize>load<i32>(iq) * rowB, bj + <usize>load<i32>(iq, 4) * rowB,
+            bj + <usize>load<i32>(iq, 8) * rowB, bj + <usize>load<i32>(iq, 12) * rowB, streamAcc);
+        }
+        for (; q < count; q++) {
+          axpy1(nb, load<f32>(sparseValue + (<usize>q << 2)), bj + <usize>load<i32>(sparseIndex + (<usize>q << 2)) * rowB, streamAcc);
+        }
+        foldRow(nb, streamAcc, alpha, betaBlock, c + ((<usize>i * ldc + jb) << 2));
+      }
     }
   }
 }
@@ -159,8 +234,8 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
           for (; p < pe; p++) {
             const o = <usize>p << 2;
             const av = v128.load32_splat(ar + o);
-            acc0 = f32x4.add(acc0, f32x4.mul(av, column4(bj + o, rowB)));
-            acc1 = f32x4.add(acc1, f32x4.mul(av, column4(bj + 4 * rowB + o, rowB)));
+            acc0 = madd(av, column4(bj + o, rowB), acc0);
+            acc1 = madd(av, column4(bj + 4 * rowB + o, rowB), acc1);
           }
           const cp = cr + (<usize>j << 2);
           fold4(cp, acc0, alpha, betaBlock);
@@ -177,7 +252,7 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
           }
           for (; p < pe; p++) {
             const o = <usize>p << 2;
-            acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(ar + o), column4(bj + o, rowB)));
+            acc = madd(v128.load32_splat(ar + o), column4(bj + o, rowB), acc);
           }
           fold4(cr + (<usize>j << 2), acc, alpha, betaBlock);
         }
@@ -188,10 +263,10 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
           for (let p = pc; p < pe; p++) {
             const o = <usize>p << 2;
             const av = load<f32>(ar + o);
-            s0 += av * load<f32>(b0 + o);
-            s1 += av * load<f32>(b1 + o);
-            s2 += av * load<f32>(b2 + o);
-            s3 += av * load<f32>(b3 + o);
+            s0 = madd1(av, load<f32>(b0 + o), s0);
+            s1 = madd1(av, load<f32>(b1 + o), s1);
+            s2 = madd1(av, load<f32>(b2 + o), s2);
+            s3 = madd1(av, load<f32>(b3 + o), s3);
           }
           const cp = cr + (<usize>j << 2);
           fold1(cp, s0, alpha, betaBlock);
@@ -203,7 +278,7 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
       for (; j < n; j++) {
         const br = b + <usize>j * rowB;
         let s0: f32 = 0;
-        for (let p = pc; p < pe; p++) s0 += load<f32>(ar + (<usize>p << 2)) * load<f32>(br + (<usize>p << 2));
+        for (let p = pc; p < pe; p++) s0 = madd1(load<f32>(ar + (<usize>p << 2)), load<f32>(br + (<usize>p << 2)), s0);
         fold1(cr + (<usize>j << 2), s0, alpha, betaBlock);
       }
     }
@@ -218,10 +293,10 @@ function dotRows(m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usiz
   const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  acc = f32x4.add(acc, f32x4.mul(a0, f32x4.shuffle(t0, t2, 0, 1, 4, 5)));
-  acc = f32x4.add(acc, f32x4.mul(a1, f32x4.shuffle(t0, t2, 2, 3, 6, 7)));
-  acc = f32x4.add(acc, f32x4.mul(a2, f32x4.shuffle(t1, t3, 0, 1, 4, 5)));
-  return f32x4.add(acc, f32x4.mul(a3, f32x4.shuffle(t1, t3, 2, 3, 6, 7)));
+  acc = madd(a0, f32x4.shuffle(t0, t2, 0, 1, 4, 5), acc);
+  acc = madd(a1, f32x4.shuffle(t0, t2, 2, 3, 6, 7), acc);
+  acc = madd(a2, f32x4.shuffle(t1, t3, 0, 1, 4, 5), acc);
+  return madd(a3, f32x4.shuffle(t1, t3, 2, 3, 6, 7), acc);
 }
 
 // The values at r, r + rowB, r + 2 rowB, r + 3 rowB as one vector.
@@ -262,25 +337,26 @@ function foldRow(n: i32, acc: usize, alpha: f32, beta: f32, c: usize): void {
   }
 }
 
-// y[0..n) += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3, the rows x_q at x + q * rowX.
-function axpy4(n: i32, a0: f32, a1: f32, a2: f32, a3: f32, x: usize, rowX: usize, y: usize): void {
+// y[0..n) += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3 (four rows), added in that order.
+function axpy4(n: i32, a0: f32, a1: f32, a2: f32, a3: f32, x: usize, x1: usize, x2: usize, x3: usize, y: usize): void {
   let j = 0;
   if (ASC_FEATURE_SIMD) {
     const v0 = f32x4.splat(a0), v1 = f32x4.splat(a1), v2 = f32x4.splat(a2), v3 = f32x4.splat(a3);
-    const x1 = x + rowX, x2 = x + 2 * rowX, x3 = x + 3 * rowX;
     for (; j + 4 <= n; j += 4) {
       const o = <usize>j << 2;
-      let acc = f32x4.add(v128.load(y + o), f32x4.mul(v0, v128.load(x + o)));
-      acc = f32x4.add(acc, f32x4.mul(v1, v128.load(x1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v2, v128.load(x2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(v3, v128.load(x3 + o)));
+      let acc = madd(v0, v128.load(x + o), v128.load(y + o));
+      acc = madd(v1, v128.load(x1 + o), acc);
+      acc = madd(v2, v128.load(x2 + o), acc);
+      acc = madd(v3, v128.load(x3 + o), acc);
       v128.store(y + o, acc);
     }
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
-    store<f32>(y + o, load<f32>(y + o) + a0 * load<f32>(x + o) + a1 * load<f32>(x + rowX + o)
-      + a2 * load<f32>(x + 2 * rowX + o) + a3 * load<f32>(x + 3 * rowX + o));
+    let acc = madd1(a0, load<f32>(x + o), load<f32>(y + o));
+    acc = madd1(a1, load<f32>(x1 + o), acc);
+    acc = madd1(a2, load<f32>(x2 + o), acc);
+    store<f32>(y + o, madd1(a3, load<f32>(x3 + o), acc));
   }
 }
 
@@ -291,12 +367,12 @@ function axpy1(n: i32, a: f32, x: usize, y: usize): void {
     const v = f32x4.splat(a);
     for (; j + 4 <= n; j += 4) {
       const o = <usize>j << 2;
-      v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(v, v128.load(x + o))));
+      v128.store(y + o, madd(v, v128.load(x + o), v128.load(y + o)));
     }
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
-    store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o));
+    store<f32>(y + o, madd1(a, load<f32>(x + o), load<f32>(y + o)));
   }
 }
 
@@ -517,17 +593,17 @@ function microSimdCompact(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, 
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = splatted ? v128.load(ap) : v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = splatted ? v128.load(ap, 16) : v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = splatted ? v128.load(ap, 32) : v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = splatted ? v128.load(ap, 48) : v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     ap += splatted ? MR * 16 : MR * 4;
     bp += NR * 4;
   }

@@ -1,4 +1,6 @@
-// Parameter updates over one contiguous parameter block (all layers at once).
+// Parameter updates over one contiguous parameter block (all layers at once). SGD's multiply-adds go
+// through madd.ts (fused in the relaxed build); vector body and tail round alike.
+import { madd, madd1, nmadd, nmadd1 } from '../blas/madd';
 
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
 @inline function put(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), v); }
@@ -14,16 +16,25 @@ export function sgdStep(n: i32, w: usize, g: usize, velocity: usize, lr: f32, mo
       const vlr = f32x4.splat(lr);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
-        v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(vlr, v128.load(g + o))));
+        v128.store(w + o, nmadd(vlr, v128.load(g + o), v128.load(w + o)));
       }
     }
-    for (; i < n; i++) put(w, i, f(w, i) - lr * f(g, i));
+    for (; i < n; i++) put(w, i, nmadd1(lr, f(g, i), f(w, i)));
     return;
   }
+  if (ASC_FEATURE_SIMD) {
+    const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = madd(vm, v128.load(velocity + o), v128.load(g + o));
+      v128.store(velocity + o, v);
+      v128.store(w + o, nmadd(vlr, v, v128.load(w + o)));
+    }
+  }
   for (; i < n; i++) {
-    const v = momentum * f(velocity, i) + f(g, i);
+    const v = madd1(momentum, f(velocity, i), f(g, i));
     put(velocity, i, v);
-    put(w, i, f(w, i) - lr * v);
+    put(w, i, nmadd1(lr, v, f(w, i)));
   }
 }
 

@@ -1,7 +1,7 @@
 // Shared command-line plumbing: the command interface, flag parsing on top of `node:util`
 // parseArgs (strict: an unknown flag or a stray argument is a usage error), value parsers that name
 // the flag and the offending value, and the usage error (exit code 2) that main.ts reports.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake in how the command was called (unknown flag, bad or missing value): exit code 2. */
@@ -34,6 +34,8 @@ export interface Command {
    * `--help` / `-h` never reaches here: the dispatcher prints `help` instead.
    */
   run(argv: string[], ctx: CliContext): Promise<number>;
+  /** True when the command handles SIGINT/SIGTERM itself (the server drains); main.ts then leaves them alone. */
+  ownsSignals?: boolean;
 }
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -65,7 +67,7 @@ function translateParseError(command: string, err: Error & { code?: string }): s
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const flag = quoted ?? '?';
-      if (command === 'protect' && flag === '--key') {
+      if ((command === 'protect' || command === 'serve') && flag === '--key') {
         return 'the key is never taken from the command line (it would show in the process list and the shell history): ' +
           'use --key-file FILE or the MEMGUARD_KEY environment variable';
       }
@@ -168,4 +170,15 @@ export function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${String(Math.floor(s - 60 * m)).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** The package's version (from package.json), or 'unknown'. */
+export function packageVersion(): string {
+  try {
+    // src/cli/args.ts and dist/cli/args.js both sit two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -8,6 +8,7 @@
 // Either way the key must have at least KEY_BYTES (16) bytes. Error messages never show the key.
 import { readFileSync, statSync } from 'node:fs';
 import { KEY_BYTES } from '../memguard/coin.js';
+import { existingFile } from './args.js';
 
 /** The environment variable holding the key. */
 export const KEY_ENV = 'MEMGUARD_KEY';
@@ -79,4 +80,14 @@ export function keyFromFile(path: string, warn: (message: string) => void = () =
 function isPrintableAscii(bytes: Uint8Array): boolean {
   for (const b of bytes) if (!(b >= 0x20 && b < 0x7f) && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
   return true;
+}
+
+/**
+ * The key of `--key-file FILE` when given, else of `MEMGUARD_KEY`; undefined when neither is set.
+ * `warn` receives the key file's permission warning.
+ */
+export function keyFromFileOrEnv(keyFile: string | undefined, env: NodeJS.ProcessEnv, warn: (message: string) => void): Uint8Array | undefined {
+  if (keyFile !== undefined) return keyFromFile(existingFile('key-file', keyFile), warn);
+  const value = env[KEY_ENV];
+  return value !== undefined ? keyFromEnv(value) : undefined;
 }

@@ -3,28 +3,19 @@
 // Exit codes: 0 success, 1 the command failed (bad data, missing file, library error), 2 it was
 // called wrongly (unknown command or flag, bad flag value), 130/143 interrupted.
 // Errors print as `memguard: <message>`; MEMGUARD_DEBUG=1 adds the stack trace.
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError, wantsHelp, type CliContext, type Command } from './args.js';
+import { packageVersion, UsageError, wantsHelp, type CliContext, type Command } from './args.js';
 import { demo } from './commands/demo.js';
 import { evaluate } from './commands/evaluate.js';
 import { experiment } from './commands/experiment.js';
 import { protect } from './commands/protect.js';
+import { serve } from './commands/serve.js';
 import { trainDefense } from './commands/trainDefense.js';
 import { removePendingFiles } from './io.js';
 
 /** Every command, in the order `memguard --help` lists them. */
-export const COMMANDS: readonly Command[] = [demo, experiment, protect, trainDefense, evaluate];
-
-function version(): string {
-  try {
-    // src/cli/main.ts and dist/cli/main.js both sit two levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+export const COMMANDS: readonly Command[] = [demo, experiment, protect, serve, trainDefense, evaluate];
 
 function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -62,7 +53,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       return 0;
     }
     if (name === '--version' || name === '-v') {
-      ctx.out(`memguard ${version()}\n`);
+      ctx.out(`memguard ${packageVersion()}\n`);
       return 0;
     }
     const command = COMMANDS.find((c) => c.name === name);
@@ -103,7 +94,9 @@ if (isEntryPoint()) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  // A command that owns the signals (serve: drain, then exit 0) installs its own handlers.
+  const owns = COMMANDS.find((c) => c.name === process.argv[2])?.ownsSignals === true;
+  for (const [signal, code] of owns ? [] : [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
       removePendingFiles();
       process.stderr.write(`\nmemguard: interrupted (${signal}); no partial output was left behind\n`);

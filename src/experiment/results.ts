@@ -92,7 +92,7 @@ export interface EvaluationConfig {
   mixingModes: MixingMode[];
   /** Every seed used (model init, shuffles, coin...), by purpose, so a run can be repeated. */
   seeds: Record<string, number>;
-  /** Engine build used (`simd` / `scalar`), optimizer mode, epochs, batch sizes... */
+  /** Engine build used (`relaxed` / `simd` / `scalar`), optimizer mode, epochs, batch sizes... */
   [key: string]: unknown;
 }
 

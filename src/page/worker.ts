@@ -4,7 +4,7 @@
 // Protocol: in `WorkerRequest`; out `WorkerMessage` (progress*, then done or error).
 import { MemGuard } from '../memguard/memguard.js';
 import { loadModel, type ModelFile } from '../nn/modelFile.js';
-import { initEngine } from '../wasm/engine.js';
+import { initEngine, simdSupported, type ResolvedBuild } from '../wasm/engine.js';
 
 export interface WorkerRequest {
   defenseClassifier: ModelFile;
@@ -26,8 +26,8 @@ export interface WorkerResult {
 }
 
 export type WorkerMessage =
-  | { type: 'progress'; done: number; total: number; build: 'simd' | 'scalar' }
-  | ({ type: 'done'; seconds: number; build: 'simd' | 'scalar' } & WorkerResult)
+  | { type: 'progress'; done: number; total: number; build: ResolvedBuild }
+  | ({ type: 'done'; seconds: number; build: ResolvedBuild } & WorkerResult)
   | { type: 'error'; message: string };
 
 interface WorkerScope {
@@ -38,8 +38,10 @@ const scope = globalThis as unknown as WorkerScope;
 
 async function run({ defenseClassifier, logits, k, chunk }: WorkerRequest): Promise<void> {
   const started = performance.now();
-  const engine = await initEngine();
-  const build = engine.simd ? 'simd' : 'scalar';
+  // The page checks its candidates bit for bit against ones shipped from Node: the SIMD (or scalar,
+  // same bits) build, never the relaxed one, whose fused multiply-adds round differently.
+  const engine = await initEngine({ build: simdSupported() ? 'simd' : 'scalar' });
+  const build = engine.build;
   // The coin does not matter here: the page applies Phase II itself for every epsilon and mixing
   // rule (closed form); epsilon = Infinity only makes protect() report every candidate.
   const guard = new MemGuard({ defenseClassifier: loadModel(defenseClassifier, engine), epsilon: Infinity, coin: { mode: 'expectation' } });

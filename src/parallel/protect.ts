@@ -7,7 +7,7 @@ import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memgua
 import type { Phase1Batch } from '../memguard/phase1.js';
 import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import type { FitJob, Mlp } from '../nn/mlp.js';
-import { simdSupported, type Engine } from '../wasm/engine.js';
+import { resolveBuild, type Engine } from '../wasm/engine.js';
 import { WorkerPool } from './pool.js';
 
 /**
@@ -33,13 +33,13 @@ const CHUNKS_PER_WORKER = 4;
 
 /**
  * Runs `fn` on the given pool or on a temporary one. The workers must run the same WebAssembly build
- * as `engine` (SIMD and scalar round differently), or the results would not be the in-thread ones.
+ * as `engine` (the builds round differently), or the results would not be the in-thread ones.
  */
 async function withPool<T>(options: ParallelOptions, engine: Engine, fn: (pool: WorkerPool) => Promise<T>): Promise<T> {
-  const build = engine.simd ? 'simd' : 'scalar';
+  const build = engine.build;
   if (options.pool) {
     check(!options.pool.closed, () => 'parallel: the given pool is closed');
-    const poolBuild = options.pool.build === 'auto' ? (simdSupported() ? 'simd' : 'scalar') : options.pool.build;
+    const poolBuild = resolveBuild(options.pool.build);
     check(poolBuild === build,
       () => `parallel: the pool's workers run the ${poolBuild} build but the model runs on the ${build} build; results would differ`);
     return fn(options.pool);
@@ -129,7 +129,7 @@ export async function fitParallel(jobs: readonly FitJob[], options: ParallelOpti
   if (tasks.length === 0) return [];
   const workers = Math.min(options.workers ?? availableParallelism(), tasks.length);
   const engine = jobs[0]!.model.engine;
-  check(jobs.every((j) => j.model.engine.simd === engine.simd), () => 'fitParallel: the models run on different WebAssembly builds (SIMD and scalar); train them in separate calls');
+  check(jobs.every((j) => j.model.engine.build === engine.build), () => 'fitParallel: the models run on different WebAssembly builds (relaxed, simd, scalar); train them in separate calls');
   await withPool({ pool: options.pool, workers }, engine, (pool) =>
     Promise.all(tasks.map(async ({ model, onEpoch, task }) => {
       const transfer = [task.x.buffer, task.y.buffer as ArrayBuffer, ...task.layers.flatMap((l) => [l.weight.buffer, l.bias.buffer])];

@@ -7,6 +7,7 @@ export interface Abi {
   memory: WebAssembly.Memory;
   heapBase(): Ptr;
   simdBuild(): number;
+  relaxedBuild(): number;
 
   // blas
   gemm(

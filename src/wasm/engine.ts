@@ -1,16 +1,27 @@
-import { MemGuardWasmError } from '../errors.js';
+import { MemGuardInputError, MemGuardWasmError } from '../errors.js';
 import type { Abi, Ptr } from './abi.js';
-import { scalarWasm, simdWasm } from './binary.generated.js';
+import { relaxedWasm, scalarWasm, simdWasm } from './binary.generated.js';
 import { Heap } from './heap.js';
 
 /**
- * Which build to run: `auto` picks SIMD when the runtime supports it.
+ * Which build to run. `relaxed` adds relaxed SIMD (`f32x4.relaxed_madd`: fused multiply-add where
+ * the engine fuses), `simd` uses WebAssembly SIMD with separate multiply and add, `scalar` neither.
+ * `auto` picks the fastest the runtime validates: relaxed, else simd, else scalar.
  *
  * @example
- * const engine = loadEngine({ build: simdSupported() ? 'simd' : 'scalar' });
- * console.log(engine.simd);
+ * const engine = loadEngine({ build: 'simd' }); // bit-reproducible across runtimes
+ * console.log(engine.build); // 'simd'
  */
-export type Build = 'auto' | 'simd' | 'scalar';
+export type Build = 'auto' | 'relaxed' | 'simd' | 'scalar';
+
+/**
+ * The build an engine actually runs (`auto` resolved).
+ *
+ * @example
+ * const build: ResolvedBuild = loadEngine().build;
+ * console.log(build); // 'relaxed' on Node 22+, Deno, Bun, Chromium; 'simd' on Node 20
+ */
+export type ResolvedBuild = Exclude<Build, 'auto'>;
 
 /**
  * What `loadEngine` / `initEngine` load.
@@ -28,6 +39,13 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+// The same with f32x4.relaxed_madd (0xfd 0x105) over three i32x4.splat(0): validates iff relaxed
+// SIMD works (Node 22+, Deno 2, Bun 1.2+, Chromium 114+; not Node 20).
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 17, 65, 0, 253, 17, 65, 0, 253, 17, 253, 133, 2, 11,
+]);
+
 /**
  * True when this runtime validates WebAssembly SIMD (v128).
  *
@@ -38,6 +56,36 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
+/**
+ * True when this runtime validates relaxed SIMD (f32x4.relaxed_madd), so the relaxed build runs.
+ *
+ * @example
+ * console.log(relaxedSimdSupported()); // true in Node 22+, Deno, Bun and Chromium; false in Node 20
+ */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+/**
+ * The build `build` means on this runtime; throws when an explicit build is not supported.
+ *
+ * @example
+ * console.log(resolveBuild('auto')); // 'relaxed', 'simd' or 'scalar', whichever loadEngine() loads
+ */
+export function resolveBuild(build: Build): ResolvedBuild {
+  if (build === 'auto') return relaxedSimdSupported() ? 'relaxed' : simdSupported() ? 'simd' : 'scalar';
+  if (build === 'relaxed' && !relaxedSimdSupported()) {
+    throw new MemGuardWasmError('build "relaxed" requested but this runtime does not support WebAssembly relaxed SIMD');
+  }
+  if (build === 'simd' && !simdSupported()) {
+    throw new MemGuardWasmError('build "simd" requested but this runtime does not support WebAssembly SIMD');
+  }
+  if (build !== 'relaxed' && build !== 'simd' && build !== 'scalar') {
+    throw new MemGuardInputError(`unknown build ${JSON.stringify(build)}: expected "auto", "relaxed", "simd" or "scalar"`);
+  }
+  return build;
+}
+
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
@@ -45,13 +93,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function chooseBytes(build: Build): { bytes: Uint8Array<ArrayBuffer>; simd: boolean } {
-  const simd = build === 'simd' || (build === 'auto' && simdSupported());
-  if (build === 'simd' && !simdSupported()) {
-    throw new MemGuardWasmError('build "simd" requested but this runtime does not support WebAssembly SIMD');
-  }
-  return { bytes: decodeBase64(simd ? simdWasm : scalarWasm), simd };
-}
+const BINARIES: Record<ResolvedBuild, string> = { relaxed: relaxedWasm, simd: simdWasm, scalar: scalarWasm };
 
 /**
  * One instance of the WebAssembly module with its heap. Typed-array views over its memory are
@@ -74,13 +116,20 @@ export class Engine {
   private i32View: Int32Array;
 
   /** Use `loadEngine` / `initEngine`; this wires an already instantiated module. */
-  constructor(instance: WebAssembly.Instance, readonly simd: boolean, abortBox: { memory?: WebAssembly.Memory }) {
+  constructor(instance: WebAssembly.Instance, readonly build: ResolvedBuild, abortBox: { memory?: WebAssembly.Memory }) {
     this.abi = instance.exports as unknown as Abi;
     abortBox.memory = this.abi.memory;
-    if ((this.abi.simdBuild() === 1) !== simd) throw new MemGuardWasmError('loaded build does not match the SIMD choice');
+    if ((this.abi.simdBuild() === 1) !== (build !== 'scalar') || (this.abi.relaxedBuild() === 1) !== (build === 'relaxed')) {
+      throw new MemGuardWasmError(`loaded module does not match the ${build} build`);
+    }
     this.heap = new Heap(this.abi.memory, this.abi.heapBase());
     this.f32View = new Float32Array(this.abi.memory.buffer);
     this.i32View = new Int32Array(this.abi.memory.buffer);
+  }
+
+  /** True on the simd and relaxed builds (both use v128). */
+  get simd(): boolean {
+    return this.build !== 'scalar';
   }
 
   /** Float32 view of the whole memory, fresh if the memory grew. */
@@ -156,10 +205,10 @@ function imports(box: { memory?: WebAssembly.Memory }): WebAssembly.Imports {
  * const m = Mlp.create([4, 2], { engine });
  */
 export function loadEngine(options: EngineOptions = {}): Engine {
-  const { bytes, simd } = chooseBytes(options.build ?? 'auto');
+  const build = resolveBuild(options.build ?? 'auto');
   const box: { memory?: WebAssembly.Memory } = {};
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports(box));
-  return new Engine(instance, simd, box);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(BINARIES[build])), imports(box));
+  return new Engine(instance, build, box);
 }
 
 /**
@@ -170,16 +219,16 @@ export function loadEngine(options: EngineOptions = {}): Engine {
  * const m = Mlp.create([4, 2]);           // runs on that engine
  */
 export async function initEngine(options: EngineOptions = {}): Promise<Engine> {
-  const { bytes, simd } = chooseBytes(options.build ?? 'auto');
+  const build = resolveBuild(options.build ?? 'auto');
   const box: { memory?: WebAssembly.Memory } = {};
-  const { instance } = await WebAssembly.instantiate(bytes, imports(box));
-  return new Engine(instance, simd, box);
+  const { instance } = await WebAssembly.instantiate(decodeBase64(BINARIES[build]), imports(box));
+  return new Engine(instance, build, box);
 }
 
 let shared: Engine | undefined;
 
 /**
- * The engine used when none is passed explicitly: loaded on first use, SIMD when available.
+ * The engine used when none is passed explicitly: loaded on first use, the `auto` build.
  *
  * @example
  * const engine = defaultEngine();         // loads on first use

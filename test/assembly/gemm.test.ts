@@ -1,10 +1,12 @@
-// The WASM gemm kernel (both builds) against the plain-JS reference: all four trans combinations,
+// The WASM gemm kernel (every build the runtime validates: relaxed, simd, scalar) against the plain-JS reference: all four trans combinations,
 // ragged shapes around the 4 x 8 register tile and the packing blocks, alpha/beta variants, leading
 // dimensions wider than a row (submatrices, with NaN in the gaps) and unaligned pointers; plus the
-// two exactness properties: a row of C is the same bits whatever batch it is in, on both builds.
+// two exactness properties: a row of C is the same bits whatever batch it is in, on every build
+// (the relaxed build too, whose fused multiply-adds differ from the others in the last bits), and
+// the simd and scalar builds agree bit for bit.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadEngine, type Engine } from '../../src/wasm/engine.js';
+import { loadEngine, relaxedSimdSupported, type Engine, type ResolvedBuild } from '../../src/wasm/engine.js';
 import { gemm as refGemm } from '../../src/reference/blas.js';
 import { allClose, randomArray } from '../helpers.js';
 
@@ -72,9 +74,12 @@ function check(actual: Float32Array, cs: Case, p: Prepared, build: string): void
   allClose(actual, p.expected, 2e-6, atol, `${build} ${name(cs)}: C`);
 }
 
-const builds: Array<{ build: 'simd' | 'scalar'; engine: Engine }> = [
+// simd first (the tightness test uses builds[0]); relaxed where the runtime validates it (Node 22+:
+// `npm run test:relaxed`).
+const builds: Array<{ build: ResolvedBuild; engine: Engine }> = [
   { build: 'simd', engine: loadEngine({ build: 'simd' }) },
   { build: 'scalar', engine: loadEngine({ build: 'scalar' }) },
+  ...(relaxedSimdSupported() ? [{ build: 'relaxed' as const, engine: loadEngine({ build: 'relaxed' }) }] : []),
 ];
 
 function checkAll(cases: Case[]): void {
@@ -246,7 +251,7 @@ t('submatrices: leading dimensions wider than a row, NaN in the gaps, unaligned 
   checkAll(cases);
 });
 
-t('a row of C does not depend on the batch around it, and both builds agree bit for bit', () => {
+t('a row of C does not depend on the batch around it (every build), and simd and scalar agree bit for bit', () => {
   // Every path (packed tiles, few-row streaming and dot products, the one-column transpose) sums
   // each entry depth after depth in blocks of 256 and folds the blocks into C the same way, so
   // protect() gives a query the same answer alone or in a batch. The batch is m in NN and NT.
@@ -273,6 +278,39 @@ t('a row of C does not depend on the batch around it, and both builds agree bit 
           assert.equal(Array.from(got), Array.from(want), `${build} k=${k} n=${n} beta=${beta}: rows ${start}..${start + rows - 1} alone`);
         }
       }
+    }
+  }
+});
+
+t('a mostly-zero op(A) (sparse path) gives the dense paths\' bits: sparse rows alone equal themselves in a dense batch', () => {
+  // Rows 0..19 of op(A) are binary at 12 % density (Location's features), rows 20..39 dense: the
+  // whole batch is dense (packed tiles), rows 0..19 alone are sparse (sparseRows). Bit-identical.
+  for (const { build, engine } of builds) {
+    for (const [transA, n, k] of [[0, 1024, 446], [1, 300, 64], [0, 40, 600], [1, 33, 5], [0, 9, 17]] as const) {
+      const m = 40;
+      const a = new Float32Array(m * k), dense = randomArray(m * k, k + n);
+      let seed = 99;
+      for (let i = 0; i < m; i++) {
+        for (let p = 0; p < k; p++) {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          const at = transA ? p * m + i : i * k + p;
+          a[at] = i < 20 ? (seed / 2 ** 32 < 0.12 ? (p % 3 ? 1 : -0.5) : 0) : dense[at]!;
+        }
+      }
+      const b = randomArray(k * n, n);
+      const beta = 0.5;
+      const cs: Case = { transA, transB: 0, m, n, k, alpha: 1.5, beta };
+      const lda = transA ? m : k;
+      const c0 = randomArray(m * n, 3);
+      const expected = c0.slice();
+      refGemm(transA, 0, m, n, k, 1.5, a, 0, lda, b, 0, n, beta, expected, 0, n);
+      const full = runWasm(engine, cs, { a, b, c: c0, lda, ldb: n, ldc: n, expected });
+      check(full, cs, { a, b, c: c0, lda, ldb: n, ldc: n, expected }, build);
+      // The sparse rows as a batch of their own (transA: the first 20 columns of the stored k x m A).
+      const sub = new Float32Array(20 * k);
+      for (let i = 0; i < 20; i++) for (let p = 0; p < k; p++) sub[transA ? p * 20 + i : i * k + p] = a[transA ? p * m + i : i * k + p]!;
+      const alone = runWasm(engine, { ...cs, m: 20 }, { a: sub, b, c: c0.subarray(0, 20 * n), lda: transA ? 20 : k, ldb: n, ldc: n, expected });
+      assert.equal(Array.from(alone), Array.from(full.subarray(0, 20 * n)), `${build} transA=${transA} n=${n} k=${k}: sparse rows alone`);
     }
   }
 });

@@ -1,13 +1,13 @@
-// The NN kernels of assembly/nn and assembly/blas/vector.ts against their plain-JS twins, on both
-// builds and ragged sizes, plus finite-difference checks of every backward pass and loss gradient.
+// The NN kernels of assembly/nn and assembly/blas/vector.ts against their plain-JS twins, on every
+// build the runtime validates and ragged sizes, plus finite-difference checks of every backward pass and loss gradient.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as ref from '../../src/reference/nn.js';
 import { mlpBackward as refBackward, mlpForward as refForward, type ReferenceLayer } from '../../src/reference/mlp.js';
-import { loadEngine, simdSupported, type Engine } from '../../src/wasm/engine.js';
+import { loadEngine, relaxedSimdSupported, simdSupported, type Engine, type ResolvedBuild } from '../../src/wasm/engine.js';
 import { allClose, randomArray } from '../helpers.js';
 
-const builds: Array<'simd' | 'scalar'> = simdSupported() ? ['simd', 'scalar'] : ['scalar'];
+const builds: ResolvedBuild[] = [...(relaxedSimdSupported() ? ['relaxed' as const] : []), ...(simdSupported() ? ['simd' as const] : []), 'scalar'];
 const SIZES = [1, 3, 4, 5, 17, 63, 65, 1000];
 
 /** Copies arrays into fresh WASM blocks, runs fn with their pointers, returns the blocks' contents. */

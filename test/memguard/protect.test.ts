@@ -14,6 +14,7 @@ import { phase1, phase1Projected, type DefenseLogit } from '../../src/reference/
 import { mlpBackward, mlpForward, type ReferenceLayer } from '../../src/reference/mlp.js';
 import { locationFixture } from '../fixtures.js';
 import { throwsTyped } from '../helpers.js';
+import { assertReleaseInvariants, randomVectors } from './invariants.js';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 17 + 3);
 
@@ -105,35 +106,6 @@ agree.run();
 
 const props = suite('SPEC §5 invariants over random confidence vectors');
 
-/** Random confidence vectors of the shapes that break naive code. */
-function randomVectors(kind: string, rows: number, k: number, rng: Random): Float32Array {
-  const out = new Float32Array(rows * k);
-  for (let r = 0; r < rows; r++) {
-    const row = out.subarray(r * k, (r + 1) * k);
-    if (kind === 'tied') {
-      const top = 1 + rng.int(Math.min(3, k)); // the first `top` entries share the maximum
-      for (let j = 0; j < k; j++) row[j] = j < top ? 1 : rng.next() * 0.5;
-      if (rng.next() < 0.3) row.fill(1); // fully flat
-    } else if (kind === 'one-hot') {
-      row.fill(rng.next() < 0.5 ? 0 : 1e-7);
-      row[rng.int(k)] = 1;
-    } else {
-      const temperature = kind === 'peaked' ? 0.1 : kind === 'flat' ? 20 : 1;
-      for (let j = 0; j < k; j++) row[j] = Math.exp(rng.uniform(-3, 3) / temperature);
-    }
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += row[j]!;
-    for (let j = 0; j < k; j++) row[j] = row[j]! / sum;
-  }
-  return out;
-}
-
-function firstArgmax(v: ArrayLike<number>, off: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (v[off + j]! > v[off + best]!) best = j;
-  return best;
-}
-
 props('label kept, valid simplex vector, E||n||_1 <= epsilon: 10,000 rows, k in {2, 3, 10, 30, 100}', () => {
   const rng = new Random(2024);
   let total = 0, noisyRows = 0;
@@ -150,29 +122,7 @@ props('label kept, valid simplex vector, E||n||_1 <= epsilon: 10,000 rows, k in 
           defenseClassifier: g, epsilon, coin: { mode: 'seed', seed: k }, mixing,
           method: kind === 'flat' ? 'projected' : 'logits', search: { maxSteps: 40 }, batchSize: 128,
         });
-        const res = guard.protect(s);
-        for (let r = 0; r < rows; r++) {
-          const o = r * k;
-          for (const [name, v] of [['released', res.released], ['noisy', res.noisy]] as const) {
-            let sum = 0;
-            for (let j = 0; j < k; j++) {
-              assert.ok(v[o + j]! >= 0, `${name} k=${k} ${kind} row ${r}: entry ${j} = ${v[o + j]}`);
-              sum += v[o + j]!;
-            }
-            assert.ok(Math.abs(sum - 1) <= 1e-6, `${name} k=${k} ${kind} row ${r}: sum ${sum}`);
-            assert.is(firstArgmax(v, o, k), firstArgmax(s, o, k), `${name} k=${k} ${kind} row ${r}: label changed`);
-          }
-          const p = res.mixProbability[r]!;
-          assert.ok(p >= 0 && p <= 1, `p = ${p}`);
-          assert.ok(p * res.noiseL1[r]! <= epsilon, `k=${k} ${kind} row ${r}: E||n|| = ${p * res.noiseL1[r]!} > ${epsilon}`);
-          let l1 = 0;
-          for (let j = 0; j < k; j++) l1 += Math.abs(res.noisy[o + j]! - s[o + j]!);
-          assert.ok(Math.abs(l1 - res.noiseL1[r]!) < 1e-9, 'noiseL1 is the released noise');
-          if (res.noiseReleased[r]) {
-            noisyRows++;
-            for (let j = 0; j < k; j++) assert.is(res.released[o + j], res.noisy[o + j]);
-          } else for (let j = 0; j < k; j++) assert.is(res.released[o + j], s[o + j]);
-        }
+        noisyRows += assertReleaseInvariants(s, guard.protect(s), k, epsilon, `k=${k} ${kind} epsilon=${epsilon}`);
         total += rows;
       }
     }

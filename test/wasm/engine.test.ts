@@ -1,14 +1,29 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadEngine, simdSupported } from '../../src/wasm/engine.js';
-import { MemGuardInputError } from '../../src/errors.js';
+import { loadEngine, relaxedSimdSupported, resolveBuild, simdSupported, type Build } from '../../src/wasm/engine.js';
+import { MemGuardInputError, MemGuardWasmError } from '../../src/errors.js';
 import { throwsTyped } from '../helpers.js';
 
 const t = suite('engine');
 
-t('both builds load and report which one they are', () => {
-  assert.is(loadEngine({ build: 'scalar' }).simd, false);
-  if (simdSupported()) assert.is(loadEngine({ build: 'simd' }).simd, true);
+t('every build the runtime validates loads and reports which one it is', () => {
+  const scalar = loadEngine({ build: 'scalar' });
+  assert.is(scalar.build, 'scalar');
+  assert.is(scalar.simd, false);
+  assert.is(scalar.abi.simdBuild(), 0);
+  assert.is(scalar.abi.relaxedBuild(), 0);
+  if (simdSupported()) assert.is(loadEngine({ build: 'simd' }).build, 'simd');
+  if (relaxedSimdSupported()) assert.is(loadEngine({ build: 'relaxed' }).build, 'relaxed');
+});
+
+t('auto = relaxed > simd > scalar by feature detection; an unsupported or unknown build is a typed error', () => {
+  const want = relaxedSimdSupported() ? 'relaxed' : simdSupported() ? 'simd' : 'scalar';
+  assert.is(resolveBuild('auto'), want);
+  assert.is(loadEngine().build, want);
+  assert.is(loadEngine({ build: 'auto' }).build, want);
+  // Node 20 validates SIMD but not relaxed SIMD: the relaxed build must be refused, not half-loaded.
+  if (!relaxedSimdSupported()) throwsTyped(() => loadEngine({ build: 'relaxed' }), MemGuardWasmError, /relaxed SIMD/);
+  throwsTyped(() => loadEngine({ build: 'fast' as Build }), MemGuardInputError, /unknown build "fast"/);
 });
 
 t('heap reuses released blocks and coalesces neighbours', () => {

@@ -16,7 +16,7 @@ import {
   existingFile, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, required, usage, type CliContext, type Command,
 } from '../args.js';
 import { AtomicTextWriter } from '../io.js';
-import { KEY_ENV, keyFromEnv, keyFromFile } from '../key.js';
+import { KEY_ENV, keyFromFileOrEnv } from '../key.js';
 import { CliPool, threadCount } from '../parallel.js';
 import { Progress } from '../progress.js';
 
@@ -210,17 +210,16 @@ function resolveCoin(v: Record<string, unknown>, ctx: CliContext): CoinOptions {
   const given = [keyFile !== undefined && '--key-file', seed !== undefined && '--seed', v.expectation === true && '--expectation']
     .filter(Boolean);
   if (given.length > 1) throw usage(NAME, `${given.join(' and ')} exclude each other: the coin has one source`);
-  if (keyFile !== undefined) return { mode: 'key', key: keyFromFile(existingFile('key-file', keyFile), (m) => ctx.err(m + '\n')) };
   if (seed !== undefined) return { mode: 'seed', seed: parseIntFlag(NAME, 'seed', seed, 0, 2 ** 31 - 1) };
   if (v.expectation === true) return { mode: 'expectation' };
-  const env = ctx.env[KEY_ENV];
-  if (env !== undefined) return { mode: 'key', key: keyFromEnv(env) };
+  const key = keyFromFileOrEnv(keyFile, ctx.env, (m) => ctx.err(m + '\n'));
+  if (key !== undefined) return { mode: 'key', key };
   throw usage(NAME, `the release coin needs a secret key: set ${KEY_ENV} (e.g. export ${KEY_ENV}=$(openssl rand -hex 32)) ` +
     'or give --key-file FILE; for experiments, --seed N or --expectation');
 }
 
 /** Loads the defense classifier, naming the file in format errors. */
-function readDefense(path: string): Mlp {
+export function readDefense(path: string): Mlp {
   try {
     return loadModel(readFileSync(path, 'utf8'));
   } catch (err) {
