@@ -6,7 +6,7 @@ export { MemGuard } from './memguard/memguard.js';
 export type { MemGuardOptions, ProtectOptions, ProtectResult, SearchJob, SearchResult } from './memguard/memguard.js';
 export { ReleaseCoin, KEY_BYTES, siphash24 } from './memguard/coin.js';
 export type { CoinOptions, QueryRef, QueryBatch } from './memguard/coin.js';
-export { MIXING_MODES, mixingProbability } from './memguard/phase2.js';
+export { mixingProbability } from './memguard/phase2.js';
 export type { MixingMode } from './memguard/phase2.js';
 export { PHASE1_DEFAULTS } from './memguard/phase1.js';
 export type { Phase1Batch, Phase1Method, Phase1Options, Phase1Status } from './memguard/phase1.js';

@@ -23,12 +23,6 @@ import { membershipProbability } from './defenseClassifier.js';
  */
 export type MixingMode = 'paper' | 'exact' | 'crossing';
 
-/**
- * Every Phase II rule, in the order the CLI lists them.
- *
- * @example
- * console.log(MIXING_MODES.join(', ')); // paper, exact, crossing
- */
 export const MIXING_MODES: readonly MixingMode[] = ['paper', 'exact', 'crossing'];
 
 /** The largest float64 strictly below x (x > 0 finite). */

@@ -4,7 +4,6 @@
 // Drawing uses the report's SVG module; every string put into the DOM is built from numbers or
 // passes through escapeXml.
 import { ReleaseCoin } from '../memguard/coin.js';
-import type { MixingMode } from '../memguard/phase2.js';
 import { predictedLabels } from '../attacks/confidence.js';
 import { barChart, escapeXml, histogramOverlay, linePlot } from '../report/svg.js';
 import type { MembershipHistogram } from '../attacks/summary.js';
@@ -19,6 +18,7 @@ const GRID = epsilonGrid(1, 50);
 interface Ready {
   data: PageData;
   outcome: SearchOutcome;
+  /** The page offers the two recommended rules ('crossing' needs g itself and is not one of them). */
   sweeps: Record<'paper' | 'exact', Sweep>;
   before: MembershipHistogram;
   /** Rows whose live Phase I candidate matches the shipped one (its ||r||_1, to the float32 bit). */
