@@ -27,9 +27,9 @@ import { printTable, ratio, type SuiteOptions } from './util.js';
 
 export const description = 'protected queries/s on 2,000 Location vectors (k = 30), defense classifier 30-256-128-64-1';
 
-const K = 30;
-const EPSILON = 0.5;
-const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 11) & 0xff);
+export const K = 30;
+export const EPSILON = 0.5;
+export const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 11) & 0xff);
 const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, softmax: 3 } as const;
 
 export interface Setup {
@@ -117,7 +117,7 @@ function plainDefenseLogit(g: Mlp): DefenseLogit {
 }
 
 /** Times `fn` with tinybench: `once` for calls of seconds (one sample), else a time budget. */
-async function time(name: string, fn: () => unknown, options: { once?: boolean; budgetMs?: number } = {}): Promise<Task> {
+export async function time(name: string, fn: () => unknown, options: { once?: boolean; budgetMs?: number } = {}): Promise<Task> {
   const bench = new Bench(options.once
     ? { throws: true, iterations: 1, time: 0, warmup: false }
     : { throws: true, time: options.budgetMs ?? 1000, iterations: 5, warmupTime: 100, warmupIterations: 2 });
@@ -129,15 +129,15 @@ async function time(name: string, fn: () => unknown, options: { once?: boolean; 
 }
 
 /** Mean latency of a task in ms. */
-const meanMs = (task: Task): number => (task.result.state === 'completed' ? task.result.latency.mean : NaN);
+export const meanMs = (task: Task): number => (task.result.state === 'completed' ? task.result.latency.mean : NaN);
 
-const mean = (a: ArrayLike<number>): number => {
+export const mean = (a: ArrayLike<number>): number => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]!;
   return a.length ? s / a.length : 0;
 };
 
-function sameRelease(a: ProtectResult<Float32Array>, b: ProtectResult<Float32Array>): boolean {
+export function sameRelease(a: ProtectResult<Float32Array>, b: ProtectResult<Float32Array>): boolean {
   const x = new Uint8Array(a.released.buffer, a.released.byteOffset, a.released.byteLength);
   const y = new Uint8Array(b.released.buffer, b.released.byteOffset, b.released.byteLength);
   return x.length === y.length && x.every((v, i) => v === y[i]) && a.steps.every((v, i) => v === b.steps[i]);
@@ -243,3 +243,4 @@ export async function run({ quick }: SuiteOptions): Promise<void> {
     `undefended mean abs(g(s) - 0.5) = ${undefended.toFixed(3)}; E over the epsilon = ${EPSILON} coin)\n`);
   printTable(['method', 'mean L1(r)', 'steps/query', 'converged', 'abs(g(s+r)-0.5)', 'abs(E g - 0.5)', 'seconds', 'queries/s'], methodRows, 1);
 }
+

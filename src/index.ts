@@ -8,8 +8,8 @@ export { ReleaseCoin, KEY_BYTES, siphash24 } from './memguard/coin.js';
 export type { CoinOptions, QueryRef, QueryBatch } from './memguard/coin.js';
 export { mixingProbability } from './memguard/phase2.js';
 export type { MixingMode } from './memguard/phase2.js';
-export { PHASE1_DEFAULTS } from './memguard/phase1.js';
-export type { Phase1Batch, Phase1Method, Phase1Options, Phase1Status } from './memguard/phase1.js';
+export { PHASE1_DEFAULTS, FIXED_WORK_TICKS, FAST_STALL_STEPS } from './memguard/phase1.js';
+export type { Phase1Batch, Phase1Method, Phase1Mode, Phase1Options, Phase1Status, Phase1Stop } from './memguard/phase1.js';
 export {
   trainDefenseClassifier, trainMembershipClassifier, membershipProbability, sortRows, DEFENSE_CLASSIFIER_DEFAULTS,
 } from './memguard/defenseClassifier.js';
@@ -41,6 +41,8 @@ export type { ReportOptions } from './report/html.js';
 export { formatConsoleTable } from './report/console.js';
 export { trainNnAttack, nnAttack, NN_ATTACK_DEFAULTS } from './attacks/nnAttack.js';
 export { runAttackSuite } from './attacks/suite.js';
+export { timingLeakage } from './attacks/timing.js';
+export type { TimingLeakage, TimingLeakageOptions } from './attacks/timing.js';
 export type { ReleasedSet } from './attacks/suite.js';
 export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';
 export { computeVerdict } from './report/verdict.js';

@@ -25,5 +25,5 @@ export { writeExperiment } from './experiment/output.js';
 
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
-export { protectParallel, fitParallel } from './parallel/protect.js';
+export { protectAsync, protectParallel, fitParallel, PARALLEL_MIN_ROWS } from './parallel/protect.js';
 export type { ParallelOptions } from './parallel/protect.js';

@@ -14,12 +14,23 @@ const TINY: f32 = 1e-30;
 
 // Options block: f64 values, in this order (src/memguard/phase1.ts writes it).
 const OPT_C2 = 0, OPT_C3_START = 1, OPT_C3_FACTOR = 2, OPT_C3_MAX = 3, OPT_BETA = 4,
-  OPT_MAX_STEPS = 5, OPT_TOLERANCE = 6, OPT_MARGIN = 7, OPT_METHOD = 8;
-export const PHASE1_OPTIONS: i32 = 9;
+  OPT_MAX_STEPS = 5, OPT_TOLERANCE = 6, OPT_MARGIN = 7, OPT_METHOD = 8,
+  OPT_EARLY_STOP = 9, OPT_STALL_STEPS = 10, OPT_TICK_BUDGET = 11, OPT_DOMINANCE = 12, OPT_STALL_BAND = 13;
+export const PHASE1_OPTIONS: i32 = 14;
 
 // Per-row report: f64 values, in this order.
-const REP_STEPS = 0, REP_STATUS = 1, REP_C3 = 2, REP_G = 3, REP_G_NOISY = 4;
-export const PHASE1_REPORT: i32 = 5;
+const REP_STEPS = 0, REP_STATUS = 1, REP_C3 = 2, REP_G = 3, REP_G_NOISY = 4,
+  REP_TICKS = 5, REP_STOP_RULE = 6, REP_STOP_STEP = 7, REP_LONGEST_STALL = 8;
+export const PHASE1_REPORT: i32 = 9;
+
+/** Early-stop rules (options[OPT_EARLY_STOP], a bit set; 0 = the paper-literal search). */
+export const STOP_CYCLE: i32 = 1;
+export const STOP_STALL: i32 = 2;
+/** What ended a row's last round early (report[REP_STOP_RULE]); STOP_NONE: nothing did. */
+export const STOP_NONE: i32 = 0;
+export const STOP_BUDGET: i32 = 4;
+/** STOP_STALL fires only while the crossing is stallBand times farther than the stall's wiggle in q (set per call). */
+let stallBand: f32 = 1;
 
 /** Row status codes (report[REP_STATUS]). */
 export const STATUS_FAILED: i32 = 0;
@@ -48,12 +59,14 @@ export const METHOD_PROJECTED: i32 = 1; // normalized steps on probabilities, pr
 }
 
 // Workspace layout (module globals: the module never allocates). Per row: order (k i32), sorted
-// s, z, u, best (k f32 each), h0 (f32), c3 and bestC3 (f64), steps, stepsInRound, state (i32). Per
-// gathered batch: x, dx (batch x k), acts, dLogits (batch), scratch (2 x batch x width), active
-// (batch i32), projection scratch (k).
+// s, z, u, best, saved (k f32 each), h0, bestQ (f32), c3 and bestC3 (f64), steps, stepsInRound,
+// state, ticks, stall, roundStall, longestStall, stopRule, stopStep (i32). Per gathered batch: x,
+// dx (batch x k), acts, dLogits (batch), scratch (2 x batch x width), active (batch i32),
+// projection scratch (k).
 let sumOut = 0, width = 0;
-let wOrder: usize = 0, wSorted: usize = 0, wZ: usize = 0, wU: usize = 0, wBest: usize = 0;
-let wH0: usize = 0, wC3: usize = 0, wBestC3: usize = 0, wSteps: usize = 0, wInRound: usize = 0, wState: usize = 0;
+let wOrder: usize = 0, wSorted: usize = 0, wZ: usize = 0, wU: usize = 0, wBest: usize = 0, wSaved: usize = 0;
+let wH0: usize = 0, wBestQ: usize = 0, wStallHigh: usize = 0, wC3: usize = 0, wBestC3: usize = 0, wSteps: usize = 0, wInRound: usize = 0, wState: usize = 0;
+let wTicks: usize = 0, wStall: usize = 0, wRoundStall: usize = 0, wLongestStall: usize = 0, wStopRule: usize = 0, wStopStep: usize = 0;
 let wX: usize = 0, wDx: usize = 0, wActs: usize = 0, wDLogits: usize = 0, wScratch: usize = 0;
 let wActive: usize = 0, wProj: usize = 0;
 
@@ -78,10 +91,19 @@ function layout(base: usize, batch: i32, k: i32): usize {
   wZ = p; p += rk;
   wU = p; p += rk;
   wBest = p; p += rk;
+  wSaved = p; p += rk;
   wH0 = p; p += rb4;
+  wBestQ = p; p += rb4;
+  wStallHigh = p; p += rb4;
   wSteps = p; p += rb4;
   wInRound = p; p += rb4;
   wState = p; p += rb4;
+  wTicks = p; p += rb4;
+  wStall = p; p += rb4;
+  wRoundStall = p; p += rb4;
+  wLongestStall = p; p += rb4;
+  wStopRule = p; p += rb4;
+  wStopStep = p; p += rb4;
   wX = p; p += rk;
   wDx = p; p += rk;
   wActs = p; p += <usize>(batch * sumOut) << 2;
@@ -102,6 +124,19 @@ export function phase1WorkspaceBytes(desc: usize, nLayers: i32, batch: i32, k: i
 const SEARCHING: i32 = 0; // forwarded this tick at u; steps from it
 const RESTART: i32 = 1; // a new c3 round begins: u was reset, its forward is next tick's
 const DONE: i32 = 2;
+
+/** Half the range of the k floats at v: the largest entry of v - mu for the best shift mu. */
+function spread(k: i32, v: usize): f32 {
+  let lo: f32 = Infinity, hi: f32 = -Infinity;
+  for (let j = 0; j < k; j++) { const x = ldf(v, j); lo = min(lo, x); hi = max(hi, x); }
+  return (hi - lo) * <f32>0.5;
+}
+
+/** True when the k floats at a and b are the same bit patterns (so the same search state). */
+function sameBits(k: i32, a: usize, b: usize): bool {
+  for (let j = 0; j < k; j++) if (ldi(a, j) != ldi(b, j)) return false;
+  return true;
+}
 
 /** Sorts indices 0..k-1 of s ascending by value, equal values by descending index (insertion sort). */
 function sortOrder(k: i32, s: usize, order: usize): void {
@@ -174,12 +209,53 @@ function probabilityGradient(k: i32, p: usize, shd: usize, sorted: usize, c3: f3
   for (let j = 0; j < k; j++) stf(grad, j, ldf(grad, j) - mean);
 }
 
+/** Starts a c3 round for row r: u back at the undistorted point (z, or s for the projected method). */
+function startRound(r: i32, k: i32, projected: bool): void {
+  memory.copy(row(wU, r, k), projected ? row(wSorted, r, k) : row(wZ, r, k), <usize>k << 2);
+  memory.copy(row(wSaved, r, k), row(wU, r, k), <usize>k << 2);
+  sti(wInRound, r, 0);
+  sti(wStall, r, 0);
+  sti(wRoundStall, r, 0);
+}
+
 /**
  * Phase I for `batch` queries of width k against the defense classifier described by desc (one
  * sigmoid/logit output). s: probabilities (batch x k, original order); logits: the target model's
  * logits for them, or 0 to use log(max(s, 1e-30)). options: PHASE1_OPTIONS f64 values. Writes
  * noise r (batch x k, original order; zero where the search failed) and a PHASE1_REPORT f64 row per
- * query: [steps, status, c3 of the last success, g(s), g(sort(s + r))]. One call per batch.
+ * query: [steps, status, c3 of the last success, g(s), g(sort(s + r)), ticks, stop rule, in-round
+ * step of the stop, longest stall of a successful round]. One call per batch.
+ *
+ * Early stop (options[OPT_EARLY_STOP]). A round that fails ends the whole search (the result is the
+ * previous round's noise), so the only thing a round's remaining steps can change is whether it
+ * ever succeeds within maxSteps; a rule that proves (or, for STOP_STALL, has been measured to
+ * predict) that it cannot lets the row stop at once with the same status, c3 and noise:
+ * - STOP_CYCLE (exact). Within a round the next state is a function of the current one alone:
+ *   u_{t+1} = F(u_t) with F fixed by (z, sorted s, c2, c3, beta, g), evaluated in float32 in the
+ *   same order whatever the batch (the GEMM sums every row in a batch-independent order), and
+ *   success is a function S(u_t) of the state. So if u_t has the bit pattern of an earlier u_i, the
+ *   trajectory repeats u_i..u_{t-1} forever, all of which were tested (u_0 = u_t included) and
+ *   failed: no later step can succeed. States are compared bit for bit against one saved state,
+ *   re-saved at in-round steps 1, 2, 4, 8, ... (Brent): a cycle of period p entered by step m is
+ *   seen by step 2 max(m, p), with k floats of memory and k compares per step.
+ * - STOP_STALL (measured, not proved). The search is trapped around z: for stallSteps steps the
+ *   round's progress towards the crossing, q = sign(h0) h(softmax u), has not beaten its minimum,
+ *   and throughout: the label was kept (the hinge is not pulling), the distortion term dominated
+ *   g's pull (dominance x half the range of dh/ds' <= c3: at s' = s the subgradient of
+ *   c3 ||s' - s||_1 covers any such pull, so s' = s is a sharp local minimum of L, each
+ *   normalized step that leaves it overshoots the kink and the next comes back), and the crossing
+ *   stayed farther than stallBand times the stall's own wiggle in q (so the circling itself cannot
+ *   reach it, which rules out the rows where g(s) is within a hair of 0.5). Why only measured: a
+ *   search can drift out of a shallow trap (on Location, a c3 = 1 round sat at s for 160 steps,
+ *   then crossed at step 182). With the defaults (stallSteps 64, dominance 1, band 1) the longest
+ *   such stall inside a round that went on to succeed is 50 steps on the 2,000 Location queries
+ *   and 55 on the 10,000-row random set, and the default search equals the literal one on every
+ *   row of both (scripts/phase1-early-stop.ts; BENCHMARKS.md "Phase I early stop"). With
+ *   dominance and band 0 the rule is the fast mode's plain stall test (not exact).
+ * Fixed work (options[OPT_TICK_BUDGET] = B > 0): every row takes part in exactly B ticks (forward
+ * and backward passes): rows that finish early are carried along as masked padding and rows still
+ * searching at their B-th tick stop there (STOP_BUDGET) with the last success so far. A batch then
+ * costs the same whatever its rows, which closes the timing channel of SPEC §7.
  */
 export function phase1(
   desc: usize, nLayers: i32, batch: i32, k: i32, s: usize, logits: usize, options: usize,
@@ -195,6 +271,11 @@ export function phase1(
   const maxSteps = <i32>ldd(options, OPT_MAX_STEPS);
   const tolerance = ldd(options, OPT_TOLERANCE);
   const margin = <f32>ldd(options, OPT_MARGIN);
+  const rules = <i32>ldd(options, OPT_EARLY_STOP);
+  const stallSteps = <i32>ldd(options, OPT_STALL_STEPS);
+  const budget = <i32>ldd(options, OPT_TICK_BUDGET);
+  const dominance = <f32>ldd(options, OPT_DOMINANCE);
+  stallBand = <f32>ldd(options, OPT_STALL_BAND);
   const hOut = wActs + (<usize>(batch * (sumOut - 1)) << 2); // last layer's logits, when all rows are forwarded
 
   // Sort every row, record g(s) and decide which rows search at all.
@@ -215,27 +296,34 @@ export function phase1(
     const g0 = sigmoid32(h0);
     std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_G, <f64>g0);
     sti(wSteps, r, 0);
+    sti(wTicks, r, 0);
+    sti(wLongestStall, r, 0);
+    sti(wStopRule, r, STOP_NONE);
+    sti(wStopStep, r, 0);
     std(wBestC3, r, 0);
     std(wC3, r, c3Start);
+    // Padding rows (fixed work) step from u: keep it a valid point.
+    memory.copy(row(wU, r, k), projected ? row(wSorted, r, k) : row(wZ, r, k), <usize>k << 2);
     if (abs(<f64>g0 - 0.5) <= tolerance) {
       sti(wState, r, DONE);
       std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_STATUS, <f64>STATUS_AT_HALF);
     } else {
-      memory.copy(row(wU, r, k), projected ? row(wSorted, r, k) : row(wZ, r, k), <usize>k << 2);
-      sti(wInRound, r, 0);
+      startRound(r, k, projected);
       sti(wState, r, SEARCHING);
       std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_STATUS, <f64>STATUS_FAILED);
     }
   }
 
   while (true) {
-    // Gather the rows still searching; their forward input is softmax(u) (or p itself).
+    // Gather the rows still searching (and, under a tick budget, finished rows as padding); their
+    // forward input is softmax(u) (or p itself).
     let n = 0;
     for (let r = 0; r < batch; r++) {
       const st = ldi(wState, r);
-      if (st == DONE) continue;
+      if (st == DONE && ldi(wTicks, r) >= budget) continue;
       if (st == RESTART) sti(wState, r, SEARCHING);
       sti(wActive, n, r);
+      sti(wTicks, r, ldi(wTicks, r) + 1);
       if (projected) memory.copy(row(wX, n, k), row(wU, r, k), <usize>k << 2);
       else softmax32(k, row(wU, r, k), row(wX, n, k));
       n++;
@@ -244,13 +332,16 @@ export function phase1(
     mlpForward(desc, nLayers, n, wX, wActs);
     const h = wActs + (<usize>(n * (sumOut - 1)) << 2);
 
-    // Crossing test for each row's previous step; round transitions.
+    // Crossing test for each row's previous step; round transitions; early stops.
     for (let i = 0; i < n; i++) {
       const r = ldi(wActive, i);
+      stf(wDLogits, i, 0);
+      if (ldi(wState, r) == DONE) continue; // padding
       const hr = ldf(h, i);
       stf(wDLogits, i, signf(hr));
       const taken = ldi(wInRound, r);
-      if (taken == 0) continue;
+      const q = hr * signf(ldf(wH0, r)); // > 0 until g crosses 0.5
+      if (taken == 0) { stf(wBestQ, r, q); stf(wStallHigh, r, q); continue; }
       const kept = labelKept(k, row(wU, r, k), row(wOrder, r, k));
       const crossed = hr * ldf(wH0, r) <= 0;
       if (kept && crossed) {
@@ -258,18 +349,52 @@ export function phase1(
         const best = row(wBest, r, k), sorted = row(wSorted, r, k), x = row(wX, i, k);
         for (let j = 0; j < k; j++) stf(best, j, ldf(x, j) - ldf(sorted, j));
         std(wBestC3, r, ldd(wC3, r));
+        sti(wLongestStall, r, max(ldi(wLongestStall, r), ldi(wRoundStall, r)));
         const next = ldd(wC3, r) * c3Factor;
         std(wC3, r, next);
         if (next > c3Limit) sti(wState, r, DONE);
         else {
-          memory.copy(row(wU, r, k), projected ? sorted : row(wZ, r, k), <usize>k << 2);
-          sti(wInRound, r, 0);
+          startRound(r, k, projected);
           sti(wState, r, RESTART);
         }
         stf(wDLogits, i, 0);
-      } else if (taken >= maxSteps) {
+        continue;
+      }
+      if (q < ldf(wBestQ, r) || !kept) {
+        // Progress, or the label hinge pulling (not the trap around s): the stall starts over.
+        stf(wBestQ, r, min(q, ldf(wBestQ, r)));
+        stf(wStallHigh, r, q);
+        sti(wStall, r, 0);
+      } else {
+        stf(wStallHigh, r, max(q, ldf(wStallHigh, r)));
+        const stall = ldi(wStall, r) + 1;
+        sti(wStall, r, stall);
+        // The longest stall the rule could have fired on (its margin, reported for successful rounds).
+        if (ldf(wBestQ, r) > stallBand * (ldf(wStallHigh, r) - ldf(wBestQ, r))) sti(wRoundStall, r, max(stall, ldi(wRoundStall, r)));
+      }
+      let stop = STOP_NONE;
+      if (taken >= maxSteps) stop = -1; // the literal end of a failed round
+      else if ((rules & STOP_CYCLE) && sameBits(k, row(wU, r, k), row(wSaved, r, k))) stop = STOP_CYCLE;
+      else if ((rules & STOP_STALL) && ldi(wStall, r) >= stallSteps &&
+        ldf(wBestQ, r) > stallBand * (ldf(wStallHigh, r) - ldf(wBestQ, r))) stop = STOP_STALL;
+      if (stop != STOP_NONE) {
         sti(wState, r, DONE);
         stf(wDLogits, i, 0);
+        if (stop > 0) { sti(wStopRule, r, stop); sti(wStopStep, r, taken); }
+        continue;
+      }
+      if ((taken & (taken - 1)) == 0) memory.copy(row(wSaved, r, k), row(wU, r, k), <usize>k << 2);
+    }
+    // A row still searching at its last budgeted pass could not test another step: it stops here.
+    if (budget > 0) {
+      for (let i = 0; i < n; i++) {
+        const r = ldi(wActive, i);
+        if (ldi(wState, r) != DONE && ldi(wTicks, r) >= budget) {
+          sti(wState, r, DONE);
+          stf(wDLogits, i, 0);
+          sti(wStopRule, r, STOP_BUDGET);
+          sti(wStopStep, r, ldi(wInRound, r));
+        }
       }
     }
 
@@ -281,6 +406,8 @@ export function phase1(
       if (ldi(wState, r) != SEARCHING) continue;
       const u = row(wU, r, k), x = row(wX, i, k), grad = row(wDx, i, k);
       const c3 = <f32>ldd(wC3, r);
+      // The stall counts only steps where the distortion term dominates (see STOP_STALL).
+      if (dominance * spread(k, grad) > c3) { sti(wStall, r, 0); stf(wStallHigh, r, ldf(wBestQ, r)); }
       if (projected) probabilityGradient(k, u, grad, row(wSorted, r, k), c3, grad);
       else logitGradient(k, u, x, grad, row(wSorted, r, k), c2, c3, grad);
       let sq: f32 = 0;
@@ -294,20 +421,27 @@ export function phase1(
     }
   }
 
-  // Map the best noise back to the original order and evaluate g on the re-sorted s + r.
+  // Map the best noise back to the original order and evaluate g on the re-sorted s + r (under a
+  // tick budget on every row, so this pass costs the same whatever the rows).
   let n = 0;
   for (let r = 0; r < batch; r++) {
     const rep = report + (<usize>(r * PHASE1_REPORT) << 3);
     std(rep, REP_STEPS, <f64>ldi(wSteps, r));
+    std(rep, REP_TICKS, <f64>ldi(wTicks, r));
+    std(rep, REP_STOP_RULE, <f64>ldi(wStopRule, r));
+    std(rep, REP_STOP_STEP, <f64>ldi(wStopStep, r));
+    std(rep, REP_LONGEST_STALL, <f64>ldi(wLongestStall, r));
     const out = row(noise, r, k);
     memory.fill(out, 0, <usize>k << 2);
     const bestC3 = ldd(wBestC3, r);
     std(rep, REP_C3, bestC3);
     std(rep, REP_G_NOISY, ldd(rep, REP_G));
-    if (bestC3 == 0) continue;
-    std(rep, REP_STATUS, <f64>STATUS_CONVERGED);
+    if (bestC3 == 0 && budget == 0) continue;
     const order = row(wOrder, r, k), best = row(wBest, r, k), sr = row(wU, r, k);
-    for (let i = 0; i < k; i++) stf(out, ldi(order, i), ldf(best, i));
+    if (bestC3 != 0) {
+      std(rep, REP_STATUS, <f64>STATUS_CONVERGED);
+      for (let i = 0; i < k; i++) stf(out, ldi(order, i), ldf(best, i));
+    }
     for (let j = 0; j < k; j++) stf(sr, j, ldf(row(s, r, k), j) + ldf(out, j));
     sortOrder(k, sr, row(wOrder, r, k));
     const x = row(wX, n, k);
@@ -320,6 +454,7 @@ export function phase1(
     const h = wActs + (<usize>(n * (sumOut - 1)) << 2);
     for (let i = 0; i < n; i++) {
       const r = ldi(wActive, i);
+      if (ldd(wBestC3, r) == 0) continue; // padding
       std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_G_NOISY, <f64>sigmoid32(ldf(h, i)));
     }
   }

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import type { ExperimentOptions } from '../experiment/run.js';
 import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
 import { WorkerPool } from '../parallel/pool.js';
-import { fitParallel, protectParallel } from '../parallel/protect.js';
+import { fitParallel, PARALLEL_MIN_ROWS, protectAsync } from '../parallel/protect.js';
 import { parseIntFlag } from './args.js';
 
 /** Upper bound on `--threads` (a typo such as 1000 should not spawn 1000 engines). */
@@ -44,9 +44,9 @@ export class CliPool {
 
   /** `guard.protect(rows, options)`, with Phase I over the pool when there are enough rows to split. */
   async protect(guard: MemGuard, rows: Float32Array, options: ProtectOptions): Promise<ProtectResult<Float32Array>> {
-    const count = rows.length / guard.k;
-    if (!this.parallel || count < 256) return guard.protect(rows, options);
-    return protectParallel(guard, rows, { ...options, pool: this.get() });
+    if (!this.parallel) return guard.protect(rows, options);
+    // Small batches stay in this thread (protectAsync decides), so the pool starts only when needed.
+    return protectAsync(guard, rows, { ...options, pool: rows.length / guard.k >= PARALLEL_MIN_ROWS ? this.get() : undefined, workers: 1 });
   }
 
   /** Terminates the workers (if any were started). */

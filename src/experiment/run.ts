@@ -13,7 +13,7 @@ import type { LiraAttack } from '../attacks/lira.js';
 import { trainLiraAttack } from './lira.js';
 import { MemGuard } from '../memguard/memguard.js';
 import { membershipClassifierJob, membershipProbability, membershipTrainingSet, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
-import type { Phase1Method } from '../memguard/phase1.js';
+import type { Phase1Method, Phase1Options } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { combineRepeats } from './repeats.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
@@ -45,6 +45,8 @@ export interface ExperimentConfig {
   epsilons: number[];
   mixingModes: MixingMode[];
   method: Phase1Method;
+  /** Phase I search settings (MemGuardOptions.search) for the defender and the defense-aware attacker; default the library's. */
+  search?: Phase1Options;
   /** Train a defense-aware attacker per (epsilon, mixing) (the costliest part). */
   defenseAware: boolean;
   /**
@@ -327,7 +329,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   // Phase I once (the defender's, on the target's logits).
   progress({ stage: 'Phase I on the evaluation set', done: 0, total: 1 });
   const defender = (mixing: MixingMode, coinSeed: number) =>
-    new MemGuard({ defenseClassifier: defense, epsilon: 0, mixing, method: cfg.method, coin: { mode: 'seed', seed: coinSeed } });
+    new MemGuard({ defenseClassifier: defense, epsilon: 0, mixing, method: cfg.method, search: cfg.search, coin: { mode: 'seed', seed: coinSeed } });
   const search = defender('paper', seeds.releaseCoin).search(zEval, 'logits');
   progress({ stage: 'Phase I on the evaluation set', done: 1, total: 1 });
   lap('phase I');
@@ -338,13 +340,13 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const defendedShadow = new Map<string, Float32Array>();
   if (attackerDefense) {
     progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
-    const attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, coin: { mode: 'expectation' } })
+    const attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, search: cfg.search, coin: { mode: 'expectation' } })
       .search(zShadow, 'logits');
     const jobs: FitJob[] = [];
     const keys: string[] = [];
     for (const mixing of cfg.mixingModes) {
       for (const epsilon of cfg.epsilons) {
-        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.attackerCoin } })
+        const defended = new MemGuard({ defenseClassifier: attackerDefense, epsilon, mixing, method: cfg.method, search: cfg.search, coin: { mode: 'seed', seed: seeds.attackerCoin } })
           .releaseSearch(attackerSearch, { epsilon }).released;
         defendedShadow.set(`${mixing}/${epsilon}`, defended);
         if (epsilon === 0) continue; // undefended: the attack is the paper's NN attack itself
@@ -372,7 +374,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     for (const epsilon of cfg.epsilons) {
       const start = performance.now();
       progress({ stage: `evaluate (${mixing} mixing)`, done, total });
-      const expectation = new MemGuard({ defenseClassifier: defense, epsilon, mixing, method: cfg.method, coin: { mode: 'expectation' } })
+      const expectation = new MemGuard({ defenseClassifier: defense, epsilon, mixing, method: cfg.method, search: cfg.search, coin: { mode: 'expectation' } })
         .releaseSearch(search, { epsilon });
       const sampled = guard.releaseSearch(search, { epsilon });
       if (mixing === cfg.mixingModes[0] && epsilon === cfg.epsilons[0]) {
@@ -422,7 +424,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     createdAt: new Date().toISOString(),
     config: {
       dataset: data.name ?? 'user dataset', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
-      method: cfg.method, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
+      method: cfg.method, search: cfg.search ?? {}, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
       defenseAware: cfg.defenseAware, attackSeeds: attackSeeds.length, lira: cfg.lira, engine: target.engine.build,
       splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },

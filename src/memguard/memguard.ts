@@ -34,7 +34,12 @@ export interface MemGuardOptions {
   mixing?: MixingMode;
   /** Phase I method: 'logits' (the paper's, default) or 'projected' (steps on probabilities). */
   method?: Phase1Method;
-  /** Phase I constants (c2, c3Start, c3Factor, c3Max, beta, maxSteps, tolerance, margin): paper defaults. */
+  /**
+   * Phase I settings: the paper's constants (c2, c3Start, c3Factor, c3Max, beta, maxSteps, tolerance,
+   * margin), `literal` (the paper-literal search without the lossless early stop) and `fixedWork`
+   * (the same work for every row, against the timing channel). Defaults: the paper's search, ended
+   * early where a round provably or measurably cannot succeed (same results, far fewer steps).
+   */
   search?: Phase1Options;
   /** Rows per WebAssembly call (default 512). */
   batchSize?: number;
@@ -84,8 +89,13 @@ export interface ProtectResult<R> {
   weight: Float64Array;
   /** 1 where `released` is the noisy vector. */
   noiseReleased: Uint8Array;
-  /** Phase I gradient steps per row. */
+  /**
+   * Phase I gradient steps per row, and `ticks`, the forward/backward passes of g it took part in.
+   * Diagnostics: never return them (or the time a row took) to callers, they are a membership
+   * signal (SPEC §7; `search: { fixedWork }` makes the work equal for every row).
+   */
   steps: Int32Array;
+  ticks: Int32Array;
   status: Phase1Batch['status'];
   /** g(s) and g(sort(s + r)) (with 'crossing' mixing, r is the shrunk noise t r). */
   g: Float32Array;
@@ -255,7 +265,7 @@ export class MemGuard {
     }
     return {
       released, noisy, scores, noiseL1, mixProbability, weight, noiseReleased,
-      steps: phase1.steps, status: phase1.status, g: phase1.g, gNoisy, repair,
+      steps: phase1.steps, ticks: phase1.ticks, status: phase1.status, g: phase1.g, gNoisy, repair,
     };
   }
 

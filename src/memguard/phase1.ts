@@ -28,7 +28,67 @@ export interface Phase1Options {
   tolerance?: number;
   /** phase1Projected only: margin of the label over every other entry. Default 2^-20. */
   margin?: number;
+  /**
+   * true: the paper-literal search, every failing round runs all `maxSteps` steps. Default false:
+   * rounds that cannot succeed end early (a repeated search state; a stalled search, see
+   * `stallSteps`), which gives the same noise, status and c3 as the literal search (see
+   * BENCHMARKS.md "Phase I early stop" for how this was established) at a fraction of the steps.
+   */
+  literal?: boolean;
+  /**
+   * 'lossless' (default): the early stop above. 'fast': trades a little for speed: the stall rule
+   * fires after `FAST_STALL_STEPS` steps without progress, without the dominance and band guards
+   * (measured against the default in BENCHMARKS.md "Phase I fast mode": 1992 of 2,000 Location
+   * rows end on the same round; the attacks and distortion are compared there).
+   */
+  mode?: Phase1Mode;
+  /**
+   * The stall rule of the early stop (see STOP_STALL in assembly/memguard/phase1.ts): a round whose
+   * progress towards g = 0.5 has not improved for `stallSteps` steps (default 64) while the label
+   * was kept, the distortion term dominated (`stallDominance` x half the range of dh/ds' <= c3,
+   * default 1) and the crossing stayed `stallBand` (default 1) times farther than the stall's
+   * wiggle ends as failed. Infinity turns the rule off (leaving only the exact repeated-state
+   * rule). The defaults are the measured lossless setting: change them and the results may differ
+   * from the literal search.
+   */
+  stallSteps?: number;
+  stallDominance?: number;
+  stallBand?: number;
+  /**
+   * Fixed work per row (SPEC §7 timing channel): false (default) or a tick budget B (true = 512):
+   * every row takes exactly B forward/backward passes of g, padding with masked passes when it is
+   * done sooner, so a batch's running time does not depend on its rows. A search still running at
+   * its B-th pass stops there with its last success (rare at B = 512 with the early stop: see
+   * BENCHMARKS.md). Costs B passes per row instead of the search's own (about 20-60).
+   */
+  fixedWork?: boolean | number;
 }
+
+/**
+ * How Phase I ends hopeless c3 rounds: 'lossless' (default, the literal search's results) or 'fast'.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
+ * const mode: Phase1Mode = 'fast';
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, search: { mode }, coin: { mode: 'seed', seed: 1 } });
+ */
+export type Phase1Mode = 'lossless' | 'fast';
+
+/**
+ * The stall length at which `mode: 'fast'` ends a round.
+ *
+ * @example
+ * console.log(FAST_STALL_STEPS); // 8
+ */
+export const FAST_STALL_STEPS = 8;
+
+/**
+ * The budget of passes of g per row that `search: { fixedWork: true }` stands for.
+ *
+ * @example
+ * console.log(FIXED_WORK_TICKS); // 512
+ */
+export const FIXED_WORK_TICKS = 512;
 
 /**
  * The paper's Phase I constants (SPEC §3): what every `Phase1Options` field defaults to.
@@ -38,6 +98,7 @@ export interface Phase1Options {
  */
 export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
   c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
+  literal: false, mode: 'lossless', stallSteps: 64, stallDominance: 1, stallBand: 1, fixedWork: false,
 });
 
 
@@ -62,8 +123,21 @@ export type Phase1Method = 'logits' | 'projected';
  */
 export type Phase1Status = 'failed' | 'converged' | 'at-half';
 const STATUS: Phase1Status[] = ['failed', 'converged', 'at-half'];
-const REPORT = 5; // f64 per row, as PHASE1_REPORT
-const OPTIONS = 9; // f64, as PHASE1_OPTIONS
+const REPORT = 9; // f64 per row, as PHASE1_REPORT
+const OPTIONS = 14; // f64, as PHASE1_OPTIONS
+// Early-stop rule bits and codes, as STOP_* in assembly/memguard/phase1.ts.
+const STOP_CYCLE = 1, STOP_STALL = 2;
+
+/**
+ * What ended a row's last c3 round before `maxSteps`: nothing, a repeated state, a stall, the tick budget.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
+ * const stops: Phase1Stop[] = guard.search([[0.7, 0.2, 0.1]]).stop; // diagnostics: never return them to callers
+ */
+export type Phase1Stop = 'none' | 'cycle' | 'stall' | 'budget';
+const STOPS: Record<number, Phase1Stop> = { 0: 'none', 1: 'cycle', 2: 'stall', 4: 'budget' };
 
 /**
  * Phase I outcome for a batch of rows (columnar, row order kept).
@@ -88,6 +162,41 @@ export interface Phase1Batch {
   g: Float32Array;
   /** g(sort(s + r)); equals g where there is no noise. */
   gNoisy: Float32Array;
+  /**
+   * Diagnostics of the search's cost (never return them to callers: the work a query takes is a
+   * membership signal, SPEC §7). ticks: forward/backward passes of g the row took part in (equal
+   * for every row under `fixedWork`); stop: the rule that ended the last round early; stopStep:
+   * its in-round step; longestStall: the longest stretch without progress in a successful round.
+   */
+  ticks: Int32Array;
+  stop: Phase1Stop[];
+  stopStep: Int32Array;
+  longestStall: Int32Array;
+}
+
+/** An empty Phase1Batch for `rows` rows of width k (filled by `runPhase1` or merged chunks). */
+export function emptyPhase1Batch(rows: number, k: number): Phase1Batch {
+  return {
+    rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
+    c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
+    ticks: new Int32Array(rows), stop: new Array(rows), stopStep: new Int32Array(rows), longestStall: new Int32Array(rows),
+  };
+}
+
+/** Copies rows [from, from + n) of a chunk's results (default: all of them) into rows start.. of `into`. */
+export function mergePhase1(into: Phase1Batch, part: Phase1Batch, start: number, from = 0, n = part.rows): void {
+  const k = into.k;
+  into.noise.set(part.noise.subarray(from * k, (from + n) * k), start * k);
+  for (const key of ['steps', 'c3', 'g', 'gNoisy', 'ticks', 'stopStep', 'longestStall'] as const) into[key].set(part[key].subarray(from, from + n), start);
+  for (let i = 0; i < n; i++) {
+    into.status[start + i] = part.status[from + i]!;
+    into.stop[start + i] = part.stop[from + i]!;
+  }
+}
+
+/** The typed arrays of a Phase1Batch (what a worker can transfer). */
+export function phase1Buffers(b: Phase1Batch): ArrayBufferView[] {
+  return [b.noise, b.steps, b.c3, b.g, b.gNoisy, b.ticks, b.stopStep, b.longestStall];
 }
 
 /** The search constants with defaults filled in, each checked (the error names the bad one). */
@@ -101,6 +210,15 @@ export function resolvePhase1Options(o: Phase1Options): Required<Phase1Options> 
   check(Number.isInteger(v.maxSteps) && v.maxSteps >= 1, () => `phase1: maxSteps must be an integer >= 1, got ${v.maxSteps}`);
   check(v.tolerance >= 0 && v.tolerance < 0.5, () => `phase1: tolerance must be in [0, 0.5), got ${v.tolerance}`);
   check(v.margin >= 0 && v.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${v.margin}`);
+  check(v.mode === 'lossless' || v.mode === 'fast', () => `phase1: mode must be 'lossless' or 'fast', got ${String(v.mode)}`);
+  check(typeof v.literal === 'boolean', () => `phase1: literal must be a boolean, got ${String(v.literal)}`);
+  check(v.stallSteps === Infinity || (Number.isInteger(v.stallSteps) && v.stallSteps >= 1),
+    () => `phase1: stallSteps must be an integer >= 1 or Infinity, got ${v.stallSteps}`);
+  for (const name of ['stallDominance', 'stallBand'] as const) {
+    check(Number.isFinite(v[name]) && v[name] >= 0, () => `phase1: ${name} must be a finite number >= 0, got ${v[name]}`);
+  }
+  check(typeof v.fixedWork === 'boolean' || (Number.isInteger(v.fixedWork) && v.fixedWork >= 1 && v.fixedWork <= 2 ** 30),
+    () => `phase1: fixedWork must be false, true or a tick budget (an integer >= 1), got ${String(v.fixedWork)}`);
   return v;
 }
 
@@ -109,7 +227,12 @@ export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Flo
   const v = resolvePhase1Options(o);
   const method = o.method ?? 'logits';
   check(method === 'logits' || method === 'projected', () => `phase1: method must be 'logits' or 'projected', got ${String(method)}`);
-  return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0);
+  const fast = v.mode === 'fast';
+  const stallSteps = fast ? (o.stallSteps ?? FAST_STALL_STEPS) : v.stallSteps;
+  const rules = v.literal ? 0 : STOP_CYCLE | (stallSteps === Infinity ? 0 : STOP_STALL);
+  const budget = v.fixedWork === true ? FIXED_WORK_TICKS : v.fixedWork === false ? 0 : v.fixedWork;
+  return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0,
+    rules, stallSteps === Infinity ? 0 : stallSteps, budget, fast ? 0 : v.stallDominance, fast ? 0 : v.stallBand);
 }
 
 /**
@@ -121,10 +244,7 @@ export function runPhase1(
 ): Phase1Batch {
   const k = g.inputSize;
   const e = g.engine;
-  const out: Phase1Batch = {
-    rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
-    c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
-  };
+  const out = emptyPhase1Batch(rows, k);
   const { descriptor, layerCount } = g.memoryLayout;
   const b = Math.max(1, Math.min(batchSize, rows));
   const workBytes = e.abi.phase1WorkspaceBytes(descriptor, layerCount, b, k);
@@ -145,6 +265,10 @@ export function runPhase1(
           out.c3[r] = rep[o + 2]!;
           out.g[r] = rep[o + 3]!;
           out.gNoisy[r] = rep[o + 4]!;
+          out.ticks[r] = rep[o + 5]!;
+          out.stop[r] = STOPS[rep[o + 6]!]!;
+          out.stopStep[r] = rep[o + 7]!;
+          out.longestStall[r] = rep[o + 8]!;
         }
       }
     });

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { check } from '../errors.js';
 import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
-import type { Phase1Batch } from '../memguard/phase1.js';
+import { emptyPhase1Batch, mergePhase1, runPhase1, type Phase1Batch } from '../memguard/phase1.js';
 import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import type { FitJob, Mlp } from '../nn/mlp.js';
 import { resolveBuild, type Engine } from '../wasm/engine.js';
@@ -61,9 +61,49 @@ function chunkRanges(rows: number, workers: number): Array<[number, number]> {
 }
 
 /**
- * `guard.protect(rows, options)` with Phase I split over worker threads. The results are identical
- * to `protect`'s (Phase I does not depend on how rows are batched, and Phase II runs here, in row
- * order, through `guard`), so this is a drop-in for large batches.
+ * Batches of at least this many rows go to worker threads in `protectAsync` (and the CLI); smaller
+ * ones run in the calling thread, where they cost less than the messages.
+ *
+ * @example
+ * console.log(PARALLEL_MIN_ROWS); // 256
+ */
+export const PARALLEL_MIN_ROWS = 256;
+
+/** Pools `protectAsync` starts for itself, one per WebAssembly build (idle workers do not keep the process alive). */
+const sharedPools = new Map<string, WorkerPool>();
+
+function sharedPool(engine: Engine): WorkerPool {
+  const build = engine.simd ? 'simd' : 'scalar';
+  let pool = sharedPools.get(build);
+  if (!pool || pool.closed) {
+    pool = new WorkerPool({ size: availableParallelism(), build });
+    sharedPools.set(build, pool);
+  }
+  return pool;
+}
+
+/**
+ * `guard.protect(rows, options)` on every core: the documented way to protect large batches on
+ * Node. Batches of `PARALLEL_MIN_ROWS` rows or more have their Phase I split over worker threads
+ * (by default a pool of `os.availableParallelism()` threads that this module starts on first use
+ * and keeps; pass `pool` to use your own, or `workers` for a temporary one); smaller batches run
+ * in this thread. The results are identical to `guard.protect`'s bit for bit either way.
+ *
+ * @example
+ * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
+ * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'key', key: new Uint8Array(16).fill(5) } });
+ * const scores = Array.from({ length: 300 }, (_, i) => [0.5 + (i % 5) / 20, 0.3 - (i % 5) / 20, 0.2]);
+ * const { released } = await protectAsync(guard, scores); // === guard.protect(scores).released, on every core
+ */
+export async function protectAsync<X extends MatrixInput>(
+  guard: MemGuard, rows: X, options: ProtectOptions & ParallelOptions = {},
+): Promise<ProtectResult<MatrixOutput<X>>> {
+  return protectOn(guard, rows, options, PARALLEL_MIN_ROWS);
+}
+
+/**
+ * `guard.protect(rows, options)` with Phase I split over worker threads whatever the batch size
+ * (see `protectAsync`, which keeps small batches in this thread). Results identical to `protect`'s.
  *
  * @example
  * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
@@ -76,17 +116,29 @@ function chunkRanges(rows: number, workers: number): Array<[number, number]> {
 export async function protectParallel<X extends MatrixInput>(
   guard: MemGuard, rows: X, options: ProtectOptions & ParallelOptions = {},
 ): Promise<ProtectResult<MatrixOutput<X>>> {
+  return protectOn(guard, rows, options, 1);
+}
+
+/**
+ * Phase I split by rows over a pool when there are at least `minRows` rows (Phase I does not depend
+ * on how rows are batched), Phase II here, in row order, through `guard`: so `protect`'s results.
+ */
+async function protectOn<X extends MatrixInput>(
+  guard: MemGuard, rows: X, options: ProtectOptions & ParallelOptions, minRows: number,
+): Promise<ProtectResult<MatrixOutput<X>>> {
   const { pool, workers, input, ...release } = options;
-  const output = outputLike(rows, 'protectParallel rows');
+  const output = outputLike(rows, 'protect rows');
   const job = guard.searchJob(rows, input ?? 'probabilities');
   const { k } = job;
-  const phase1: Phase1Batch = {
-    rows: job.rows, k, noise: new Float32Array(job.rows * k), steps: new Int32Array(job.rows), status: new Array(job.rows),
-    c3: new Float64Array(job.rows), g: new Float32Array(job.rows), gNoisy: new Float32Array(job.rows),
-  };
-  if (job.rows > 0) {
-    await withPool({ pool, workers }, guard.defenseClassifier.engine, async (p) => {
-      const defenseClassifier = guard.defenseClassifier.parameters();
+  const g = guard.defenseClassifier;
+  let phase1: Phase1Batch;
+  if (job.rows === 0 || job.rows < minRows) {
+    phase1 = runPhase1(g, job.scores, job.rows, job.logits, job.options, job.batchSize);
+  } else {
+    phase1 = emptyPhase1Batch(job.rows, k);
+    const given = pool ?? (workers === undefined ? sharedPool(g.engine) : undefined);
+    await withPool({ pool: given, workers }, g.engine, async (p) => {
+      const defenseClassifier = g.parameters();
       await Promise.all(chunkRanges(job.rows, p.size).map(async ([start, end]) => {
         const scores = job.scores.slice(start * k, end * k);
         const logits = job.logits?.slice(start * k, end * k);
@@ -94,12 +146,7 @@ export async function protectParallel<X extends MatrixInput>(
           { defenseClassifier, scores, rows: end - start, logits, options: job.options, batchSize: job.batchSize },
           logits ? [scores.buffer, logits.buffer] : [scores.buffer],
         );
-        phase1.noise.set(part.noise, start * k);
-        phase1.steps.set(part.steps, start);
-        phase1.c3.set(part.c3, start);
-        phase1.g.set(part.g, start);
-        phase1.gNoisy.set(part.gNoisy, start);
-        for (let i = 0; i < part.rows; i++) phase1.status[start + i] = part.status[i]!;
+        mergePhase1(phase1, part, start);
       }));
     });
   }

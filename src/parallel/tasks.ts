@@ -3,7 +3,7 @@
 // data (typed arrays, numbers, strings); `transferables` lists the buffers an output can hand over
 // without a copy.
 import { Mlp, type EpochInfo, type FitOptions, type LayerParameters } from '../nn/mlp.js';
-import { runPhase1, type Phase1Batch } from '../memguard/phase1.js';
+import { phase1Buffers, runPhase1, type Phase1Batch } from '../memguard/phase1.js';
 import type { Engine } from '../wasm/engine.js';
 
 /** Training one model: its initial parameters, the data, and `FitOptions` without the callback. */
@@ -77,7 +77,7 @@ export function transferables(name: TaskName, output: Tasks[TaskName]['output'])
   if (name === 'fit') for (const l of (output as FitTaskResult).layers) { add(l.weight); add(l.bias); }
   else {
     const b = output as Phase1Batch;
-    for (const a of [b.noise, b.steps, b.c3, b.g, b.gNoisy]) add(a);
+    for (const a of phase1Buffers(b)) add(a);
   }
   return buffers;
 }

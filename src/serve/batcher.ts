@@ -2,7 +2,7 @@
 // free takes up to `maxBatch` waiting rows (splitting a large request over several batches if need
 // be) once `maxBatch` rows are waiting or the oldest has waited `maxWaitMs`. A row's Phase I result
 // does not depend on its batch (docs/architecture.md), so batching changes no answer.
-import type { Phase1Batch } from '../memguard/phase1.js';
+import { emptyPhase1Batch, mergePhase1, type Phase1Batch } from '../memguard/phase1.js';
 import type { SearchJob, SearchResult } from '../memguard/memguard.js';
 
 /** Runs Phase I on a batch of validated rows (on a worker thread). */
@@ -32,13 +32,6 @@ interface Entry {
 
 interface Segment { entry: Entry; start: number; end: number }
 
-function emptyPhase1(rows: number, k: number): Phase1Batch {
-  return {
-    rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
-    c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
-  };
-}
-
 export class MicroBatcher {
   private readonly queue: Entry[] = [];
   private waitingRows = 0;
@@ -67,9 +60,9 @@ export class MicroBatcher {
 
   /** Phase I for the job's rows, in whatever batches they land in. */
   submit(job: SearchJob): Promise<SearchResult> {
-    if (job.rows === 0) return Promise.resolve({ ...emptyPhase1(0, job.k), scores: job.scores, logits: job.logits });
+    if (job.rows === 0) return Promise.resolve({ ...emptyPhase1Batch(0, job.k), scores: job.scores, logits: job.logits });
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, out: emptyPhase1(job.rows, job.k), next: 0, pending: job.rows, enqueued: performance.now(), failed: false, resolve, reject });
+      this.queue.push({ job, out: emptyPhase1Batch(job.rows, job.k), next: 0, pending: job.rows, enqueued: performance.now(), failed: false, resolve, reject });
       this.waitingRows += job.rows;
       this.schedule();
     });
@@ -134,12 +127,7 @@ export class MicroBatcher {
       let from = 0;
       for (const { entry, start, end } of segments) {
         const n = end - start, o = entry.out;
-        o.noise.set(batch.noise.subarray(from * k, (from + n) * k), start * k);
-        o.steps.set(batch.steps.subarray(from, from + n), start);
-        o.c3.set(batch.c3.subarray(from, from + n), start);
-        o.g.set(batch.g.subarray(from, from + n), start);
-        o.gNoisy.set(batch.gNoisy.subarray(from, from + n), start);
-        for (let i = 0; i < n; i++) o.status[start + i] = batch.status[from + i]!;
+        mergePhase1(o, batch, start, from, n);
         from += n;
         entry.pending -= n;
         if (entry.pending === 0 && !entry.failed) entry.resolve({ ...o, scores: entry.job.scores, logits: entry.job.logits });

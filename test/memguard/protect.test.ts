@@ -54,7 +54,7 @@ for (const method of ['logits', 'projected'] as const) {
     const s = new Float32Array(rows * 30);
     s.set(f.members.subarray(0, 60 * 30));
     s.set(f.nonMembers.subarray(0, 60 * 30), 60 * 30);
-    const guard = new MemGuard({ defenseClassifier: f.defense, epsilon: 1, method, coin: { mode: 'expectation' }, batchSize: 37 });
+    const guard = new MemGuard({ defenseClassifier: f.defense, epsilon: 1, method, coin: { mode: 'expectation' }, batchSize: 37, search: { literal: true } });
     const got = guard.search(s);
     const g = engineLogit(f.defense);
     let converged = 0;

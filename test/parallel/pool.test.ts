@@ -11,7 +11,7 @@ import { MemGuard, type ProtectResult } from '../../src/memguard/memguard.js';
 import { phase1Options } from '../../src/memguard/phase1.js';
 import { Mlp, type EpochInfo, type FitOptions } from '../../src/nn/mlp.js';
 import { WorkerPool } from '../../src/parallel/pool.js';
-import { fitParallel, protectParallel } from '../../src/parallel/protect.js';
+import { fitParallel, PARALLEL_MIN_ROWS, protectAsync, protectParallel } from '../../src/parallel/protect.js';
 import { loadEngine } from '../../src/wasm/engine.js';
 import { locationFixture, sortRows } from '../fixtures.js';
 
@@ -111,6 +111,18 @@ protect('invalid rows are rejected in the calling thread, with the row named', a
   } catch (err) {
     assert.instance(err, MemGuardInputError);
     assert.match((err as Error).message, /row 1, column 10 is -0\.25/);
+  }
+});
+
+protect('protectAsync (every core by default) equals the synchronous protect bit for bit, large batch and small', async () => {
+  const f = locationFixture();
+  const s = locationRows();
+  assert.ok(600 >= PARALLEL_MIN_ROWS, 'the large batch goes to the workers');
+  for (const search of [{}, { literal: true }, { fixedWork: 64 }]) {
+    const guard = new MemGuard({ defenseClassifier: f.defense, epsilon: 0.5, coin: { mode: 'key', key: KEY }, search });
+    sameResult(await protectAsync(guard, s), guard.protect(s));
+    const small = s.subarray(0, 10 * 30);
+    sameResult(await protectAsync(guard, small), guard.protect(small));
   }
 });
 

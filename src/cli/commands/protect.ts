@@ -9,7 +9,7 @@ import { readCsvBatches } from '../../data/csv/stream.js';
 import { parseCsv } from '../../data/csv/table.js';
 import { readTextFile } from '../../data/files.js';
 import type { CoinOptions } from '../../memguard/coin.js';
-import { MemGuard, type MixingMode, type Phase1Method, type ProtectResult } from '../../memguard/memguard.js';
+import { MemGuard, type MixingMode, type Phase1Method, type Phase1Options, type ProtectResult } from '../../memguard/memguard.js';
 import { loadModel } from '../../nn/modelFile.js';
 import type { Mlp } from '../../nn/mlp.js';
 import {
@@ -62,6 +62,10 @@ Options:
   --logits               p0.. are logits (the output is still probabilities)
   --mixing M             Phase II rule: paper (default) or exact (also cap p where E g(s+n) = 0.5)
   --method M             Phase I optimizer: logits (the paper's, default) or projected
+  --search S             Phase I loop: early-stop (default; ends the c3 rounds that cannot succeed,
+                         same output as literal), fast (ends them sooner: not exact, measured
+                         equal attacks and distortion) or literal (the paper's loop, every
+                         failing round runs all 299 steps: slower, for comparison)
   --query-id COLUMN      hash this column's text as the query's identity for the keyed coin
                          (default: the row's vector)
   --details              append columns noise_l1 (||r||_1 of the candidate noise, released or
@@ -87,6 +91,7 @@ const OPTIONS = {
   logits: { type: 'boolean' },
   mixing: { type: 'string' },
   method: { type: 'string' },
+  search: { type: 'string' },
   'query-id': { type: 'string' },
   details: { type: 'boolean' },
   batch: { type: 'string' },
@@ -119,6 +124,8 @@ export const protect: Command = {
     if (resolve(inPath) === resolve(outPath)) throw usage(NAME, '--out must differ from --in');
     const mixing = parseChoice<MixingMode>(NAME, 'mixing', optional(v, 'mixing') ?? 'paper', ['paper', 'exact']);
     const method = parseChoice<Phase1Method>(NAME, 'method', optional(v, 'method') ?? 'logits', ['logits', 'projected']);
+    const searchMode = parseChoice(NAME, 'search', optional(v, 'search') ?? 'early-stop', ['early-stop', 'fast', 'literal']);
+    const search: Phase1Options = searchMode === 'literal' ? { literal: true } : searchMode === 'fast' ? { mode: 'fast' } : {};
     const batchSize = parseIntFlag(NAME, 'batch', optional(v, 'batch') ?? '4096', 1, 1 << 24);
     const threads = threadCount(NAME, optional(v, 'threads'));
     const coin = resolveCoin(v, ctx);
@@ -138,7 +145,7 @@ export const protect: Command = {
     let layout: Layout | undefined;
     let rows = 0, noisyRows = 0, sumP = 0, sumL1 = 0;
     try {
-      const guard = new MemGuard({ defenseClassifier: g, epsilon, mixing, method, coin });
+      const guard = new MemGuard({ defenseClassifier: g, epsilon, mixing, method, coin, search });
       const k = guard.k;
       const extra = [...(details ? DETAIL_COLUMNS : []), ...(expectation && !details ? ['mix_p'] : [])];
       for await (const batch of readCsvBatches(inPath, { batchSize, source: inPath })) {

@@ -1,0 +1,92 @@
+// Phase I early stop against the paper-literal search (issue 8 item 1): on the 2,000 Location
+// evaluation queries with the paper's defense classifier (SPEC §6; scripts/location-phase1-data.ts)
+// and on the 10,000-row random property set of test/memguard/protect.test.ts (k in {2, 3, 10, 30,
+// 100}, untrained g, at the default 299 steps), every row of the default search must have the
+// literal search's status, c3 and noise (bit for bit). Prints the agreement, which rule ended the
+// failing rounds, the steps saved, and the longest stall seen in a successful round (the margin of
+// the stall rule).
+//
+//   node --import tsx scripts/phase1-early-stop.ts [--stall N]
+import { MemGuard } from '../src/memguard/memguard.js';
+import type { Phase1Options } from '../src/memguard/phase1.js';
+import { Mlp } from '../src/nn/mlp.js';
+import { Random } from '../src/random.js';
+import { randomVectors } from '../test/memguard/invariants.js';
+import { phase1Workload } from './location-phase1-data.js';
+
+const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
+const stallSteps = arg('--stall') ? Number(arg('--stall')) : undefined;
+const stallDominance = arg('--dominance') ? Number(arg('--dominance')) : undefined;
+const searchOptions: Phase1Options = { ...(stallSteps === undefined ? {} : { stallSteps }), ...(stallDominance === undefined ? {} : { stallDominance }) };
+
+interface Workload { name: string; guard: (search: Phase1Options) => MemGuard; rows: Float32Array; input: 'logits' | 'probabilities' }
+
+function workloads(defense: Mlp, logits: Float32Array): Workload[][] {
+  const loc: Workload = {
+    name: 'Location 2,000 (paper g)', rows: logits, input: 'logits',
+    guard: (search) => new MemGuard({ defenseClassifier: defense, epsilon: 0, coin: { mode: 'expectation' }, search }),
+  };
+  const random: Workload[] = [];
+  const rng = new Random(2024);
+  for (const k of [2, 3, 10, 30, 100]) {
+    const g = Mlp.create([k, 32, 16, 1], { head: 'sigmoid', seed: k });
+    for (const kind of ['peaked', 'flat', 'tied', 'one-hot', 'uniform']) {
+      random.push({
+        name: `random k=${k} ${kind}`, rows: randomVectors(kind, 400, k, rng), input: 'probabilities',
+        guard: (search) => new MemGuard({ defenseClassifier: g, epsilon: 0, coin: { mode: 'expectation' }, method: kind === 'flat' ? 'projected' : 'logits', search, batchSize: 128 }),
+      });
+    }
+  }
+  return [[loc], random];
+}
+
+const { defense, logits } = await phase1Workload(console.log);
+for (const [i, set] of workloads(defense, logits).entries()) {
+  const tally = { rows: 0, agree: 0, literalSteps: 0, steps: 0, literalSec: 0, sec: 0, cycle: 0, stall: 0, none: 0, saved: 0, failedRounds: 0, longestStall: 0, stallFire: [] as number[] };
+  for (const w of set) {
+    let t = performance.now();
+    const lit = w.guard({ literal: true }).search(w.rows, w.input);
+    tally.literalSec += (performance.now() - t) / 1000;
+    t = performance.now();
+    const def = w.guard(searchOptions).search(w.rows, w.input);
+    tally.sec += (performance.now() - t) / 1000;
+    const k = lit.k;
+    for (let r = 0; r < lit.rows; r++) {
+      tally.rows++;
+      let same = lit.status[r] === def.status[r] && lit.c3[r] === def.c3[r];
+      for (let j = 0; j < k && same; j++) same = Object.is(lit.noise[r * k + j], def.noise[r * k + j]);
+      if (same) tally.agree++;
+      else console.log(`  DIFFERS: ${w.name} row ${r}: literal ${lit.status[r]} c3 ${lit.c3[r]} steps ${lit.steps[r]}; default ${def.status[r]} c3 ${def.c3[r]} steps ${def.steps[r]} stop ${def.stop[r]}@${def.stopStep[r]}`);
+      tally.literalSteps += lit.steps[r]!;
+      tally.steps += def.steps[r]!;
+      tally.longestStall = Math.max(tally.longestStall, lit.longestStall[r]!);
+      // A literal search whose last round failed ran it to maxSteps (or to a zero gradient).
+      if (lit.status[r] !== 'at-half' && lit.c3[r]! < 1e5 * 0.999) tally.failedRounds++;
+      const stop = def.stop[r]!;
+      if (stop === 'cycle' || stop === 'stall') { tally[stop]++; tally.saved += lit.steps[r]! - def.steps[r]!; if (stop === 'stall') tally.stallFire.push(def.stopStep[r]!); }
+    }
+  }
+  const name = i === 0 ? set[0]!.name : `random property set (${set.length} groups)`;
+  console.log(`\n${name}: ${tally.agree}/${tally.rows} rows identical (status, c3, noise bits)`);
+  console.log(`  steps: literal ${tally.literalSteps} (${(tally.literalSteps / tally.rows).toFixed(1)}/row), default ${tally.steps} (${(tally.steps / tally.rows).toFixed(1)}/row), ratio ${(tally.literalSteps / tally.steps).toFixed(2)}x`);
+  console.log(`  seconds: literal ${tally.literalSec.toFixed(2)}, default ${tally.sec.toFixed(2)} (${(tally.literalSec / tally.sec).toFixed(2)}x; shared machine)`);
+  console.log(`  rows whose last round failed: ${tally.failedRounds}; ended early by cycle ${tally.cycle}, stall ${tally.stall}; steps saved ${tally.saved}`);
+  tally.stallFire.sort((a, b) => a - b);
+  const q = (p: number) => tally.stallFire[Math.min(tally.stallFire.length - 1, Math.floor(p * tally.stallFire.length))];
+  if (tally.stallFire.length) console.log(`  stall rule fired at in-round step p50 ${q(0.5)}, p90 ${q(0.9)}, max ${q(1)}`);
+  console.log(`  longest stall inside a successful round (literal search): ${tally.longestStall} steps`);
+}
+
+// The fast mode (not exact) against the default, on Location: same final round, distortion, steps.
+{
+  const make = (search: Phase1Options) => new MemGuard({ defenseClassifier: defense, epsilon: 0, coin: { mode: 'expectation' }, search });
+  const d = make({}).search(logits, 'logits'), f = make({ mode: 'fast' }).search(logits, 'logits');
+  let sameRound = 0, l1d = 0, l1f = 0;
+  for (let r = 0; r < d.rows; r++) {
+    sameRound += Number(d.c3[r] === f.c3[r] && d.status[r] === f.status[r]);
+    for (let j = 0; j < d.k; j++) { l1d += Math.abs(d.noise[r * d.k + j]!); l1f += Math.abs(f.noise[r * d.k + j]!); }
+  }
+  const total = (x: Int32Array) => x.reduce((a, v) => a + v, 0);
+  console.log(`\nfast mode vs default, Location: ${sameRound}/${d.rows} rows end on the same round; mean ||r||_1 ${(l1f / d.rows).toFixed(4)} vs ${(l1d / d.rows).toFixed(4)}; ` +
+    `steps ${total(f.steps)} vs ${total(d.steps)} (${(total(d.steps) / total(f.steps)).toFixed(2)}x fewer)`);
+}
