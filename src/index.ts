@@ -34,7 +34,7 @@ export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './er
 export * from './attacks/confidence.js';
 export * from './attacks/metricAttacks.js';
 export * from './attacks/metrics.js';
-export * from './attacks/summary.js';
+export type { AttackSummary, HistogramData, MembershipHistogram, RocPoints } from './attacks/summary.js';
 export * from './experiment/results.js';
 export { renderReport } from './report/html.js';
 export type { ReportOptions } from './report/html.js';
@@ -46,4 +46,7 @@ export { timingLeakage } from './attacks/timing.js';
 export type { TimingLeakage, TimingLeakageOptions } from './attacks/timing.js';
 export type { ReleasedSet } from './attacks/suite.js';
 export { locationSplits, LOCATION_SPLITS, take, takeRows, membershipRows } from './data/splits.js';
+export { computeVerdict } from './report/verdict.js';
+export type { Verdict } from './report/verdict.js';
+export { combineRepeats, meanInterval } from './experiment/repeats.js';
 export type { MembershipRows, PositionRange, SplitName, Splits } from './data/splits.js';

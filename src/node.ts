@@ -22,6 +22,7 @@ export type {
   ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, ReleasedExport, TrainingConfig,
 } from './experiment/run.js';
 export { writeExperiment } from './experiment/output.js';
+
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
 export { protectAsync, protectParallel, fitParallel, PARALLEL_MIN_ROWS } from './parallel/protect.js';

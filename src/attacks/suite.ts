@@ -6,7 +6,7 @@ import { liraAttack, type LiraAttack } from './lira.js';
 import { evaluateAttack, expandOverCoin, metricAttacks, type AttackResult } from './metricAttacks.js';
 import { accuracy, toAttackSummary } from './metrics.js';
 import { nnAttack } from './nnAttack.js';
-import type { AttackSummary } from './summary.js';
+import { meanSummary, type AttackSummary } from './summary.js';
 
 /**
  * One evaluation set as the defense released it: the clean vectors, the noisy candidates and their release probability.
@@ -28,7 +28,8 @@ export interface ReleasedSet {
 }
 
 /**
- * Runs the NN attacks (`nnAttacks`: id -> trained model) and the metric attacks calibrated on
+ * Runs the NN attacks (`nnAttacks`: id -> trained model, or the same attack trained with several
+ * seeds, reported as the mean of their summaries) and the metric attacks calibrated on
  * `shadow` against `target`. Accuracy and every other metric are in expectation over the coin
  * (each row counted as s with weight 1-p and as s+r with weight p); `sampledAccuracy` uses the drawn
  * release. `lira` (fitted on the evaluation records) adds offline LiRA as attack `lira`.
@@ -40,7 +41,7 @@ export interface ReleasedSet {
  * console.log(Object.keys(summaries));
  */
 export function runAttackSuite(
-  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp>, lira?: LiraAttack,
+  shadow: LabeledConfidenceSet, target: ReleasedSet, nnAttacks: Record<string, Mlp | Mlp[]>, lira?: LiraAttack,
 ): Record<string, AttackSummary> {
   const { clean } = target;
   const k = clean.k;
@@ -49,11 +50,12 @@ export function runAttackSuite(
   const vectors = expanded ? Float32Array.from(expanded.vectors) : clean.vectors;
   const sampledSet = target.sampled ? { ...clean, vectors: target.sampled } : clean;
   const out: Record<string, AttackSummary> = {};
-  const add = (result: AttackResult, sampled: AttackResult) => {
-    const summary = evaluateAttack(result, evaluated.isMember, expanded?.weights);
-    out[result.attack] = toAttackSummary(summary, { sampledAccuracy: accuracy(sampled.decisions, clean.isMember) });
-  };
-  for (const [id, model] of Object.entries(nnAttacks)) add(nnAttack(model, vectors, id), nnAttack(model, sampledSet.vectors, id));
+  const summarize = (result: AttackResult, sampled: AttackResult) =>
+    toAttackSummary(evaluateAttack(result, evaluated.isMember, expanded?.weights), { sampledAccuracy: accuracy(sampled.decisions, clean.isMember) });
+  const add = (result: AttackResult, sampled: AttackResult) => { out[result.attack] = summarize(result, sampled); };
+  for (const [id, models] of Object.entries(nnAttacks)) {
+    out[id] = meanSummary((Array.isArray(models) ? models : [models]).map((m) => summarize(nnAttack(m, vectors, id), nnAttack(m, sampledSet.vectors, id))));
+  }
   if (lira) add(liraAttack(lira, { ...evaluated, vectors, k }), liraAttack(lira, sampledSet));
   const onEvaluated = metricAttacks(shadow, { ...evaluated, vectors, k });
   const onSampled = metricAttacks(shadow, { ...sampledSet, k });

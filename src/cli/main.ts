@@ -8,13 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { packageVersion, UsageError, wantsHelp, type CliContext, type Command } from './args.js';
 import { demo } from './commands/demo.js';
 import { evaluate } from './commands/evaluate.js';
+import { experiment } from './commands/experiment.js';
 import { protect } from './commands/protect.js';
 import { serve } from './commands/serve.js';
 import { trainDefense } from './commands/trainDefense.js';
 import { removePendingFiles } from './io.js';
 
 /** Every command, in the order `memguard --help` lists them. */
-export const COMMANDS: readonly Command[] = [demo, protect, serve, trainDefense, evaluate];
+export const COMMANDS: readonly Command[] = [demo, experiment, protect, serve, trainDefense, evaluate];
 
 function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MemGuardFormatError } from '../errors.js';
 import { parseFeatureCsv } from './csv/features.js';
 import { readTextFile } from './files.js';
+import { Random } from '../random.js';
 
 /**
  * A labelled dataset with the permutation that assigns its rows to split positions.
@@ -24,7 +25,12 @@ export interface Dataset {
   classes: number;
   /** `shuffle[p]` is the row at shuffle position `p`; a permutation of `0..n-1`. */
   shuffle: Int32Array;
+  /** What the data is, as reports name it. */
+  name?: string;
 }
+
+/** The name `loadLocation` gives the bundled data (reports compare against the paper only for it). */
+export const LOCATION_NAME = 'Location (Shokri et al. 2017), MemGuard split';
 
 /**
  * The shape of Location, as published and as checked by `loadLocation`.
@@ -112,5 +118,27 @@ export function loadLocation(dir: string | URL = LOCATION_DIR): Dataset {
   }
   const missing = counts.findIndex((c) => c === 0);
   if (missing >= 0) throw new MemGuardFormatError(`${csvPath}: class ${missing} has no rows`);
-  return { features: f, labels: table.labels, n, d, classes, shuffle: readShuffleIndex(shufflePath, n) };
+  return { features: f, labels: table.labels, n, d, classes, shuffle: readShuffleIndex(shufflePath, n), name: LOCATION_NAME };
+}
+
+/**
+ * Reads a user's tabular dataset: a CSV with a header, numeric feature columns and an integer label
+ * column (`labelColumn`: its name), classes `0..max label`. The shuffle permutation that assigns rows
+ * to split positions is drawn from `seed`.
+ */
+export function loadFeatureDataset(path: string, labelColumn: string, seed: number): Dataset {
+  const table = parseFeatureCsv(readTextFile(path), { header: true, labelColumn, source: path });
+  if (table.n === 0) throw new MemGuardFormatError(`${path}: no data rows`);
+  if (table.d === 0) throw new MemGuardFormatError(`${path}: no feature columns besides the label ${JSON.stringify(labelColumn)}`);
+  for (let i = 0; i < table.features.length; i++) {
+    if (!Number.isFinite(table.features[i]!)) {
+      throw new MemGuardFormatError(`${path}: data row ${Math.floor(i / table.d) + 1}: feature ${table.featureNames[i % table.d]} is ${table.features[i]}, not a finite number`);
+    }
+  }
+  let classes = 0;
+  for (const y of table.labels) classes = Math.max(classes, y + 1);
+  if (classes < 2) throw new MemGuardFormatError(`${path}: label column ${JSON.stringify(labelColumn)} has fewer than 2 classes`);
+  const shuffle = new Random(seed).shuffle(Int32Array.from({ length: table.n }, (_, i) => i));
+  const name = path.split(/[\\/]/).pop() ?? path;
+  return { features: table.features, labels: table.labels, n: table.n, d: table.d, classes, shuffle, name };
 }

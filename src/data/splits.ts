@@ -1,7 +1,7 @@
 // The evaluation splits of SPEC §6, as row indices: each role is a half-open range of positions in
 // the dataset's shuffle permutation (MemGuard's own `shuffle_index`), so every run and every tool
 // sees the same rows in the same order.
-import { check } from '../errors.js';
+import { check, MemGuardFormatError, MemGuardInputError } from '../errors.js';
 
 /**
  * A half-open range `[start, end)` of shuffle positions.
@@ -75,6 +75,75 @@ export function locationSplits(shuffle: ArrayLike<number>, ranges: Record<SplitN
   for (const name of Object.keys(ranges) as SplitName[]) {
     const [a, b] = ranges[name];
     out[name] = rowsAt(shuffle, a, b);
+  }
+  return out;
+}
+
+/** The dataset size the SPEC §6 positions are for (Location's 5,010 rows). */
+export const LOCATION_ROWS = 5010;
+
+/** Fewest rows a role may have after scaling (an attack needs members and non-members to learn from). */
+export const MIN_ROLE_ROWS = 10;
+
+/**
+ * The SPEC §6 positions scaled to a dataset of `n` rows, in the same proportions as Location's
+ * 1000/1000/1000/500/500/500 of 5,010: each boundary `b` becomes `floor(b * n / 5010)`, so `n = 5010`
+ * gives exactly `LOCATION_SPLITS`. Throws when a role would get fewer than `MIN_ROLE_ROWS` rows.
+ */
+export function scaledRanges(n: number): Record<SplitName, PositionRange> {
+  check(Number.isInteger(n) && n > 0, () => `scaledRanges: n must be a positive integer, got ${n}`);
+  const out = {} as Record<SplitName, PositionRange>;
+  for (const name of Object.keys(LOCATION_SPLITS) as SplitName[]) {
+    const [a, b] = LOCATION_SPLITS[name];
+    const range: PositionRange = [Math.floor((a * n) / LOCATION_ROWS), Math.floor((b * n) / LOCATION_ROWS)];
+    if (range[1] - range[0] < MIN_ROLE_ROWS) {
+      throw new MemGuardInputError(`a dataset of ${n} rows is too small for the SPEC §6 splits: role ${name} would get ` +
+        `${range[1] - range[0]} rows (at least ${MIN_ROLE_ROWS} needed, so at least ${Math.ceil((MIN_ROLE_ROWS * LOCATION_ROWS) / 500)} rows)`);
+    }
+    out[name] = range;
+  }
+  return out;
+}
+
+/** The SPEC §6 splits of any dataset: `scaledRanges` of its size, read through its shuffle permutation. */
+export function scaledSplits(shuffle: ArrayLike<number>): Splits {
+  return locationSplits(shuffle, scaledRanges(shuffle.length));
+}
+
+/**
+ * Parses a split file: a JSON object with one array of 0-based data-row indices per role
+ * (`targetTrain`, `targetTest`, `evalNonMembers`, `shadowTrain`, `shadowDefenseNonMembers`,
+ * `shadowTest`), e.g. `{"targetTrain": [0, 7, ...], ...}`. Every role must be present with at
+ * least `MIN_ROLE_ROWS` rows, every index in `[0, n)`, and no row in two roles.
+ */
+export function parseSplits(text: string, n: number, source = 'split file'): Splits {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new MemGuardFormatError(`${source}: not JSON (${(err as Error).message})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new MemGuardFormatError(`${source}: expected a JSON object with one array of row indices per role (${Object.keys(LOCATION_SPLITS).join(', ')})`);
+  }
+  const obj = raw as Record<string, unknown>;
+  const unknown = Object.keys(obj).filter((k) => !(k in LOCATION_SPLITS));
+  if (unknown.length) throw new MemGuardFormatError(`${source}: unknown role ${JSON.stringify(unknown[0])}; roles are ${Object.keys(LOCATION_SPLITS).join(', ')}`);
+  const owner = new Map<number, string>();
+  const out = {} as Splits;
+  for (const name of Object.keys(LOCATION_SPLITS) as SplitName[]) {
+    const rows = obj[name];
+    if (!Array.isArray(rows)) throw new MemGuardFormatError(`${source}: role ${name} is missing (expected an array of row indices)`);
+    if (rows.length < MIN_ROLE_ROWS) throw new MemGuardFormatError(`${source}: role ${name} has ${rows.length} rows, at least ${MIN_ROLE_ROWS} needed`);
+    rows.forEach((r, i) => {
+      if (!(Number.isInteger(r) && (r as number) >= 0 && (r as number) < n)) {
+        throw new MemGuardFormatError(`${source}: ${name}[${i}] = ${JSON.stringify(r)} is not a row index in [0, ${n})`);
+      }
+      const prev = owner.get(r as number);
+      if (prev !== undefined) throw new MemGuardFormatError(`${source}: row ${r} is in both ${prev} and ${name}`);
+      owner.set(r as number, name);
+    });
+    out[name] = Int32Array.from(rows as number[]);
   }
   return out;
 }

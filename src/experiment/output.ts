@@ -5,6 +5,7 @@ import { writeScoresCsv } from '../data/csv/scores.js';
 import { writeFileAtomic } from '../data/files.js';
 import { serializeModel } from '../nn/modelFile.js';
 import { renderReport } from '../report/html.js';
+import { computeVerdict } from '../report/verdict.js';
 import { serializeResults } from './results.js';
 import type { ExperimentOutput } from './run.js';
 
@@ -27,8 +28,9 @@ export function writeExperiment(out: ExperimentOutput, dir: string): string[] {
     writeFileAtomic(join(dir, path), text);
     written.push(path);
   };
-  write('results.json', serializeResults({ ...out.results, config: { ...out.results.config, timings: out.timings } }));
-  write('report.html', renderReport(out.results));
+  const results = { ...out.results, verdict: out.results.verdict ?? computeVerdict(out.results) };
+  write('results.json', serializeResults({ ...results, config: { ...results.config, timings: out.timings } }));
+  write('report.html', renderReport(results));
   for (const [name, model] of Object.entries(out.models)) write(`models/${name}.json`, serializeModel(model));
   for (const e of out.exports) {
     mkdirSync(dirname(join(dir, e.path)), { recursive: true });

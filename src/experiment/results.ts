@@ -4,10 +4,27 @@
 import type { NearDuplicateResult } from './nearDuplicates.js';
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
+import type { Verdict } from '../report/verdict.js';
 
 // Phase II mixing rule (SPEC §4), defined with the release code.
 import type { MixingMode } from '../memguard/phase2.js';
 export type { MixingMode };
+
+/**
+ * The defense statistics of a run (numbers of `EpsilonResult` besides the attacks).
+ *
+ * @example
+ * const stat: RunStatistic = RUN_STATISTICS[3];
+ * console.log(stat); // meanReleasedDistortion
+ */
+export const RUN_STATISTICS = ['labelLoss', 'meanPhase1Distortion', 'meanP', 'meanReleasedDistortion'] as const;
+/**
+ * One of `RUN_STATISTICS`.
+ *
+ * @example
+ * const stat: RunStatistic = 'meanP';
+ */
+export type RunStatistic = typeof RUN_STATISTICS[number];
 
 /**
  * Everything measured at one distortion budget and mixing mode.
@@ -39,6 +56,8 @@ export interface EpsilonResult {
   topConfidence?: MembershipHistogram;
   /** Wall-clock seconds spent on this setting, when measured. */
   seconds?: number;
+  /** Half-widths of the 95% intervals of the statistics over repeated runs (when repeated). */
+  halfWidth?: Partial<Record<RunStatistic | 'seconds', number>>;
 }
 
 /**
@@ -56,8 +75,10 @@ export interface ModelAccuracies {
   defenseClassifier?: number;
   /** Accuracy of the NN attack on the undefended shadow data it was trained on. */
   attackModel?: number;
+  /** Half-widths of the 95% intervals over repeated runs (when repeated). */
+  halfWidth?: Record<string, number>;
   /** Any further model accuracy, by name. */
-  [name: string]: number | undefined;
+  [name: string]: number | undefined | Record<string, number>;
 }
 
 /**
@@ -125,6 +146,10 @@ export interface EvaluationResults {
   nearDuplicates?: NearDuplicateResult;
   /** Free-form notes shown at the top of the report (plain text). */
   notes?: string[];
+  /** How many independently seeded runs the numbers are the mean of (absent: one run). */
+  repeats?: number;
+  /** The strongest attacks against the label-only floor (see report/verdict.ts); written to results.json. */
+  verdict?: Verdict;
 }
 
 /**

@@ -1,12 +1,14 @@
-// The paper's experiment (SPEC §6) on Location, end to end: target, defense classifier, shadow and
-// NN attack; Phase I once, Phase II at every epsilon and mixing mode; the honest attack suite; the
-// defense-aware attacker. Returns everything the report and the exports need. Seeded throughout.
+// The paper's experiment (SPEC §6), end to end, on Location or any labelled dataset: target, defense
+// classifier, shadow and NN attack; Phase I once, Phase II at every epsilon and mixing mode; the
+// honest attack suite; the defense-aware attacker. Returns everything the report and the exports
+// need. Seeded throughout; `runRepeated` reruns it with independent seeds.
 import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from '../attacks/confidence.js';
 import { accuracy } from '../attacks/metrics.js';
 import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from '../data/csv/scores.js';
-import { loadLocation, type Dataset } from '../data/datasets.js';
-import { LOCATION_SPLITS, locationSplits, rowsAt, take } from '../data/splits.js';
+import { LOCATION_NAME, loadLocation, type Dataset } from '../data/datasets.js';
+import { rowsAt, scaledRanges, scaledSplits, take, type Splits } from '../data/splits.js';
+import { MemGuardInputError } from '../errors.js';
 import type { LiraAttack } from '../attacks/lira.js';
 import { trainLiraAttack } from './lira.js';
 import { MemGuard } from '../memguard/memguard.js';
@@ -14,6 +16,7 @@ import { membershipClassifierJob, membershipProbability, membershipTrainingSet, 
 import type { Phase1Method, Phase1Options } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { NEAR_DUPLICATE_DEFAULTS, runNearDuplicates, type NearDuplicateConfig, type NearDuplicateResult } from './nearDuplicates.js';
+import { combineRepeats } from './repeats.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
 
 /**
@@ -48,12 +51,18 @@ export interface ExperimentConfig {
   /** Train a defense-aware attacker per (epsilon, mixing) (the costliest part). */
   defenseAware: boolean;
   /**
+   * NN attacks (naive and defense-aware) are trained with this many seeds and reported as the mean
+   * of their metrics, as the reference evaluations do (one attack seed is noisy).
+   */
+  attackSeeds: number;
+  /**
    * Offline LiRA shadow models (0 = no LiRA): each of the target's architecture and training,
    * on a random half of the attacker's pool, the first 2 x rowsPerSplit positions from the
-   * shadow model's start ([3000, 5000) at paper settings).
+   * shadow model's start ([3000, 5000) at paper settings; with explicit splits, the attacker's
+   * three roles).
    */
   lira: number;
-  /** Rows used per split (SPEC §6 sizes unless smaller, for --quick). */
+  /** Most rows used per role (SPEC §6 sizes unless smaller, for --quick; Infinity: every row of the split). */
   rowsPerSplit: number;
   target: TrainingConfig & { hidden: number[] };
   defense: TrainingConfig & { hidden: number[] };
@@ -74,6 +83,7 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   mixingModes: ['paper', 'exact'] as MixingMode[],
   method: 'logits' as Phase1Method,
   defenseAware: true,
+  attackSeeds: 3,
   lira: 0,
   rowsPerSplit: 1000,
   target: { hidden: [1024, 512, 256, 128], epochs: 200, learningRate: 0.01, batchSize: 64, milestones: [150], gamma: 0.1 },
@@ -107,6 +117,9 @@ export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
   nearDuplicates: { ...NEAR_DUPLICATE_DEFAULTS, records: 20, copies: [1, 10] },
 });
 
+/** Seeds of the repeated trainings of one NN attack are this far apart. */
+const ATTACK_SEED_STRIDE = 100;
+
 /**
  * Progress of `runExperiment`: a stage name and how far it is.
  *
@@ -134,6 +147,11 @@ export interface ExperimentOptions {
   config?: Partial<ExperimentConfig>;
   /** The dataset (default: the bundled Location). */
   dataset?: Dataset;
+  /**
+   * Row indices per role (default: the SPEC §6 positions scaled to the dataset's size, read through
+   * its shuffle permutation; exactly SPEC §6 on Location).
+   */
+  splits?: Splits;
   /** Called as each stage advances (training epochs, Phase I rows, attacks). */
   onProgress?: (event: ProgressEvent) => void;
   /**
@@ -238,11 +256,13 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     attackerDefense: cfg.seed + 4, defenseAwareAttack: cfg.seed + 5, releaseCoin: cfg.seed + 6, attackerCoin: cfg.seed + 7,
     lira: cfg.seed + 8,
   };
+  // Attack seed j of an NN attack: its base seed + ATTACK_SEED_STRIDE * j (clear of the other seeds).
+  const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * ATTACK_SEED_STRIDE);
 
   // Data and splits (SPEC §6), each role cut to rowsPerSplit rows.
   const data = options.dataset ?? loadLocation();
   const k = data.classes;
-  const splits = locationSplits(data.shuffle);
+  const splits = options.splits ?? scaledSplits(data.shuffle);
   const part = (rows: Int32Array) => take(data.features, data.labels, rows.subarray(0, Math.min(cfg.rowsPerSplit, rows.length)));
   const members = part(splits.targetTrain), targetTest = part(splits.targetTest), evalNon = part(splits.evalNonMembers);
   const shadowIn = part(splits.shadowTrain), shadowDefNon = part(splits.shadowDefenseNonMembers), shadowOut = part(splits.shadowTest);
@@ -270,7 +290,11 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   // Offline LiRA: the attacker's N shadow models, queried on the evaluation records.
   let lira: LiraAttack | undefined;
   if (cfg.lira > 0) {
-    const poolRows = rowsAt(data.shuffle, LOCATION_SPLITS.shadowTrain[0], data.shuffle.length);
+    // The attacker's data: from the shadow model's first position to the end of the shuffle, or the
+    // attacker's own roles when the split is given explicitly.
+    const poolRows = options.splits
+      ? Int32Array.from([...splits.shadowTrain, ...splits.shadowDefenseNonMembers, ...splits.shadowTest])
+      : rowsAt(data.shuffle, scaledRanges(data.shuffle.length).shadowTrain[0], data.shuffle.length);
     const pool = take(data.features, data.labels, poolRows.subarray(0, Math.min(poolRows.length, 2 * cfg.rowsPerSplit)));
     const evaluation = { features: concat(members.features, evalNon.features), labels: Int32Array.from([...members.labels, ...evalNon.labels]), n: members.n + evalNon.n };
     lira = await trainLiraAttack({
@@ -289,14 +313,12 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const zShadow = concat(shadow.logits(shadowIn.features), shadow.logits(shadowOut.features));
 
   // The defender's classifier g, the attacker's NN attack, and (defense-aware) the attacker's own g'.
-  const classifierJobs = [
-    membershipJob(sMembers, sTargetTest, k, cfg.defense, seeds.defense),
-    membershipJob(shMembers, shOut, k, cfg.attack, seeds.attack),
-  ];
+  const classifierJobs = [membershipJob(sMembers, sTargetTest, k, cfg.defense, seeds.defense)];
   if (cfg.defenseAware) classifierJobs.push(membershipJob(shMembers, shDefNon, k, cfg.defense, seeds.attackerDefense));
-  await train('train defense classifier and NN attack', classifierJobs);
-  const defense = classifierJobs[0]!.model, attack = classifierJobs[1]!.model;
-  const attackerDefense = classifierJobs[2]?.model;
+  const attackJobs = attackSeeds.map((j) => membershipJob(shMembers, shOut, k, cfg.attack, seeds.attack + j));
+  await train('train defense classifier and NN attack', [...classifierJobs, ...attackJobs]);
+  const defense = classifierJobs[0]!.model, attackerDefense = classifierJobs[1]?.model;
+  const nnModels = attackJobs.map((job) => job.model), attack = nnModels[0]!;
   lap('defense classifier and NN attack');
 
   // Evaluation set: members then non-members, in split order.
@@ -319,7 +341,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
 
   // The defense-aware attacker defends its shadow outputs with its own g' (Phase I once, its own coin
   // at each setting) and trains an attack on them: one attack per (mixing, epsilon > 0).
-  const awareAttacks = new Map<string, Mlp>();
+  const awareAttacks = new Map<string, Mlp[]>();
   const defendedShadow = new Map<string, Float32Array>();
   if (attackerDefense) {
     progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
@@ -334,12 +356,14 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
         defendedShadow.set(`${mixing}/${epsilon}`, defended);
         if (epsilon === 0) continue; // undefended: the attack is the paper's NN attack itself
         const nm = shadowIn.n * k;
-        jobs.push(membershipJob(defended.subarray(0, nm), defended.subarray(nm), k, cfg.attack, seeds.defenseAwareAttack));
-        keys.push(`${mixing}/${epsilon}`);
+        for (const j of attackSeeds) {
+          jobs.push(membershipJob(defended.subarray(0, nm), defended.subarray(nm), k, cfg.attack, seeds.defenseAwareAttack + j));
+          keys.push(`${mixing}/${epsilon}`);
+        }
       }
     }
     await train('train defense-aware attacks', jobs);
-    jobs.forEach((job, i) => awareAttacks.set(keys[i]!, job.model));
+    jobs.forEach((job, i) => awareAttacks.set(keys[i]!, [...(awareAttacks.get(keys[i]!) ?? []), job.model]));
     lap('defense-aware attacks');
   }
 
@@ -364,9 +388,9 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       const suffix = mixing === 'paper' ? '' : `-${mixing}`;
       exports.push({ path: `released/eval-eps${epsilon}${suffix}.csv`, table: scoresTable(sampled.released, k, evalIsMember, evalLabels) });
 
-      const nnAttacks: Record<string, Mlp> = { nn: attack };
+      const nnAttacks: Record<string, Mlp[]> = { nn: nnModels };
       if (attackerDefense) {
-        nnAttacks['nn/defense-aware'] = awareAttacks.get(`${mixing}/${epsilon}`) ?? attack;
+        nnAttacks['nn/defense-aware'] = awareAttacks.get(`${mixing}/${epsilon}`) ?? nnModels;
         if (mixing === 'paper') {
           exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defendedShadow.get(`${mixing}/${epsilon}`)!, k, shadowIsMember, shadowLabels) });
         }
@@ -410,14 +434,16 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
 
   const defenseScores = membershipProbability(defense, concat(sMembers, sTargetTest));
   const attackScores = membershipProbability(attack, shadowS);
+  const isLocation = data.name === LOCATION_NAME;
   const results: EvaluationResults = {
     version: 1,
-    title: 'MemGuard on Location (SPEC §6)',
+    title: isLocation ? 'MemGuard on Location (SPEC §6)' : `MemGuard on ${data.name ?? 'a user dataset'} (SPEC §6 protocol)`,
     createdAt: new Date().toISOString(),
     config: {
-      dataset: 'Location (Shokri et al. 2017), MemGuard split', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
+      dataset: data.name ?? 'user dataset', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
       method: cfg.method, search: cfg.search ?? {}, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
-      defenseAware: cfg.defenseAware, lira: cfg.lira, engine: target.engine.build,
+      defenseAware: cfg.defenseAware, attackSeeds: attackSeeds.length, lira: cfg.lira, engine: target.engine.build,
+      splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },
     models: {
       targetTrain: labelAccuracy(sMembers, k, members.labels),
@@ -429,17 +455,45 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     },
     runs,
     // The published figures apply to the paper's protocol only, not to the scaled-down --quick run.
-    published: cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
+    published: isLocation && cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
     undefendedTopConfidence: topConfidenceHistogram(evalS, k, evalIsMember),
     nearDuplicates,
     notes: [
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
-      'nn = the paper\'s NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker\'s own defense classifier.',
+      `nn = the paper's NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker's own defense classifier; each the mean of ${attackSeeds.length} attack seed${attackSeeds.length === 1 ? '' : 's'}.`,
       'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
       ...(cfg.lira > 0 ? [`lira = offline LiRA (Carlini et al. 2022): ${cfg.lira} shadow models on random halves of the attacker's pool, one-sided Gaussian test on log(p_y / (1 - p_y)) of the released vector; its decision threshold is calibrated on undefended shadow outputs.`] : []),
     ],
   };
   attackerDefense?.dispose();
-  for (const model of awareAttacks.values()) model.dispose();
+  for (const model of nnModels.slice(1)) model.dispose();
+  for (const models of awareAttacks.values()) for (const model of models) model.dispose();
   return { results, models: { target, shadow, defense, attack }, exports, timings };
+}
+
+/** Repeat r runs with seed `seed + REPEAT_SEED_STRIDE * r` (clear of the seeds one run derives from its own). */
+export const REPEAT_SEED_STRIDE = 1000;
+
+/**
+ * Runs the experiment `repeats` times with independent seeds (every model, the defense, the
+ * attacks and the coin; the split stays) and combines the results (`combineRepeats`). The models
+ * and released CSVs returned are the first run's; the timings are summed over the runs.
+ */
+export async function runRepeated(options: ExperimentOptions, repeats: number): Promise<ExperimentOutput> {
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new MemGuardInputError(`runRepeated: repeats must be a positive integer, got ${repeats}`);
+  const seed = options.config?.seed ?? PAPER_CONFIG.seed;
+  const outs: ExperimentOutput[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const onProgress = options.onProgress;
+    const out = await runExperiment({
+      ...options,
+      config: { ...options.config, seed: seed + REPEAT_SEED_STRIDE * r },
+      onProgress: onProgress && repeats > 1 ? (e) => onProgress({ ...e, stage: `run ${r + 1}/${repeats}: ${e.stage}` }) : onProgress,
+    });
+    if (r > 0) for (const m of Object.values(out.models)) m.dispose();
+    outs.push(out);
+  }
+  const timings: Record<string, number> = {};
+  for (const o of outs) for (const [k, v] of Object.entries(o.timings)) timings[k] = (timings[k] ?? 0) + v;
+  return { ...outs[0]!, results: combineRepeats(outs.map((o) => o.results)), timings };
 }

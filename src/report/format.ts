@@ -35,3 +35,8 @@ export function attacksOf(runs: EpsilonResult[]): string[] {
 export function publishedAt(p: PublishedResult | undefined, epsilon: number): number | undefined {
   return p?.points.find((q) => q.epsilon === epsilon)?.accuracy;
 }
+
+/** A value with 3 decimals and, when known, ± the half-width of its 95% interval. */
+export function fix3pm(v: number | undefined, halfWidth?: number): string {
+  return halfWidth === undefined || v === undefined || Number.isNaN(v) ? fix3(v) : `${fix3(v)} ± ${fix3(halfWidth)}`;
+}

@@ -9,13 +9,18 @@ export function escapeXml(value: unknown): string {
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;');
 }
 
-/** Ten colors that stay distinguishable (Tableau 10); series beyond ten also cycle dash patterns. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
+/**
+ * The Okabe-Ito palette (Okabe & Ito 2008), distinguishable with every common color-vision
+ * deficiency; yellow last (weak on white). Black is kept for reference lines (the floor).
+ */
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442'];
+/** The color of reference lines that carry a meaning (e.g. the label-only floor). */
+export const REFERENCE_COLOR = '#000000';
 
-/** Color and dash pattern of the i-th series. */
+/** Color and dash pattern of the i-th series (a chart never has more series than colors). */
 export function seriesStyle(i: number): { color: string; dash: string } {
-  return { color: PALETTE[i % PALETTE.length]!, dash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length]! };
+  if (i >= PALETTE.length) throw new RangeError(`seriesStyle: ${i + 1} series, but only ${PALETTE.length} distinguishable colors`);
+  return { color: PALETTE[i]!, dash: '' };
 }
 
 export interface AxisOptions {
@@ -48,16 +53,30 @@ export interface LineSeries {
   dash?: string;
   /** Draw a dot at each point. */
   markers?: boolean;
+  /** A shaded band (e.g. a 95% interval) from `lo` to `hi` at each `x`. */
+  band?: { lo: ArrayLike<number>; hi: ArrayLike<number> };
+}
+
+/** A line drawn behind the series; with a `name` it is also in the legend. */
+export interface ReferenceLine {
+  x: number[];
+  y: number[];
+  name?: string;
+  /** Default grey; a named reference's color must differ from every series'. */
+  color?: string;
+  dash?: string;
 }
 
 export interface LinePlotOptions extends PlotFrame {
   x: AxisOptions;
   y: AxisOptions;
   series: LineSeries[];
-  /** Grey dashed reference lines (e.g. the chance diagonal), not in the legend. */
-  references?: Array<{ x: number[]; y: number[] }>;
+  /** Dashed reference lines (e.g. the chance diagonal), in the legend when named. */
+  references?: ReferenceLine[];
   /** Show the legend (default: when there is more than one series). */
   legend?: boolean;
+  /** Put the legend under the plot (default: when its names are too long for the right side). */
+  legendBelow?: boolean;
 }
 
 export interface HistogramSeries {
@@ -172,9 +191,9 @@ interface Frame {
   py(v: number): number;
 }
 
-function frame(o: PlotFrame, xs: Scale, ys: Scale, legendWidth: number): Frame {
-  const width = o.width ?? 560, height = o.height ?? 360;
-  const left = 58, right = 14 + legendWidth, top = o.title ? 30 : 12, bottom = 46;
+function frame(o: PlotFrame, xs: Scale, ys: Scale, legendWidth: number, legendBelow = 0): Frame {
+  const width = o.width ?? 560, height = (o.height ?? 360) + legendBelow;
+  const left = 58, right = 14 + legendWidth, top = o.title ? 30 : 12, bottom = 46 + legendBelow;
   const pw = Math.max(40, width - left - right), ph = Math.max(40, height - top - bottom);
   // Keep far-off coordinates finite and bounded; the clip path hides what is outside the frame.
   // The bound is wide so that lines leaving the frame keep their slope inside it.
@@ -212,11 +231,14 @@ function axesSvg(f: Frame, o: PlotFrame, xa: AxisOptions, ya: AxisOptions): stri
   return s;
 }
 
-function legendSvg(f: Frame, items: Array<{ name: string; color: string; dash: string; fill?: boolean }>): string {
+/** Height of a legend drawn under the plot. */
+const legendBelowHeight = (items: number) => 8 + 16 * items;
+
+function legendSvg(f: Frame, items: Array<{ name: string; color: string; dash: string; fill?: boolean }>, below = false): string {
   let s = '';
-  const x = f.left + f.pw + 12;
+  const x = below ? f.left : f.left + f.pw + 12;
   items.forEach((it, i) => {
-    const y = f.top + 8 + i * 16;
+    const y = below ? f.top + f.ph + 50 + i * 16 : f.top + 8 + i * 16;
     if (it.fill) s += `<rect x="${x}" y="${y - 5}" width="18" height="10" fill="${escapeXml(it.color)}" fill-opacity="0.35" stroke="${escapeXml(it.color)}"/>`;
     else s += `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${escapeXml(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${escapeXml(it.dash)}"` : ''}/>`;
     s += `<text x="${x + 23}" y="${y}" dy="0.32em" font-size="11" fill="#222">${escapeXml(it.name)}</text>`;
@@ -262,19 +284,39 @@ export function linePlot(o: LinePlotOptions): string {
     for (let i = 0; i < s.x.length; i++) xsVals.push(s.x[i]!);
     for (let i = 0; i < s.y.length; i++) ysVals.push(s.y[i]!);
   }
-  const showLegend = o.legend ?? o.series.length > 1;
-  const f = frame(o, makeScale(o.x, xsVals), makeScale(o.y, ysVals), legendWidthFor(o.series.map((s) => s.name), showLegend));
+  const named = (o.references ?? []).filter((r) => r.name);
+  const showLegend = o.legend ?? o.series.length + named.length > 1;
+  const names = [...o.series, ...named].map((s) => s.name!);
+  // A legend too wide for the right side goes under the plot, so names are never cut.
+  const below = showLegend && (o.legendBelow ?? 34 + 6.2 * Math.max(0, ...names.map((n) => n.length)) > 240);
+  const f = frame(o, makeScale(o.x, xsVals), makeScale(o.y, ysVals), below ? 0 : legendWidthFor(names, showLegend), below ? legendBelowHeight(names.length) : 0);
   let body = axesSvg(f, o, o.x, o.y);
   body += `<g clip-path="url(#${f.id}-clip)" fill="none">`;
+  const legend: Array<{ name: string; color: string; dash: string }> = [];
+  const styles = o.series.map((s, i) => ({ color: s.color ?? seriesStyle(i).color, dash: s.dash ?? '' }));
+  // Two lines that look the same cannot be told apart: a color may repeat only with another dash
+  // pattern (the report's charts go further and never repeat a color; test/report/html.test.ts).
+  const used = new Set<string>();
+  for (const st of [...styles, ...named.map((r) => ({ color: r.color ?? '#999999', dash: r.dash ?? '4 4' }))]) {
+    const key = `${st.color.toLowerCase()}|${st.dash}`;
+    if (used.has(key)) throw new RangeError(`linePlot${o.title ? ` "${o.title}"` : ''}: color ${st.color} is used twice on one chart with the same dash pattern`);
+    used.add(key);
+  }
+  o.series.forEach((s, i) => {
+    if (!s.band) return;
+    const upper = pathData(f, s.x, s.band.hi);
+    const lower = pathData(f, Array.from(s.x).reverse(), Array.from(s.band.lo).reverse());
+    if (upper && lower) body += `<path d="${upper}L${lower.slice(1)}Z" fill="${escapeXml(styles[i]!.color)}" fill-opacity="0.15" stroke="none"/>`;
+  });
   for (const r of o.references ?? []) {
     const d = pathData(f, r.x, r.y);
-    if (d) body += `<path d="${d}" stroke="#999" stroke-dasharray="4 4" stroke-width="1"/>`;
+    const color = r.color ?? '#999999', dash = r.dash ?? '4 4';
+    if (d) body += `<path d="${d}" stroke="${escapeXml(color)}" stroke-dasharray="${escapeXml(dash)}" stroke-width="${r.name ? 1.5 : 1}"/>`;
+    if (r.name) legend.push({ name: r.name, color, dash });
   }
-  const legend: Array<{ name: string; color: string; dash: string }> = [];
   o.series.forEach((s, i) => {
-    const st = seriesStyle(i);
-    const color = s.color ?? st.color, dash = s.dash ?? st.dash;
-    legend.push({ name: s.name, color, dash });
+    const { color, dash } = styles[i]!;
+    legend.splice(i, 0, { name: s.name, color, dash });
     const d = pathData(f, s.x, s.y);
     if (d) body += `<path d="${d}" stroke="${escapeXml(color)}" stroke-width="1.8"${dash ? ` stroke-dasharray="${escapeXml(dash)}"` : ''}><title>${escapeXml(s.name)}</title></path>`;
     if (s.markers) {
@@ -285,7 +327,7 @@ export function linePlot(o: LinePlotOptions): string {
     }
   });
   body += '</g>';
-  if (showLegend) body += legendSvg(f, legend);
+  if (showLegend) body += legendSvg(f, legend, below);
   return open(f, o) + body + '</svg>';
 }
 

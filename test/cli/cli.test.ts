@@ -53,7 +53,7 @@ t.before(() => { dir = mkdtempSync(join(tmpdir(), 'memguard-cli-')); });
 t.after(() => { rmSync(dir, { recursive: true, force: true }); });
 
 t('--help: the top level lists every command; every command has its own help', async () => {
-  const commands = ['demo', 'protect', 'train-defense', 'evaluate'];
+  const commands = ['demo', 'experiment', 'protect', 'train-defense', 'evaluate'];
   const [top, ...each] = await Promise.all([memguard(['--help']), ...commands.map((c) => memguard([c, '--help']))]);
   ok(top!, '--help');
   for (const c of commands) assert.match(top!.stdout, new RegExp(`^  ${c} `, 'm'), `--help lists ${c}`);
@@ -75,6 +75,9 @@ t('usage errors exit 2 with a clear message', async () => {
     [['demo', '--method', 'newton'], /--method must be one of logits, projected/],
     [['demo', '--epsilons', '0,x'], /--epsilons must be a number/],
     [['demo', '--out'], /--out needs a value/],
+    [['demo', '--repeats', '0'], /--repeats must be between 1 and 100/],
+    [['experiment', '--label', 'y'], /--features is required/],
+    [['experiment', '--features', 'd.csv', '--label', 'y', '--target-hidden', '64,x'], /--target-hidden must be an integer/],
     [['demo', '--lira', '2'], /--lira must be between 3 and 1024, got 2/],
     [['demo', '--mixing', 'paper,coin'], /--mixing must be one of paper, exact, crossing, got "coin"/],
     [['protect', '--key', 'abc'], /never taken from the command line/],
@@ -98,6 +101,8 @@ t('demo --quick writes a report, models and released CSVs that satisfy SPEC §5'
   const r = await demoOut();
   ok(r, 'demo --quick');
   const out = join(dir, 'demo');
+  assert.match(r.stdout, /^VERDICT, mixing = paper/m);
+  assert.ok(r.stdout.indexOf('VERDICT') < r.stdout.indexOf('mixing = paper: attack accuracy'), 'the verdict comes first');
   assert.match(r.stdout, /mixing = paper: attack accuracy/);
   assert.match(r.stdout, /wall time /);
   assert.match(r.stdout, /stage timings:/);
@@ -105,6 +110,7 @@ t('demo --quick writes a report, models and released CSVs that satisfy SPEC §5'
 
   const results = parseResults(readFileSync(join(out, 'results.json'), 'utf8'));
   assert.is(results.runs.length, 6, 'quick: 3 epsilons x 2 mixing modes');
+  assert.equal(results.verdict?.tables.map((x) => x.mixing), ['paper', 'exact']);
   for (const run of results.runs) assert.is(run.labelLoss, 0, `label loss at eps ${run.epsilon} ${run.mixing}`);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
 
@@ -326,6 +332,57 @@ t('evaluate runs the attack suite on the demo exports and writes results', async
   const r2 = await memguard(['evaluate', '--shadow', join(dir, 'vectors-only.csv'), '--target', join(released, 'eval-eps0.5.csv')]);
   assert.is(r2.code, 1);
   assert.match(r2.stderr, /needs the columns member, label and p0\.\.p29; missing member, label/);
+});
+
+/**
+ * A dataset built to be memorizable: random features and random labels (nothing to generalize, so
+ * the target model can only memorize its members).
+ */
+function memorizable(n: number, d: number, k: number): string {
+  let x = 12345;
+  const rnd = () => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x / 4294967296; };
+  const header = [...Array.from({ length: d }, (_, j) => `f${j}`), 'y'].join(',');
+  const rows = Array.from({ length: n }, () => [...Array.from({ length: d }, () => (rnd() * 2 - 1).toFixed(3)), String(Math.floor(rnd() * k))].join(','));
+  return [header, ...rows].join('\n') + '\n';
+}
+
+t('experiment: the SPEC §6 protocol on a user CSV (scaled split, tiny models), same outputs as the demo', async () => {
+  const data = join(dir, 'memorizable.csv');
+  writeFileSync(data, memorizable(300, 40, 3));
+  const out = join(dir, 'experiment');
+  const tiny = ['--target-hidden', '64', '--epochs', '60', '--learning-rate', '0.1', '--batch-size', '16',
+    '--defense-hidden', '16', '--defense-epochs', '15', '--attack-hidden', '16', '--attack-epochs', '15', '--attack-seeds', '1', '--threads', '1'];
+  const r = await memguard(['experiment', '--features', data, '--label', 'y', '--epsilons', '0,1', '--seed', '3', '--out', out, '--quiet', ...tiny]);
+  ok(r, 'experiment');
+  assert.match(r.stdout, /^VERDICT, mixing = paper/m);
+  const results = parseResults(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.is(results.config.dataset, 'memorizable.csv');
+  assert.equal(results.config['splitSizes'], { targetTrain: 59, targetTest: 60, evalNonMembers: 60, shadowTrain: 30, shadowDefenseNonMembers: 30, shadowTest: 30 });
+  assert.is(results.published, undefined, 'no paper figures for user data');
+  assert.ok((results.models.targetTrain as number) > 0.9, `memorized: train accuracy ${results.models.targetTrain}`);
+  const undefended = results.runs.find((x) => x.mixing === 'paper' && x.epsilon === 0)!;
+  assert.ok(undefended.attacks['gap']!.accuracy > 0.65, `undefended gap attack ${undefended.attacks['gap']!.accuracy}`);
+  assert.ok(results.verdict!.tables[0]!.rows[0]!.metrics.accuracy!.value > 0.65, 'the verdict sees it');
+  for (const run of results.runs) assert.is(run.labelLoss, 0, `label loss at eps ${run.epsilon} ${run.mixing}`);
+  assert.ok(readFileSync(join(out, 'report.html'), 'utf8').includes('<h2>Verdict</h2>'));
+  const header = ['member', 'label', 'p0', 'p1', 'p2'].join(',');
+  const files = readdirSync(join(out, 'released')).filter((f) => f.endsWith('.csv'));
+  const clean = { eval: readScoresCsv(join(out, 'released', 'eval-clean.csv')), shadow: readScoresCsv(join(out, 'released', 'shadow-clean.csv')) };
+  assert.is(clean.eval.n, 59 + 60);
+  for (const f of files) {
+    assert.is(readFileSync(join(out, 'released', f), 'utf8').split('\n', 1)[0], header, `${f}: header`);
+    checkReleased(readScoresCsv(join(out, 'released', f)), f.startsWith('shadow') ? clean.shadow : clean.eval, f);
+  }
+
+  // A split file too small for its data, and a data file too small for the scaled split, fail clearly.
+  writeFileSync(join(dir, 'split.json'), JSON.stringify({ targetTrain: [0, 1] }));
+  const bad = await memguard(['experiment', '--features', data, '--label', 'y', '--split', join(dir, 'split.json'), ...tiny]);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /split\.json: role targetTrain has 2 rows, at least 10 needed/);
+  writeFileSync(join(dir, 'small.csv'), memorizable(50, 4, 2));
+  const small = await memguard(['experiment', '--features', join(dir, 'small.csv'), '--label', 'y', ...tiny]);
+  assert.is(small.code, 1);
+  assert.match(small.stderr, /a dataset of 50 rows is too small for the SPEC §6 splits/);
 });
 
 t.run();

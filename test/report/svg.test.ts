@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { barChart, escapeXml, histogramOverlay, linePlot, logTicks, niceTicks } from '../../src/report/svg.js';
+import { barChart, escapeXml, histogramOverlay, linePlot, logTicks, niceTicks, PALETTE } from '../../src/report/svg.js';
 import { assertBalanced, HOSTILE } from './markup.js';
 
 const t = suite('report/svg');
@@ -24,6 +24,23 @@ t('svg helpers: ticks, escaping, log axes', () => {
   assert.is((h.match(/<path /g) ?? []).length, 2);
   assertBalanced(h, 'histogramOverlay');
   assert.throws(() => histogramOverlay({ edges: [0, 1], series: [{ name: 'a', counts: [1, 2] }] }), /2 counts for 1 bins/);
+});
+
+t('linePlot: colors never repeat on one chart; bands and named references', () => {
+  const line = (name: string, color?: string) => ({ name, x: [0, 1], y: [0.5, 0.6], color });
+  assert.throws(() => linePlot({ x: {}, y: {}, series: [line('a', '#000000'), line('b', '#000000')] }), /color #000000 is used twice/);
+  assert.throws(() => linePlot({ x: {}, y: {}, series: [line('a'), line('b', PALETTE[0])] }), /color #0072B2 is used twice/);
+  assert.throws(() => linePlot({ x: {}, y: {}, series: [line('a')], references: [{ name: 'floor', x: [0, 1], y: [0, 1], color: PALETTE[0], dash: '' }] }), /used twice/);
+  // The same color with another dash pattern is a different line.
+  assert.ok(linePlot({ x: {}, y: {}, series: [line('a'), { ...line('b', PALETTE[0]), dash: '6 3' }] }).startsWith('<svg'));
+  assert.throws(() => linePlot({ x: {}, y: {}, series: PALETTE.concat('x').map((_, i) => line(`s${i}`)) }), /only 7 distinguishable colors/);
+  const svg = linePlot({
+    x: {}, y: {}, series: [{ ...line('a'), band: { lo: [0.4, 0.5], hi: [0.6, 0.7] } }],
+    references: [{ name: 'the floor', x: [0, 1], y: [0.55, 0.55], color: '#000000', dash: '7 4' }],
+  });
+  assert.ok(svg.includes('fill-opacity="0.15"'), 'band drawn');
+  assert.ok(svg.includes('>the floor</text>'), 'named reference in the legend');
+  assertBalanced(svg, 'band plot');
 });
 
 t('one bar per category and series, bar heights on the y scale, the highlight band and its label', () => {

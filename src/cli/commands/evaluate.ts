@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../data/files.js';
 import { accuracy } from '../../attacks/metrics.js';
 import { membershipProbability } from '../../memguard/defenseClassifier.js';
 import { NN_ATTACK_DEFAULTS, trainNnAttack } from '../../attacks/nnAttack.js';
+import type { Mlp } from '../../nn/mlp.js';
 import { renderReport } from '../../report/html.js';
 import type { AttackSummary } from '../../attacks/summary.js';
 import { serializeResults, type EvaluationResults, type MixingMode } from '../../experiment/results.js';
@@ -22,6 +23,8 @@ import { readProbabilityFile, type ScoresFile } from '../scoresFile.js';
 const NAME = 'evaluate';
 const A = NN_ATTACK_DEFAULTS;
 const DEFAULT_EPOCHS = A.epochs!;
+/** NN attack seeds, as in the experiment (PAPER_CONFIG.attackSeeds). */
+const ATTACK_SEEDS = 3;
 const DEFAULT_MILESTONE = A.schedule!.milestones[0]!;
 
 /** How a user-data run is labelled where the report expects a mixing mode (it is unknown here). */
@@ -51,6 +54,8 @@ Options:
   --epochs N             NN attack epochs (default: ${DEFAULT_EPOCHS}; the learning-rate drop
                          happens at ${DEFAULT_MILESTONE / DEFAULT_EPOCHS} x N, as in the paper's ${DEFAULT_MILESTONE} of ${DEFAULT_EPOCHS})
   --seed N               seeds the NN attack's weights and shuffles (default: 0)
+  --attack-seeds N       the NN attack is trained with N seeds (seed, seed + 100, ...) and reported
+                         as their mean, as the reference evaluations do (default: ${ATTACK_SEEDS})
   --quiet                no progress output
   -h, --help             this help
 
@@ -64,6 +69,7 @@ const OPTIONS = {
   out: { type: 'string' },
   epochs: { type: 'string' },
   seed: { type: 'string' },
+  'attack-seeds': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -76,7 +82,8 @@ export const evaluate: Command = {
     const shadowPath = required(NAME, v, 'shadow'), targetPath = required(NAME, v, 'target');
     const dir = optional(v, 'out');
     const epochs = parseIntFlag(NAME, 'epochs', optional(v, 'epochs') ?? String(DEFAULT_EPOCHS), 1, 1e6);
-    const seed = parseIntFlag(NAME, 'seed', optional(v, 'seed') ?? '0', 0, 2 ** 31 - 1);
+    const seed = parseIntFlag(NAME, 'seed', optional(v, 'seed') ?? '0', 0, 2 ** 31 - 1 - 1000);
+    const attackSeeds = parseIntFlag(NAME, 'attack-seeds', optional(v, 'attack-seeds') ?? String(ATTACK_SEEDS), 1, 10);
     const milestone = Math.max(1, Math.round((epochs * DEFAULT_MILESTONE) / DEFAULT_EPOCHS));
 
     const shadow = await readProbabilityFile(existingFile('shadow', shadowPath), '--shadow', ['member', 'label']);
@@ -92,21 +99,23 @@ export const evaluate: Command = {
     const shadowSet = labeledSet(shadow);
     const targetSet = labeledSet(target);
     const [shadowMembers, shadowNon] = splitByMembership(shadow);
-    let attack;
+    const models: Mlp[] = [];
     let attacks;
     try {
-      attack = trainNnAttack(shadowMembers, shadowNon, k, {
-        epochs, seed, schedule: { milestones: [milestone], gamma: A.schedule!.gamma },
-        onEpoch: (e) => progress.update(`train NN attack (${shadowMembers.length / k} + ${shadowNon.length / k} shadow rows)`, e.epoch, e.epochs),
-      });
+      for (let j = 0; j < attackSeeds; j++) {
+        models.push(trainNnAttack(shadowMembers, shadowNon, k, {
+          epochs, seed: seed + 100 * j, schedule: { milestones: [milestone], gamma: A.schedule!.gamma },
+          onEpoch: (e) => progress.update(`train NN attack ${j + 1}/${attackSeeds} (${shadowMembers.length / k} + ${shadowNon.length / k} shadow rows)`, e.epoch, e.epochs),
+        }));
+      }
       progress.update('run the attack suite on the target rows', 0, 1);
-      attacks = runAttackSuite(shadowSet, { clean: targetSet }, { nn: attack });
+      attacks = runAttackSuite(shadowSet, { clean: targetSet }, { nn: models });
       progress.update('run the attack suite on the target rows', 1, 1);
     } finally {
       progress.finish();
     }
-    const attackOnShadow = membershipProbability(attack, shadow.vectors);
-    attack.dispose();
+    const attackOnShadow = membershipProbability(models[0]!, shadow.vectors);
+    for (const m of models) m.dispose();
     const seconds = (performance.now() - start) / 1000;
 
     const results: EvaluationResults = {
@@ -119,6 +128,7 @@ export const evaluate: Command = {
         epsilons: [],
         mixingModes: [USER_DATA_LABEL as MixingMode],
         seeds: { attack: seed },
+        attackSeeds,
         attack: { hidden: [...A.hidden!], epochs, learningRate: A.learningRate, batchSize: A.batchSize, milestones: [milestone], gamma: A.schedule!.gamma },
       },
       models: {
