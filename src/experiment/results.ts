@@ -2,6 +2,7 @@
 // the console table and the JSON results file are made from. Plain objects and arrays only, so a
 // results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
 import type { NearDuplicateResult } from './nearDuplicates.js';
+import type { TimingResult } from './timing.js';
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
 import type { Verdict } from '../report/verdict.js';
@@ -144,6 +145,8 @@ export interface EvaluationResults {
   published?: PublishedResult;
   /** The near-duplicate query attack (SPEC §7), when it was run. */
   nearDuplicates?: NearDuplicateResult;
+  /** The timing channel (SPEC §7), when it was measured. */
+  timing?: TimingResult;
   /** Free-form notes shown at the top of the report (plain text). */
   notes?: string[];
   /** How many independently seeded runs the numbers are the mean of (absent: one run). */

@@ -16,6 +16,7 @@ import { membershipClassifierJob, membershipProbability, membershipTrainingSet, 
 import type { Phase1Method, Phase1Options } from '../memguard/phase1.js';
 import { Mlp, type FitJob, type FitOptions } from '../nn/mlp.js';
 import { NEAR_DUPLICATE_DEFAULTS, runNearDuplicates, type NearDuplicateConfig, type NearDuplicateResult } from './nearDuplicates.js';
+import { runTimingLeakage, type TimingResult } from './timing.js';
 import { combineRepeats } from './repeats.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from './results.js';
 
@@ -69,6 +70,8 @@ export interface ExperimentConfig {
   attack: TrainingConfig & { hidden: number[] };
   /** The near-duplicate query attack (SPEC §7), or null to skip it. */
   nearDuplicates: NearDuplicateConfig | null;
+  /** Measure the timing channel (SPEC §7) of the default, literal and fixed-work searches. */
+  timing: boolean;
 }
 
 /**
@@ -90,6 +93,7 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   defense: { hidden: [256, 128, 64], epochs: 400, learningRate: 0.001, batchSize: 64, milestones: [], gamma: 1 },
   attack: { hidden: [512, 256, 128], epochs: 400, learningRate: 0.01, batchSize: 64, milestones: [300], gamma: 0.1 },
   nearDuplicates: NEAR_DUPLICATE_DEFAULTS,
+  timing: true,
 });
 
 /** The MemGuard paper's NN-attack accuracy on Location (SPEC §6), not defense-aware. */
@@ -432,6 +436,14 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     lap('near-duplicate queries');
   }
 
+  let timing: TimingResult | undefined;
+  if (cfg.timing) {
+    progress({ stage: 'timing channel', done: 0, total: 1 });
+    timing = runTimingLeakage({ defense, z: zEval, isMember: evalIsMember, method: cfg.method, search: cfg.search, repeats: 1, seed: cfg.seed + 9 });
+    progress({ stage: 'timing channel', done: 1, total: 1 });
+    lap('timing channel');
+  }
+
   const defenseScores = membershipProbability(defense, concat(sMembers, sTargetTest));
   const attackScores = membershipProbability(attack, shadowS);
   const isLocation = data.name === LOCATION_NAME;
@@ -458,6 +470,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
     published: isLocation && cfg.rowsPerSplit === PAPER_CONFIG.rowsPerSplit && cfg.mixingModes[0] === 'paper' ? PUBLISHED_LOCATION : undefined,
     undefendedTopConfidence: topConfidenceHistogram(evalS, k, evalIsMember),
     nearDuplicates,
+    timing,
     notes: [
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       `nn = the paper's NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker's own defense classifier; each the mean of ${attackSeeds.length} attack seed${attackSeeds.length === 1 ? '' : 's'}.`,

@@ -3,6 +3,7 @@ import type { EvaluationResults, RunStatistic } from '../experiment/results.js';
 import { eps, fix3, fix3pm, modesOf, publishedAt, runsOf, attacksOf } from './format.js';
 import { computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, type Verdict } from './verdict.js';
 import { nearDuplicateConsole } from './nearDuplicates.js';
+import { timingConsole } from './timing.js';
 
 function pad(s: string, w: number, left = false): string {
   const n = [...s].length;
@@ -96,5 +97,7 @@ export function formatConsoleTable(results: EvaluationResults): string {
   }
   const nearDuplicates = nearDuplicateConsole(results);
   if (nearDuplicates) lines.push(nearDuplicates);
+  const timing = timingConsole(results);
+  if (timing) lines.push(timing);
   return lines.join('\n') + '\n';
 }

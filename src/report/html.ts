@@ -8,6 +8,7 @@ import { familyColors, familyOf, strongestPerFamily } from './families.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
 import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
 import { nearDuplicateSection } from './nearDuplicates.js';
+import { timingSection } from './timing.js';
 
 /**
  * Options of `renderReport`.
@@ -355,6 +356,7 @@ export function renderReport(results: EvaluationResults, options: ReportOptions 
   for (const mode of modesOf(results)) body += modeSection(results, mode, options.plotAttacks, ids, colors);
   body += distortionSection(results, ids);
   body += nearDuplicateSection(results);
+  body += timingSection(results);
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`
     + `<title>${escapeXml(title)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`;
 }

@@ -32,18 +32,15 @@ function rows(nd: NearDuplicateResult): Array<{ name: string; shared: number; ce
   return out;
 }
 
-function notes(nd: NearDuplicateResult, timing: string): string[] {
+function notes(nd: NearDuplicateResult): string[] {
   return [
     `Each of ${nd.config.records} members and ${nd.config.records} non-members is queried as m copies, each with one of the 446 binary features flipped; ` +
       `the NN attack scores every defended answer and the attacker keeps the most member-looking one (max) or the median. Cells: accuracy / AUC.`,
     `The copies are near: ${(100 * nd.labelChanged).toFixed(1)} % change the predicted label, mean L1 shift of the confidence vector ${nd.meanL1Shift.toFixed(3)}.`,
     `Shared coin = fraction of copies drawing the same coin as the record's own query. Coarse grid step ${nd.config.resolution}.`,
     `Phase I for the ${2 * nd.config.records * (1 + Math.max(...nd.config.copies))} queries: ${nd.phase1Seconds.toFixed(1)} s.`,
-    timing,
   ];
 }
-
-const TIMING_NOTE = 'Timing channel (SPEC §7): not measured in this run (the timing measurement was not yet in the library when this section was added).';
 
 /** The HTML section, or '' when the results have no near-duplicate run. */
 export function nearDuplicateSection(r: EvaluationResults): string {
@@ -53,7 +50,7 @@ export function nearDuplicateSection(r: EvaluationResults): string {
   const body = rows(nd).map((x) => `<tr><td class="name">${escapeXml(x.name)}</td><td>${x.shared.toFixed(3)}</td>${x.cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
   const coins = nd.coins.map((c) => `<li><code>${escapeXml(c.coin)}</code>: ${escapeXml(COIN_TEXT[c.coin] ?? c.coin)}</li>`).join('');
   return '<h2>Deployment threats: near-duplicate queries</h2>' +
-    notes(nd, TIMING_NOTE).map((n) => `<p class="note">${escapeXml(n)}</p>`).join('') +
+    notes(nd).map((n) => `<p class="note">${escapeXml(n)}</p>`).join('') +
     `<ul>${coins}</ul>` +
     `<table><thead><tr>${head.map((h, j) => `<th${j === 0 ? ' class="name"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
 }

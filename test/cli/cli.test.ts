@@ -113,6 +113,12 @@ t('demo --quick writes a report, models and released CSVs that satisfy SPEC §5'
   assert.equal(results.verdict?.tables.map((x) => x.mixing), ['paper', 'exact']);
   for (const run of results.runs) assert.is(run.labelLoss, 0, `label loss at eps ${run.epsilon} ${run.mixing}`);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
+  // The timing channel (SPEC §7): three searches; fixed work gives every row the same passes of g,
+  // so their AUC is exactly 0.5; wall time is measured for all but the literal search.
+  assert.equal(results.timing?.rows.map((x) => x.search), ['default', 'literal', 'fixed-work']);
+  assert.is(results.timing!.rows[2]!.ticksAuc, 0.5);
+  assert.ok(Number.isNaN(results.timing!.rows[1]!.wallTimeAuc) && Number.isFinite(results.timing!.rows[0]!.wallTimeAuc));
+  assert.match(r.stdout, /timing channel \(SPEC §7\)/);
 
   const models = readdirSync(join(out, 'models')).filter((f) => f.endsWith('.json')).sort();
   assert.equal(models, ['attack.json', 'defense.json', 'shadow.json', 'target.json']);

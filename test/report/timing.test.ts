@@ -1,0 +1,40 @@
+// The report's timing section: one row per search with the AUCs of the results, "not timed" where
+// wall time was not measured, in the HTML page and on the console; absent without a measurement.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatConsoleTable } from '../../src/report/console.js';
+import { renderReport } from '../../src/report/html.js';
+import type { TimingResult } from '../../src/experiment/timing.js';
+import { assertBalanced } from './markup.js';
+import { makeResults } from './sampleResults.js';
+
+const t = suite('report: timing channel');
+
+const timing: TimingResult = {
+  queries: 2000, repeats: 1,
+  rows: [
+    { search: 'default', stepsAuc: 0.494, ticksAuc: 0.4941, wallTimeAuc: 0.498, meanMs: { members: 1.71, nonMembers: 1.69 } },
+    { search: 'literal', stepsAuc: 0.577, ticksAuc: 0.578, wallTimeAuc: NaN, meanMs: { members: NaN, nonMembers: NaN } },
+    { search: 'fixed-work', stepsAuc: 0.494, ticksAuc: 0.5, wallTimeAuc: 0.488, meanMs: { members: 7.25, nonMembers: 7.3 } },
+  ],
+};
+
+t('HTML: a row per search with its AUCs; the literal search is not timed', () => {
+  const html = renderReport({ ...makeResults(['nn']), timing });
+  assertBalanced(html, 'report');
+  assert.match(html, /<h2>Deployment threats: timing<\/h2>/);
+  assert.match(html, /default search \(lossless early stop\)<\/td><td>0\.494<\/td><td>0\.494<\/td><td>0\.498<\/td><td>1\.71 \/ 1\.69<\/td>/);
+  assert.match(html, /paper-literal search[^<]*<\/td><td>0\.577<\/td><td>0\.578<\/td><td>not timed<\/td><td><\/td>/);
+  assert.match(html, /fixed work per row[^<]*<\/td><td>0\.494<\/td><td>0\.500<\/td><td>0\.488<\/td><td>7\.25 \/ 7\.30<\/td>/);
+  assert.match(html, /2000 evaluation queries/);
+  assert.not.match(renderReport(makeResults(['nn'])), /Deployment threats: timing/);
+});
+
+t('console: the same rows', () => {
+  const text = formatConsoleTable({ ...makeResults(['nn']), timing });
+  assert.match(text, /timing channel \(SPEC §7\)/);
+  assert.match(text, /paper-literal search \(the authors' loop\)\s+0\.577\s+0\.578\s+not timed/);
+  assert.not.match(formatConsoleTable(makeResults(['nn'])), /timing channel/);
+});
+
+t.run();
