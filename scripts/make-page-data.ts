@@ -22,7 +22,11 @@ const { values } = parseArgs({ options: { out: { type: 'string', default: 'page/
 const workers = Number(values.workers);
 const started = performance.now();
 // --quick: the seconds-long smoke settings (QUICK_CONFIG), to check this script, not for shipping.
-const config = { ...(values.quick ? QUICK_CONFIG : PAPER_CONFIG), epsilons: [0], mixingModes: ['paper' as const], defenseAware: false };
+// Only what the page shows: one NN attack seed, no defense-aware attacker, no deployment-threat runs.
+const config = {
+  ...(values.quick ? QUICK_CONFIG : PAPER_CONFIG), epsilons: [0], mixingModes: ['paper' as const], defenseAware: false,
+  attackSeeds: 1, nearDuplicates: null, timing: false,
+};
 let last = '';
 const { results, models } = await runExperiment({
   config,
