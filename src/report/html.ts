@@ -8,6 +8,7 @@ import { familyColors, familyOf, strongestPerFamily } from './families.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
 import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
 import { nearDuplicateSection } from './nearDuplicates.js';
+import { htmlTable } from './table.js';
 import { timingSection } from './timing.js';
 
 /**
@@ -57,12 +58,6 @@ function tint(v: number | undefined): string {
   return ` style="background:rgba(225,87,89,${(a * 0.55).toFixed(2)})"`;
 }
 
-function table(head: string[], rows: string[][], nameCols = 1): string {
-  const th = head.map((h, j) => `<th${j < nameCols ? ' class="name"' : ''}>${h}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, j) => (c.startsWith('<td') ? c : `<td${j < nameCols ? ' class="name"' : ''}>${c}</td>`)).join('')}</tr>`).join('');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
 function configValue(v: unknown): string {
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'string') return v;
@@ -77,10 +72,10 @@ function setupSection(r: EvaluationResults): string {
     rows.push([escapeXml(k), `<code>${escapeXml(configValue(v))}</code>`]);
   }
   for (const [k, v] of Object.entries(cfg.seeds ?? {})) rows.push([escapeXml(`seed: ${k}`), `<code>${escapeXml(configValue(v))}</code>`]);
-  let s = `<h2>Setup</h2>${table(['setting', 'value'], rows.map((x) => [x[0]!, `<td style="text-align:left">${x[1]}</td>`]))}`;
+  let s = `<h2>Setup</h2>${htmlTable(['setting', 'value'], rows.map((x) => [x[0]!, `<td style="text-align:left">${x[1]}</td>`]))}`;
   const m = r.models ?? {};
   const mrows = Object.entries(m).filter(([, v]) => typeof v === 'number').map(([k, v]) => [escapeXml(k), fix3pm(v as number, m.halfWidth?.[k])]);
-  if (mrows.length) s += `<h3>Model accuracies</h3>${table(['model / data', 'accuracy'], mrows)}`;
+  if (mrows.length) s += `<h3>Model accuracies</h3>${htmlTable(['model / data', 'accuracy'], mrows)}`;
   return s;
 }
 
@@ -98,7 +93,7 @@ function accuracyTable(runs: EpsilonResult[], attacks: string[], field: 'accurac
       return `<td${off ? ' class="bad"' : ''}>${want === undefined ? '—' : fix3(want)}</td>`;
     })]);
   }
-  return table(head, rows);
+  return htmlTable(head, rows);
 }
 
 function defenseTable(runs: EpsilonResult[]): string {
@@ -109,7 +104,7 @@ function defenseTable(runs: EpsilonResult[]): string {
     hw(x, 'meanPhase1Distortion'), hw(x, 'meanP'), hw(x, 'meanReleasedDistortion'),
     x.seconds === undefined ? '—' : escapeXml(formatNumber(x.seconds)),
   ]);
-  return table(['ε', 'label loss', 'mean ‖r‖₁ (phase I)', 'mean p', 'mean released ‖n‖₁', 'seconds'], rows);
+  return htmlTable(['ε', 'label loss', 'mean ‖r‖₁ (phase I)', 'mean p', 'mean released ‖n‖₁', 'seconds'], rows);
 }
 
 function detailTable(run: EpsilonResult, attacks: string[]): string {
@@ -118,7 +113,7 @@ function detailTable(run: EpsilonResult, attacks: string[]): string {
     const v = (m: keyof NonNullable<AttackSummary['halfWidth']>) => escapeXml(fix3pm(s[m], s.halfWidth?.[m]));
     return [escapeXml(a), v('accuracy'), v('sampledAccuracy'), v('balancedAccuracy'), v('auc'), v('advantage'), v('tprAt1Fpr'), v('tprAt01Fpr')];
   });
-  return table(['attack', 'accuracy (E)', 'accuracy (sampled)', 'balanced acc.', 'AUC', 'advantage', 'TPR@1%FPR', 'TPR@0.1%FPR'], rows);
+  return htmlTable(['attack', 'accuracy (E)', 'accuracy (sampled)', 'balanced acc.', 'AUC', 'advantage', 'TPR@1%FPR', 'TPR@0.1%FPR'], rows);
 }
 
 function figure(svg: string, caption?: string): string {

@@ -5,6 +5,7 @@ import type { EvaluationResults } from '../experiment/results.js';
 import type { NearDuplicateResult } from '../experiment/nearDuplicates.js';
 import { eps, fix3 } from './format.js';
 import { escapeXml } from './svg.js';
+import { htmlTable } from './table.js';
 
 const COIN_TEXT: Record<string, string> = {
   exact: 'exact content (a keyed hash of the query bytes)',
@@ -47,12 +48,11 @@ export function nearDuplicateSection(r: EvaluationResults): string {
   const nd = r.nearDuplicates;
   if (!nd) return '';
   const head = ['coin, ε, aggregate', 'shared coin', 'single query', ...nd.config.copies.map((m) => `m = ${m}`)];
-  const body = rows(nd).map((x) => `<tr><td class="name">${escapeXml(x.name)}</td><td>${x.shared.toFixed(3)}</td>${x.cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
   const coins = nd.coins.map((c) => `<li><code>${escapeXml(c.coin)}</code>: ${escapeXml(COIN_TEXT[c.coin] ?? c.coin)}</li>`).join('');
   return '<h2>Deployment threats: near-duplicate queries</h2>' +
     notes(nd).map((n) => `<p class="note">${escapeXml(n)}</p>`).join('') +
     `<ul>${coins}</ul>` +
-    `<table><thead><tr>${head.map((h, j) => `<th${j === 0 ? ' class="name"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
+    htmlTable(head.map(escapeXml), rows(nd).map((x) => [escapeXml(x.name), x.shared.toFixed(3), ...x.cells]));
 }
 
 /** The console block, or '' when the results have no near-duplicate run. */

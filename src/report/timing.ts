@@ -5,6 +5,7 @@ import type { EvaluationResults } from '../experiment/results.js';
 import type { TimingResult, TimingSearch } from '../experiment/timing.js';
 import { fix3 } from './format.js';
 import { escapeXml } from './svg.js';
+import { htmlTable } from './table.js';
 
 const SEARCH_TEXT: Record<TimingSearch, string> = {
   default: 'default search (lossless early stop)',
@@ -32,9 +33,8 @@ function note(t: TimingResult): string {
 export function timingSection(r: EvaluationResults): string {
   const t = r.timing;
   if (!t) return '';
-  const body = rows(t).map((cells) => `<tr>${cells.map((c, j) => `<td${j === 0 ? ' class="name"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`).join('');
   return '<h2>Deployment threats: timing</h2>' + `<p class="note">${escapeXml(note(t))}</p>` +
-    `<table><thead><tr>${HEAD.map((h, j) => `<th${j === 0 ? ' class="name"' : ''}>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
+    htmlTable(HEAD.map(escapeXml), rows(t).map((cells) => cells.map(escapeXml)));
 }
 
 /** The console block, or '' when the results have no timing measurement. */
