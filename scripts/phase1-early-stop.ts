@@ -7,42 +7,47 @@
 // the stall rule).
 //
 //   node --import tsx scripts/phase1-early-stop.ts [--stall N]
+import { writeFileSync } from 'node:fs';
 import { MemGuard } from '../src/memguard/memguard.js';
+import type { Mlp } from '../src/nn/mlp.js';
 import type { Phase1Options } from '../src/memguard/phase1.js';
-import { Mlp } from '../src/nn/mlp.js';
-import { Random } from '../src/random.js';
-import { randomVectors } from '../test/memguard/invariants.js';
+import { propertySet } from '../test/memguard/invariants.js';
 import { phase1Workload } from './location-phase1-data.js';
 
 const arg = (name: string): string | undefined => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
 const stallSteps = arg('--stall') ? Number(arg('--stall')) : undefined;
 const stallDominance = arg('--dominance') ? Number(arg('--dominance')) : undefined;
-const searchOptions: Phase1Options = { ...(stallSteps === undefined ? {} : { stallSteps }), ...(stallDominance === undefined ? {} : { stallDominance }) };
+const deepStallSteps = arg('--deep') ? Number(arg('--deep')) : undefined;
+const searchOptions: Phase1Options = {
+  ...(stallSteps === undefined ? {} : { stallSteps }), ...(stallDominance === undefined ? {} : { stallDominance }),
+  ...(deepStallSteps === undefined ? {} : { deepStallSteps }),
+};
 
-interface Workload { name: string; guard: (search: Phase1Options) => MemGuard; rows: Float32Array; input: 'logits' | 'probabilities' }
+interface Workload { name: string; k?: number; kind?: string; guard: (search: Phase1Options) => MemGuard; rows: Float32Array; input: 'logits' | 'probabilities' }
 
 function workloads(defense: Mlp, logits: Float32Array): Workload[][] {
   const loc: Workload = {
     name: 'Location 2,000 (paper g)', rows: logits, input: 'logits',
     guard: (search) => new MemGuard({ defenseClassifier: defense, epsilon: 0, coin: { mode: 'expectation' }, search }),
   };
-  const random: Workload[] = [];
-  const rng = new Random(2024);
-  for (const k of [2, 3, 10, 30, 100]) {
-    const g = Mlp.create([k, 32, 16, 1], { head: 'sigmoid', seed: k });
-    for (const kind of ['peaked', 'flat', 'tied', 'one-hot', 'uniform']) {
-      random.push({
-        name: `random k=${k} ${kind}`, rows: randomVectors(kind, 400, k, rng), input: 'probabilities',
-        guard: (search) => new MemGuard({ defenseClassifier: g, epsilon: 0, coin: { mode: 'expectation' }, method: kind === 'flat' ? 'projected' : 'logits', search, batchSize: 128 }),
-      });
-    }
-  }
+  const random: Workload[] = propertySet().map(({ k, kind, rows, method, g: makeG }) => {
+    const g = makeG();
+    return {
+      name: `random k=${k} ${kind}`, k, kind, rows, input: 'probabilities' as const,
+      guard: (search: Phase1Options) => new MemGuard({ defenseClassifier: g, epsilon: 0, coin: { mode: 'expectation' }, method, search, batchSize: 128 }),
+    };
+  });
   return [[loc], random];
 }
 
 const { defense, logits } = await phase1Workload(console.log);
+/** Per set, the rows whose successful rounds came closest to a stall rule's window (literal search). */
+interface HardRow { workload: Workload; row: number; longestStall: number; longestDeepStall: number }
+const hard: HardRow[][] = [];
 for (const [i, set] of workloads(defense, logits).entries()) {
-  const tally = { rows: 0, agree: 0, literalSteps: 0, steps: 0, literalSec: 0, sec: 0, cycle: 0, stall: 0, none: 0, saved: 0, failedRounds: 0, longestStall: 0, stallFire: [] as number[] };
+  const tally = { rows: 0, agree: 0, literalSteps: 0, steps: 0, literalSec: 0, sec: 0, cycle: 0, stall: 0, 'deep-stall': 0, none: 0, saved: 0, failedRounds: 0, longestStall: 0, longestDeepStall: 0, stallFire: [] as number[], deepFire: [] as number[] };
+  const rowsOfSet: HardRow[] = [];
+  hard.push(rowsOfSet);
   for (const w of set) {
     let t = performance.now();
     const lit = w.guard({ literal: true }).search(w.rows, w.input);
@@ -60,21 +65,30 @@ for (const [i, set] of workloads(defense, logits).entries()) {
       tally.literalSteps += lit.steps[r]!;
       tally.steps += def.steps[r]!;
       tally.longestStall = Math.max(tally.longestStall, lit.longestStall[r]!);
+      tally.longestDeepStall = Math.max(tally.longestDeepStall, lit.longestDeepStall[r]!);
+      rowsOfSet.push({ workload: w, row: r, longestStall: lit.longestStall[r]!, longestDeepStall: lit.longestDeepStall[r]! });
       // A literal search whose last round failed ran it to maxSteps (or to a zero gradient).
       if (lit.status[r] !== 'at-half' && lit.c3[r]! < 1e5 * 0.999) tally.failedRounds++;
       const stop = def.stop[r]!;
-      if (stop === 'cycle' || stop === 'stall') { tally[stop]++; tally.saved += lit.steps[r]! - def.steps[r]!; if (stop === 'stall') tally.stallFire.push(def.stopStep[r]!); }
+      if (stop === 'cycle' || stop === 'stall' || stop === 'deep-stall') {
+        tally[stop]++;
+        tally.saved += lit.steps[r]! - def.steps[r]!;
+        if (stop === 'stall') tally.stallFire.push(def.stopStep[r]!);
+        if (stop === 'deep-stall') tally.deepFire.push(def.stopStep[r]!);
+      }
     }
   }
   const name = i === 0 ? set[0]!.name : `random property set (${set.length} groups)`;
   console.log(`\n${name}: ${tally.agree}/${tally.rows} rows identical (status, c3, noise bits)`);
   console.log(`  steps: literal ${tally.literalSteps} (${(tally.literalSteps / tally.rows).toFixed(1)}/row), default ${tally.steps} (${(tally.steps / tally.rows).toFixed(1)}/row), ratio ${(tally.literalSteps / tally.steps).toFixed(2)}x`);
   console.log(`  seconds: literal ${tally.literalSec.toFixed(2)}, default ${tally.sec.toFixed(2)} (${(tally.literalSec / tally.sec).toFixed(2)}x; shared machine)`);
-  console.log(`  rows whose last round failed: ${tally.failedRounds}; ended early by cycle ${tally.cycle}, stall ${tally.stall}; steps saved ${tally.saved}`);
-  tally.stallFire.sort((a, b) => a - b);
-  const q = (p: number) => tally.stallFire[Math.min(tally.stallFire.length - 1, Math.floor(p * tally.stallFire.length))];
-  if (tally.stallFire.length) console.log(`  stall rule fired at in-round step p50 ${q(0.5)}, p90 ${q(0.9)}, max ${q(1)}`);
-  console.log(`  longest stall inside a successful round (literal search): ${tally.longestStall} steps`);
+  console.log(`  rows whose last round failed: ${tally.failedRounds}; ended early by cycle ${tally.cycle}, deep stall ${tally['deep-stall']}, stall ${tally.stall}; steps saved ${tally.saved}`);
+  for (const [rule, fire] of [['deep stall', tally.deepFire], ['stall', tally.stallFire]] as const) {
+    fire.sort((a, b) => a - b);
+    const q = (p: number) => fire[Math.min(fire.length - 1, Math.floor(p * fire.length))];
+    if (fire.length) console.log(`  ${rule} rule fired at in-round step p50 ${q(0.5)}, p90 ${q(0.9)}, max ${q(1)}`);
+  }
+  console.log(`  longest stall counted inside a successful round (literal search): stall ${tally.longestStall} steps (window ${searchOptions.stallSteps ?? 64}), deep stall ${tally.longestDeepStall} (window ${searchOptions.deepStallSteps ?? 24})`);
 }
 
 // The fast mode (not exact) against the default, on Location: same final round, distortion, steps.
@@ -89,4 +103,20 @@ for (const [i, set] of workloads(defense, logits).entries()) {
   const total = (x: Int32Array) => x.reduce((a, v) => a + v, 0);
   console.log(`\nfast mode vs default, Location: ${sameRound}/${d.rows} rows end on the same round; mean ||r||_1 ${(l1f / d.rows).toFixed(4)} vs ${(l1d / d.rows).toFixed(4)}; ` +
     `steps ${total(f.steps)} vs ${total(d.steps)} (${(total(d.steps) / total(f.steps)).toFixed(2)}x fewer)`);
+}
+
+// --hard-rows: test/fixtures/phase1-hard-rows.json, the 5 rows per set and rule whose successful
+// rounds stalled longest (the cases a shorter window or a weaker guard would get wrong), so that
+// test/memguard/earlyStop.test.ts checks the rules where they are tight.
+if (process.argv.includes('--hard-rows')) {
+  const top = (rows: HardRow[], key: 'longestStall' | 'longestDeepStall') => [...rows].sort((a, b) => b[key] - a[key]).slice(0, 5);
+  const pick = (rows: HardRow[]) => [...new Set([...top(rows, 'longestStall'), ...top(rows, 'longestDeepStall')])];
+  const [loc, random] = [pick(hard[0]!), pick(hard[1]!)];
+  const doc = {
+    about: 'scripts/phase1-early-stop.ts --hard-rows: rows whose successful c3 rounds stalled longest in the literal search',
+    location: loc.map((h) => ({ index: h.row, longestStall: h.longestStall, longestDeepStall: h.longestDeepStall, logits: Array.from(logits.subarray(h.row * 30, h.row * 30 + 30)) })),
+    random: random.map((h) => ({ k: h.workload.k, kind: h.workload.kind, index: h.row, longestStall: h.longestStall, longestDeepStall: h.longestDeepStall })),
+  };
+  writeFileSync(new URL('../test/fixtures/phase1-hard-rows.json', import.meta.url), JSON.stringify(doc, null, 1) + '\n');
+  console.log(`\nwrote test/fixtures/phase1-hard-rows.json (${loc.length} Location rows, ${random.length} random rows)`);
 }

@@ -15,22 +15,24 @@ const TINY: f32 = 1e-30;
 // Options block: f64 values, in this order (src/memguard/phase1.ts writes it).
 const OPT_C2 = 0, OPT_C3_START = 1, OPT_C3_FACTOR = 2, OPT_C3_MAX = 3, OPT_BETA = 4,
   OPT_MAX_STEPS = 5, OPT_TOLERANCE = 6, OPT_MARGIN = 7, OPT_METHOD = 8,
-  OPT_EARLY_STOP = 9, OPT_STALL_STEPS = 10, OPT_TICK_BUDGET = 11, OPT_DOMINANCE = 12, OPT_STALL_BAND = 13;
-export const PHASE1_OPTIONS: i32 = 14;
+  OPT_EARLY_STOP = 9, OPT_STALL_STEPS = 10, OPT_TICK_BUDGET = 11, OPT_DOMINANCE = 12, OPT_STALL_BAND = 13,
+  OPT_DEEP_STALL_STEPS = 14, OPT_DEEP_DOMINANCE = 15, OPT_DEEP_STALL_BAND = 16;
+export const PHASE1_OPTIONS: i32 = 17;
 
 // Per-row report: f64 values, in this order.
 const REP_STEPS = 0, REP_STATUS = 1, REP_C3 = 2, REP_G = 3, REP_G_NOISY = 4,
-  REP_TICKS = 5, REP_STOP_RULE = 6, REP_STOP_STEP = 7, REP_LONGEST_STALL = 8;
-export const PHASE1_REPORT: i32 = 9;
+  REP_TICKS = 5, REP_STOP_RULE = 6, REP_STOP_STEP = 7, REP_LONGEST_STALL = 8, REP_LONGEST_DEEP_STALL = 9;
+export const PHASE1_REPORT: i32 = 10;
 
 /** Early-stop rules (options[OPT_EARLY_STOP], a bit set; 0 = the paper-literal search). */
 export const STOP_CYCLE: i32 = 1;
 export const STOP_STALL: i32 = 2;
+export const STOP_DEEP_STALL: i32 = 8;
 /** What ended a row's last round early (report[REP_STOP_RULE]); STOP_NONE: nothing did. */
 export const STOP_NONE: i32 = 0;
 export const STOP_BUDGET: i32 = 4;
-/** STOP_STALL fires only while the crossing is stallBand times farther than the stall's wiggle in q (set per call). */
-let stallBand: f32 = 1;
+/** STOP_STALL and STOP_DEEP_STALL fire only while the crossing is this many times farther than the stall's wiggle in q (set per call). */
+let stallBand: f32 = 1, deepBand: f32 = 8;
 
 /** Row status codes (report[REP_STATUS]). */
 export const STATUS_FAILED: i32 = 0;
@@ -60,13 +62,15 @@ export const METHOD_PROJECTED: i32 = 1; // normalized steps on probabilities, pr
 
 // Workspace layout (module globals: the module never allocates). Per row: order (k i32), sorted
 // s, z, u, best, saved (k f32 each), h0, bestQ (f32), c3 and bestC3 (f64), steps, stepsInRound,
-// state, ticks, stall, roundStall, longestStall, stopRule, stopStep (i32). Per gathered batch: x,
+// state, ticks, stall, roundStall, longestStall, and the same three for the deep stall, stopRule,
+// stopStep (i32); deepHigh (f32). Per gathered batch: x,
 // dx (batch x k), acts, dLogits (batch), scratch (2 x batch x width), active (batch i32),
 // projection scratch (k).
 let sumOut = 0, width = 0;
 let wOrder: usize = 0, wSorted: usize = 0, wZ: usize = 0, wU: usize = 0, wBest: usize = 0, wSaved: usize = 0;
 let wH0: usize = 0, wBestQ: usize = 0, wStallHigh: usize = 0, wC3: usize = 0, wBestC3: usize = 0, wSteps: usize = 0, wInRound: usize = 0, wState: usize = 0;
 let wTicks: usize = 0, wStall: usize = 0, wRoundStall: usize = 0, wLongestStall: usize = 0, wStopRule: usize = 0, wStopStep: usize = 0;
+let wDeepStall: usize = 0, wRoundDeepStall: usize = 0, wLongestDeepStall: usize = 0, wDeepHigh: usize = 0;
 let wX: usize = 0, wDx: usize = 0, wActs: usize = 0, wDLogits: usize = 0, wScratch: usize = 0;
 let wActive: usize = 0, wProj: usize = 0;
 
@@ -102,6 +106,10 @@ function layout(base: usize, batch: i32, k: i32): usize {
   wStall = p; p += rb4;
   wRoundStall = p; p += rb4;
   wLongestStall = p; p += rb4;
+  wDeepStall = p; p += rb4;
+  wRoundDeepStall = p; p += rb4;
+  wLongestDeepStall = p; p += rb4;
+  wDeepHigh = p; p += rb4;
   wStopRule = p; p += rb4;
   wStopStep = p; p += rb4;
   wX = p; p += rk;
@@ -131,6 +139,9 @@ function spread(k: i32, v: usize): f32 {
   for (let j = 0; j < k; j++) { const x = ldf(v, j); lo = min(lo, x); hi = max(hi, x); }
   return (hi - lo) * <f32>0.5;
 }
+
+/** The band guard of the stall rules: the crossing (q = 0) is `band` times farther from the best q than the stall's wiggle above it. */
+@inline function clearOf(bestQ: f32, high: f32, band: f32): bool { return bestQ > band * (high - bestQ); }
 
 /** True when the k floats at a and b are the same bit patterns (so the same search state). */
 function sameBits(k: i32, a: usize, b: usize): bool {
@@ -216,6 +227,8 @@ function startRound(r: i32, k: i32, projected: bool): void {
   sti(wInRound, r, 0);
   sti(wStall, r, 0);
   sti(wRoundStall, r, 0);
+  sti(wDeepStall, r, 0);
+  sti(wRoundDeepStall, r, 0);
 }
 
 /**
@@ -248,10 +261,18 @@ function startRound(r: i32, k: i32, projected: bool): void {
  *   reach it, which rules out the rows where g(s) is within a hair of 0.5). Why only measured: a
  *   search can drift out of a shallow trap (on Location, a c3 = 1 round sat at s for 160 steps,
  *   then crossed at step 182). With the defaults (stallSteps 64, dominance 1, band 1) the longest
- *   such stall inside a round that went on to succeed is 50 steps on the 2,000 Location queries
+ *   such stall inside a round that went on to succeed is 15 steps on the 2,000 Location queries
  *   and 55 on the 10,000-row random set, and the default search equals the literal one on every
  *   row of both (scripts/phase1-early-stop.ts; BENCHMARKS.md "Phase I early stop"). With
  *   dominance and band 0 the rule is the fast mode's plain stall test (not exact).
+ * - STOP_DEEP_STALL (measured, not proved): the same test in a deeper trap, so it needs less
+ *   evidence. The rounds that stall long and still escape are the shallow ones: g's pull within a
+ *   few percent of c3 (Location row 1021's c3 = 1 round: half-range 0.98, crossed at step 260), or
+ *   g(s) so near 0.5 that the wiggle in q is a sizeable part of the way to the crossing (a k = 30
+ *   tied random row drifted across after 55 such steps; test/fixtures/phase1-hard-rows.json). With a 10 % margin on dominance (deepDominance 1.1) and the
+ *   crossing 8 times farther than the wiggle (deepBand 8), the longest stall inside a round that
+ *   went on to succeed is 1 step on Location and 10 on the random set, so the deep window is
+ *   24 steps instead of 64: it ends 1,183 of Location's 1,963 failing rounds, at step 25 (p50).
  * Fixed work (options[OPT_TICK_BUDGET] = B > 0): every row takes part in exactly B ticks (forward
  * and backward passes): rows that finish early are carried along as masked padding and rows still
  * searching at their B-th tick stop there (STOP_BUDGET) with the last success so far. A batch then
@@ -276,6 +297,9 @@ export function phase1(
   const budget = <i32>ldd(options, OPT_TICK_BUDGET);
   const dominance = <f32>ldd(options, OPT_DOMINANCE);
   stallBand = <f32>ldd(options, OPT_STALL_BAND);
+  const deepSteps = <i32>ldd(options, OPT_DEEP_STALL_STEPS);
+  const deepDominance = <f32>ldd(options, OPT_DEEP_DOMINANCE);
+  deepBand = <f32>ldd(options, OPT_DEEP_STALL_BAND);
   const hOut = wActs + (<usize>(batch * (sumOut - 1)) << 2); // last layer's logits, when all rows are forwarded
 
   // Sort every row, record g(s) and decide which rows search at all.
@@ -298,6 +322,7 @@ export function phase1(
     sti(wSteps, r, 0);
     sti(wTicks, r, 0);
     sti(wLongestStall, r, 0);
+    sti(wLongestDeepStall, r, 0);
     sti(wStopRule, r, STOP_NONE);
     sti(wStopStep, r, 0);
     std(wBestC3, r, 0);
@@ -341,7 +366,7 @@ export function phase1(
       stf(wDLogits, i, signf(hr));
       const taken = ldi(wInRound, r);
       const q = hr * signf(ldf(wH0, r)); // > 0 until g crosses 0.5
-      if (taken == 0) { stf(wBestQ, r, q); stf(wStallHigh, r, q); continue; }
+      if (taken == 0) { stf(wBestQ, r, q); stf(wStallHigh, r, q); stf(wDeepHigh, r, q); continue; }
       const kept = labelKept(k, row(wU, r, k), row(wOrder, r, k));
       const crossed = hr * ldf(wH0, r) <= 0;
       if (kept && crossed) {
@@ -350,6 +375,7 @@ export function phase1(
         for (let j = 0; j < k; j++) stf(best, j, ldf(x, j) - ldf(sorted, j));
         std(wBestC3, r, ldd(wC3, r));
         sti(wLongestStall, r, max(ldi(wLongestStall, r), ldi(wRoundStall, r)));
+        sti(wLongestDeepStall, r, max(ldi(wLongestDeepStall, r), ldi(wRoundDeepStall, r)));
         const next = ldd(wC3, r) * c3Factor;
         std(wC3, r, next);
         if (next > c3Limit) sti(wState, r, DONE);
@@ -360,23 +386,28 @@ export function phase1(
         stf(wDLogits, i, 0);
         continue;
       }
+      const bestQ = min(q, ldf(wBestQ, r));
       if (q < ldf(wBestQ, r) || !kept) {
-        // Progress, or the label hinge pulling (not the trap around s): the stall starts over.
-        stf(wBestQ, r, min(q, ldf(wBestQ, r)));
+        // Progress, or the label hinge pulling (not the trap around s): both stalls start over.
+        stf(wBestQ, r, bestQ);
         stf(wStallHigh, r, q);
+        stf(wDeepHigh, r, q);
         sti(wStall, r, 0);
+        sti(wDeepStall, r, 0);
       } else {
         stf(wStallHigh, r, max(q, ldf(wStallHigh, r)));
-        const stall = ldi(wStall, r) + 1;
-        sti(wStall, r, stall);
-        // The longest stall the rule could have fired on (its margin, reported for successful rounds).
-        if (ldf(wBestQ, r) > stallBand * (ldf(wStallHigh, r) - ldf(wBestQ, r))) sti(wRoundStall, r, max(stall, ldi(wRoundStall, r)));
+        stf(wDeepHigh, r, max(q, ldf(wDeepHigh, r)));
+        sti(wStall, r, ldi(wStall, r) + 1);
+        sti(wDeepStall, r, ldi(wDeepStall, r) + 1);
+        // The longest stalls the rules could have fired on (their margins, reported for successful rounds).
+        if (clearOf(bestQ, ldf(wStallHigh, r), stallBand)) sti(wRoundStall, r, max(ldi(wStall, r), ldi(wRoundStall, r)));
+        if (clearOf(bestQ, ldf(wDeepHigh, r), deepBand)) sti(wRoundDeepStall, r, max(ldi(wDeepStall, r), ldi(wRoundDeepStall, r)));
       }
       let stop = STOP_NONE;
       if (taken >= maxSteps) stop = -1; // the literal end of a failed round
       else if ((rules & STOP_CYCLE) && sameBits(k, row(wU, r, k), row(wSaved, r, k))) stop = STOP_CYCLE;
-      else if ((rules & STOP_STALL) && ldi(wStall, r) >= stallSteps &&
-        ldf(wBestQ, r) > stallBand * (ldf(wStallHigh, r) - ldf(wBestQ, r))) stop = STOP_STALL;
+      else if ((rules & STOP_DEEP_STALL) && ldi(wDeepStall, r) >= deepSteps && clearOf(bestQ, ldf(wDeepHigh, r), deepBand)) stop = STOP_DEEP_STALL;
+      else if ((rules & STOP_STALL) && ldi(wStall, r) >= stallSteps && clearOf(bestQ, ldf(wStallHigh, r), stallBand)) stop = STOP_STALL;
       if (stop != STOP_NONE) {
         sti(wState, r, DONE);
         stf(wDLogits, i, 0);
@@ -406,8 +437,10 @@ export function phase1(
       if (ldi(wState, r) != SEARCHING) continue;
       const u = row(wU, r, k), x = row(wX, i, k), grad = row(wDx, i, k);
       const c3 = <f32>ldd(wC3, r);
-      // The stall counts only steps where the distortion term dominates (see STOP_STALL).
-      if (dominance * spread(k, grad) > c3) { sti(wStall, r, 0); stf(wStallHigh, r, ldf(wBestQ, r)); }
+      // A stall counts only steps where the distortion term dominates (see STOP_STALL, STOP_DEEP_STALL).
+      const pull = spread(k, grad);
+      if (dominance * pull > c3) { sti(wStall, r, 0); stf(wStallHigh, r, ldf(wBestQ, r)); }
+      if (deepDominance * pull > c3) { sti(wDeepStall, r, 0); stf(wDeepHigh, r, ldf(wBestQ, r)); }
       if (projected) probabilityGradient(k, u, grad, row(wSorted, r, k), c3, grad);
       else logitGradient(k, u, x, grad, row(wSorted, r, k), c2, c3, grad);
       let sq: f32 = 0;
@@ -431,6 +464,7 @@ export function phase1(
     std(rep, REP_STOP_RULE, <f64>ldi(wStopRule, r));
     std(rep, REP_STOP_STEP, <f64>ldi(wStopStep, r));
     std(rep, REP_LONGEST_STALL, <f64>ldi(wLongestStall, r));
+    std(rep, REP_LONGEST_DEEP_STALL, <f64>ldi(wLongestDeepStall, r));
     const out = row(noise, r, k);
     memory.fill(out, 0, <usize>k << 2);
     const bestC3 = ldd(wBestC3, r);

@@ -31,7 +31,7 @@ export interface Phase1Options {
   /**
    * true: the paper-literal search, every failing round runs all `maxSteps` steps. Default false:
    * rounds that cannot succeed end early (a repeated search state; a stalled search, see
-   * `stallSteps`), which gives the same noise, status and c3 as the literal search (see
+   * `stallSteps` and `deepStallSteps`), which gives the same noise, status and c3 as the literal search (see
    * BENCHMARKS.md "Phase I early stop" for how this was established) at a fraction of the steps.
    */
   literal?: boolean;
@@ -54,6 +54,16 @@ export interface Phase1Options {
   stallSteps?: number;
   stallDominance?: number;
   stallBand?: number;
+  /**
+   * The deep-stall rule of the early stop (STOP_DEEP_STALL in assembly/memguard/phase1.ts): the
+   * stall rule with stricter guards (`deepStallDominance` x half the range of dh/ds' <= c3, default
+   * 1.1; the crossing `deepStallBand`, default 8, times farther than the wiggle) and so a shorter
+   * window, `deepStallSteps` (default 24). Infinity turns it off. Measured defaults, like the stall
+   * rule's.
+   */
+  deepStallSteps?: number;
+  deepStallDominance?: number;
+  deepStallBand?: number;
   /**
    * Fixed work per row (SPEC §7 timing channel): false (default) or a tick budget B (true = 512):
    * every row takes exactly B forward/backward passes of g, padding with masked passes when it is
@@ -98,7 +108,8 @@ export const FIXED_WORK_TICKS = 512;
  */
 export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
   c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
-  literal: false, mode: 'lossless', stallSteps: 64, stallDominance: 1, stallBand: 1, fixedWork: false,
+  literal: false, mode: 'lossless', stallSteps: 64, stallDominance: 1, stallBand: 1,
+  deepStallSteps: 24, deepStallDominance: 1.1, deepStallBand: 8, fixedWork: false,
 });
 
 
@@ -123,10 +134,10 @@ export type Phase1Method = 'logits' | 'projected';
  */
 export type Phase1Status = 'failed' | 'converged' | 'at-half';
 const STATUS: Phase1Status[] = ['failed', 'converged', 'at-half'];
-const REPORT = 9; // f64 per row, as PHASE1_REPORT
-const OPTIONS = 14; // f64, as PHASE1_OPTIONS
+const REPORT = 10; // f64 per row, as PHASE1_REPORT
+const OPTIONS = 17; // f64, as PHASE1_OPTIONS
 // Early-stop rule bits and codes, as STOP_* in assembly/memguard/phase1.ts.
-const STOP_CYCLE = 1, STOP_STALL = 2;
+const STOP_CYCLE = 1, STOP_STALL = 2, STOP_DEEP_STALL = 8;
 
 /**
  * What ended a row's last c3 round before `maxSteps`: nothing, a repeated state, a stall, the tick budget.
@@ -136,8 +147,8 @@ const STOP_CYCLE = 1, STOP_STALL = 2;
  * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
  * const stops: Phase1Stop[] = guard.search([[0.7, 0.2, 0.1]]).stop; // diagnostics: never return them to callers
  */
-export type Phase1Stop = 'none' | 'cycle' | 'stall' | 'budget';
-const STOPS: Record<number, Phase1Stop> = { 0: 'none', 1: 'cycle', 2: 'stall', 4: 'budget' };
+export type Phase1Stop = 'none' | 'cycle' | 'stall' | 'deep-stall' | 'budget';
+const STOPS: Record<number, Phase1Stop> = { 0: 'none', 1: 'cycle', 2: 'stall', 4: 'budget', 8: 'deep-stall' };
 
 /**
  * Phase I outcome for a batch of rows (columnar, row order kept).
@@ -166,12 +177,14 @@ export interface Phase1Batch {
    * Diagnostics of the search's cost (never return them to callers: the work a query takes is a
    * membership signal, SPEC §7). ticks: forward/backward passes of g the row took part in (equal
    * for every row under `fixedWork`); stop: the rule that ended the last round early; stopStep:
-   * its in-round step; longestStall: the longest stretch without progress in a successful round.
+   * its in-round step; longestStall, longestDeepStall: the longest stretch a stall rule counted
+   * in a round that went on to succeed (the rule's margin: it must stay below the rule's window).
    */
   ticks: Int32Array;
   stop: Phase1Stop[];
   stopStep: Int32Array;
   longestStall: Int32Array;
+  longestDeepStall: Int32Array;
 }
 
 /** An empty Phase1Batch for `rows` rows of width k (filled by `runPhase1` or merged chunks). */
@@ -180,6 +193,7 @@ export function emptyPhase1Batch(rows: number, k: number): Phase1Batch {
     rows, k, noise: new Float32Array(rows * k), steps: new Int32Array(rows), status: new Array(rows),
     c3: new Float64Array(rows), g: new Float32Array(rows), gNoisy: new Float32Array(rows),
     ticks: new Int32Array(rows), stop: new Array(rows), stopStep: new Int32Array(rows), longestStall: new Int32Array(rows),
+    longestDeepStall: new Int32Array(rows),
   };
 }
 
@@ -187,7 +201,7 @@ export function emptyPhase1Batch(rows: number, k: number): Phase1Batch {
 export function mergePhase1(into: Phase1Batch, part: Phase1Batch, start: number, from = 0, n = part.rows): void {
   const k = into.k;
   into.noise.set(part.noise.subarray(from * k, (from + n) * k), start * k);
-  for (const key of ['steps', 'c3', 'g', 'gNoisy', 'ticks', 'stopStep', 'longestStall'] as const) into[key].set(part[key].subarray(from, from + n), start);
+  for (const key of ['steps', 'c3', 'g', 'gNoisy', 'ticks', 'stopStep', 'longestStall', 'longestDeepStall'] as const) into[key].set(part[key].subarray(from, from + n), start);
   for (let i = 0; i < n; i++) {
     into.status[start + i] = part.status[from + i]!;
     into.stop[start + i] = part.stop[from + i]!;
@@ -196,7 +210,7 @@ export function mergePhase1(into: Phase1Batch, part: Phase1Batch, start: number,
 
 /** The typed arrays of a Phase1Batch (what a worker can transfer). */
 export function phase1Buffers(b: Phase1Batch): ArrayBufferView[] {
-  return [b.noise, b.steps, b.c3, b.g, b.gNoisy, b.ticks, b.stopStep, b.longestStall];
+  return [b.noise, b.steps, b.c3, b.g, b.gNoisy, b.ticks, b.stopStep, b.longestStall, b.longestDeepStall];
 }
 
 /** The search constants with defaults filled in, each checked (the error names the bad one). */
@@ -212,9 +226,11 @@ export function resolvePhase1Options(o: Phase1Options): Required<Phase1Options> 
   check(v.margin >= 0 && v.margin < 0.5, () => `phase1: margin must be in [0, 0.5), got ${v.margin}`);
   check(v.mode === 'lossless' || v.mode === 'fast', () => `phase1: mode must be 'lossless' or 'fast', got ${String(v.mode)}`);
   check(typeof v.literal === 'boolean', () => `phase1: literal must be a boolean, got ${String(v.literal)}`);
-  check(v.stallSteps === Infinity || (Number.isInteger(v.stallSteps) && v.stallSteps >= 1),
-    () => `phase1: stallSteps must be an integer >= 1 or Infinity, got ${v.stallSteps}`);
-  for (const name of ['stallDominance', 'stallBand'] as const) {
+  for (const name of ['stallSteps', 'deepStallSteps'] as const) {
+    check(v[name] === Infinity || (Number.isInteger(v[name]) && v[name] >= 1),
+      () => `phase1: ${name} must be an integer >= 1 or Infinity, got ${v[name]}`);
+  }
+  for (const name of ['stallDominance', 'stallBand', 'deepStallDominance', 'deepStallBand'] as const) {
     check(Number.isFinite(v[name]) && v[name] >= 0, () => `phase1: ${name} must be a finite number >= 0, got ${v[name]}`);
   }
   check(typeof v.fixedWork === 'boolean' || (Number.isInteger(v.fixedWork) && v.fixedWork >= 1 && v.fixedWork <= 2 ** 30),
@@ -229,10 +245,11 @@ export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Flo
   check(method === 'logits' || method === 'projected', () => `phase1: method must be 'logits' or 'projected', got ${String(method)}`);
   const fast = v.mode === 'fast';
   const stallSteps = fast ? (o.stallSteps ?? FAST_STALL_STEPS) : v.stallSteps;
-  const rules = v.literal ? 0 : STOP_CYCLE | (stallSteps === Infinity ? 0 : STOP_STALL);
+  const rules = v.literal ? 0 : STOP_CYCLE | (stallSteps === Infinity ? 0 : STOP_STALL) | (v.deepStallSteps === Infinity ? 0 : STOP_DEEP_STALL);
   const budget = v.fixedWork === true ? FIXED_WORK_TICKS : v.fixedWork === false ? 0 : v.fixedWork;
   return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0,
-    rules, stallSteps === Infinity ? 0 : stallSteps, budget, fast ? 0 : v.stallDominance, fast ? 0 : v.stallBand);
+    rules, stallSteps === Infinity ? 0 : stallSteps, budget, fast ? 0 : v.stallDominance, fast ? 0 : v.stallBand,
+    v.deepStallSteps === Infinity ? 0 : v.deepStallSteps, v.deepStallDominance, v.deepStallBand);
 }
 
 /**
@@ -269,6 +286,7 @@ export function runPhase1(
           out.stop[r] = STOPS[rep[o + 6]!]!;
           out.stopStep[r] = rep[o + 7]!;
           out.longestStall[r] = rep[o + 8]!;
+          out.longestDeepStall[r] = rep[o + 9]!;
         }
       }
     });

@@ -8,11 +8,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemGuardInputError } from '../../src/errors.js';
 import { MemGuard, type SearchResult } from '../../src/memguard/memguard.js';
-import type { Phase1Options } from '../../src/memguard/phase1.js';
+import { PHASE1_DEFAULTS, type Phase1Options } from '../../src/memguard/phase1.js';
 import { loadModel } from '../../src/nn/modelFile.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { Random } from '../../src/random.js';
-import { assertReleaseInvariants, randomVectors } from './invariants.js';
+import { assertReleaseInvariants, propertySet, randomVectors } from './invariants.js';
 
 interface Fixture { logits: number[][]; isMember: number[]; defense: unknown }
 /** scripts/location-phase1-data.ts --fixture: the paper's g and 200 evaluation rows (logits). */
@@ -39,16 +39,22 @@ same('200 Location rows, paper defense classifier: identical noise, status, c3; 
   const want = guard(defense, { literal: true }).search(locationLogits, 'logits');
   const got = guard(defense, {}).search(locationLogits, 'logits');
   sameSearch(got, want, 'Location');
-  const stopped = got.stop.filter((s) => s === 'stall' || s === 'cycle').length;
+  const stopped = got.stop.filter((s) => s !== 'none').length;
   assert.ok(stopped > 150, `the early stop ended only ${stopped} of 200 searches: the comparison would be vacuous`);
+  assert.ok(got.stop.filter((s) => s === 'deep-stall').length > 50, 'the deep-stall rule fired');
   const steps = (x: Int32Array) => x.reduce((a, v) => a + v, 0);
   assert.ok(steps(got.steps) * 2 < steps(want.steps), `${steps(got.steps)} vs ${steps(want.steps)} steps`);
   assert.ok(want.stop.every((s) => s === 'none'), 'the literal search never stops early');
+  // Each stall rule on its own is exact too, and the deep one is what makes the default cheaper.
+  const shallow = guard(defense, { deepStallSteps: Infinity }).search(locationLogits, 'logits');
+  sameSearch(shallow, want, 'Location, stall rule alone');
+  sameSearch(guard(defense, { stallSteps: Infinity }).search(locationLogits, 'logits'), want, 'Location, deep-stall rule alone');
+  assert.ok(steps(got.steps) * 1.1 < steps(shallow.steps), `with the deep-stall rule ${steps(got.steps)} steps, without ${steps(shallow.steps)}`);
 });
 
 same('random vectors, k in {2, 3, 10, 30, 100}, both methods: identical', () => {
   const rng = new Random(77);
-  let cycles = 0, stalls = 0;
+  let cycles = 0, stalls = 0, deep = 0;
   for (const k of [2, 3, 10, 30, 100]) {
     const g = Mlp.create([k, 32, 16, 1], { head: 'sigmoid', seed: 100 + k });
     for (const kind of ['peaked', 'flat', 'tied', 'one-hot', 'uniform']) {
@@ -58,10 +64,46 @@ same('random vectors, k in {2, 3, 10, 30, 100}, both methods: identical', () => 
       sameSearch(got, guard(g, { literal: true }, method).search(s), `k=${k} ${kind}`);
       cycles += got.stop.filter((v) => v === 'cycle').length;
       stalls += got.stop.filter((v) => v === 'stall').length;
+      deep += got.stop.filter((v) => v === 'deep-stall').length;
     }
     g.dispose();
   }
-  assert.ok(cycles > 20 && stalls > 20, `both rules fired (cycle ${cycles}, stall ${stalls}): the comparison is not vacuous`);
+  assert.ok(cycles > 20 && stalls > 20 && deep > 20, `every rule fired (cycle ${cycles}, stall ${stalls}, deep stall ${deep}): the comparison is not vacuous`);
+});
+
+interface HardRows {
+  location: { index: number; longestStall: number; longestDeepStall: number; logits: number[] }[];
+  random: { k: number; kind: string; index: number; longestStall: number; longestDeepStall: number }[];
+}
+/** scripts/phase1-early-stop.ts --hard-rows: of the 2,000 Location and 10,000 random rows, those whose successful rounds stalled longest. */
+const hardRows = JSON.parse(readFileSync(new URL('../fixtures/phase1-hard-rows.json', import.meta.url), 'utf8')) as HardRows;
+
+same('the rows that stalled longest before succeeding: default = literal, and a window at their stall would not be', () => {
+  const cases: { what: string; g: Mlp; s: Float32Array; input: 'logits' | 'probabilities'; method: 'logits' | 'projected'; stall: number; deep: number }[] = [];
+  for (const h of hardRows.location) {
+    cases.push({ what: `Location row ${h.index}`, g: defense, s: Float32Array.from(h.logits), input: 'logits', method: 'logits', stall: h.longestStall, deep: h.longestDeepStall });
+  }
+  const groups = propertySet();
+  for (const h of hardRows.random) {
+    const group = groups.find((x) => x.k === h.k && x.kind === h.kind)!;
+    cases.push({ what: `random k=${h.k} ${h.kind} row ${h.index}`, g: group.g(), s: group.rows.slice(h.index * h.k, (h.index + 1) * h.k), input: 'probabilities', method: group.method, stall: h.longestStall, deep: h.longestDeepStall });
+  }
+  const { stallSteps, deepStallSteps } = PHASE1_DEFAULTS;
+  let tooShort = 0;
+  for (const c of cases) {
+    const want = guard(c.g, { literal: true }, c.method).search(c.s, c.input);
+    assert.is(want.longestStall[0], c.stall, `${c.what}: the fixture's stall is this build's`);
+    assert.is(want.longestDeepStall[0], c.deep, `${c.what}: the fixture's deep stall is this build's`);
+    assert.ok(c.stall < stallSteps && c.deep < deepStallSteps, `${c.what}: stalled ${c.stall} / ${c.deep} steps, windows ${stallSteps} / ${deepStallSteps}`);
+    sameSearch(guard(c.g, {}, c.method).search(c.s, c.input), want, c.what);
+    // The same rules with a window at the observed stall end that successful round early.
+    for (const search of [{ stallSteps: c.stall, deepStallSteps: Infinity }, { stallSteps: Infinity, deepStallSteps: c.deep }]) {
+      if (Math.min(search.stallSteps, search.deepStallSteps) < 8) continue;
+      const got = guard(c.g, search, c.method).search(c.s, c.input);
+      if (got.c3[0] !== want.c3[0]) tooShort++;
+    }
+  }
+  assert.ok(tooShort >= 3, `a window at the observed stall changed only ${tooShort} of these rows: they are not the tight cases`);
 });
 
 same('the repeated-state rule alone (no stall rule) is exact and fires (k = 2, both methods)', () => {
@@ -70,9 +112,9 @@ same('the repeated-state rule alone (no stall rule) is exact and fires (k = 2, b
   let cycles = 0;
   for (const [kind, method] of [['uniform', 'logits'], ['flat', 'projected']] as const) {
     const s = randomVectors(kind, 100, 2, rng);
-    const got = guard(g, { stallSteps: Infinity }, method).search(s);
+    const got = guard(g, { stallSteps: Infinity, deepStallSteps: Infinity }, method).search(s);
     sameSearch(got, guard(g, { literal: true }, method).search(s), `cycle only, ${method}`);
-    assert.ok(got.stop.every((v) => v !== 'stall'));
+    assert.ok(got.stop.every((v) => v === 'cycle' || v === 'none'));
     cycles += got.stop.filter((v) => v === 'cycle').length;
   }
   assert.ok(cycles > 50, `the repeated-state rule fired on ${cycles} rows`);
@@ -134,7 +176,8 @@ fast('bad search options are typed errors naming the option', () => {
   for (const [search, message] of [
     [{ mode: 'quick' }, /mode must be 'lossless' or 'fast'/], [{ literal: 1 }, /literal must be a boolean/],
     [{ stallSteps: 0 }, /stallSteps must be an integer >= 1 or Infinity/], [{ fixedWork: 2.5 }, /fixedWork must be false, true or a tick budget/],
-    [{ stallBand: -1 }, /stallBand must be a finite number >= 0/],
+    [{ stallBand: -1 }, /stallBand must be a finite number >= 0/], [{ deepStallSteps: 2.5 }, /deepStallSteps must be an integer >= 1 or Infinity/],
+    [{ deepStallDominance: NaN }, /deepStallDominance must be a finite number >= 0/],
   ] as const) {
     try {
       guard(defense, search as unknown as Phase1Options);

@@ -2,7 +2,27 @@
 // the shapes that break naive code, and the invariants every released row must keep.
 import * as assert from 'uvu/assert';
 import type { ProtectResult } from '../../src/memguard/memguard.js';
+import { Mlp } from '../../src/nn/mlp.js';
 import { Random } from '../../src/random.js';
+
+/** One group of the random property set: 400 rows of one kind at width k, with its untrained g. */
+export interface PropertyGroup { k: number; kind: string; rows: Float32Array; method: 'logits' | 'projected'; g: () => Mlp }
+
+/**
+ * The 10,000-row random property set (k in {2, 3, 10, 30, 100} x five kinds x 400 rows, Random(2024)),
+ * with an untrained but non-trivial g of the paper's shape per k (seed k) and the projected method
+ * for the flat rows: the SPEC §5 property test and the early-stop measurements use the same rows.
+ */
+export function propertySet(): PropertyGroup[] {
+  const rng = new Random(2024);
+  const groups: PropertyGroup[] = [];
+  for (const k of [2, 3, 10, 30, 100]) {
+    for (const kind of ['peaked', 'flat', 'tied', 'one-hot', 'uniform']) {
+      groups.push({ k, kind, rows: randomVectors(kind, 400, k, rng), method: kind === 'flat' ? 'projected' : 'logits', g: () => Mlp.create([k, 32, 16, 1], { head: 'sigmoid', seed: k }) });
+    }
+  }
+  return groups;
+}
 
 /** Random confidence vectors of the shapes that break naive code. */
 export function randomVectors(kind: string, rows: number, k: number, rng: Random): Float32Array {
