@@ -14,10 +14,11 @@
 // - an invalid row: MemGuardInputError whose message names the first invalid row; afterwards the
 //   engine gives a known-good batch its known-good answer and has leaked no heap.
 import { MemGuardInputError } from '../src/errors.js';
-import { MemGuard, type MemGuardOptions, type ProtectOptions } from '../src/memguard/memguard.js';
+import { MemGuard, type MemGuardOptions, type ProtectOptions, type ProtectResult } from '../src/memguard/memguard.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { Random } from '../src/random.js';
 import { defaultEngine } from '../src/wasm/engine.js';
+import { firstArgmax, releaseViolations } from '../test/memguard/invariants.js';
 
 const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
 /** The float32 next to x (x a float32) in direction `dir` (+1 up, -1 down). */
@@ -296,11 +297,6 @@ export function mergeTally(into: FuzzTally, from: FuzzTally): void {
   for (const e of from.examples) if (into.examples.length < 20) into.examples.push(e);
 }
 
-function firstMax(v: ArrayLike<number>, off: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (v[off + j]! > v[off + best]!) best = j;
-  return best;
-}
 
 /** The first row the validator must reject, and whether the case expects any error at all. */
 function expectedFailure(c: FuzzCase): { row: number | undefined; any: boolean } {
@@ -376,48 +372,15 @@ export function runCase(c: FuzzCase, tally: FuzzTally): string[] {
 export function checkRows(c: FuzzCase, res: ReturnType<MemGuard['protect']>, fail: (m: string) => void, tally: FuzzTally): void {
   const { k, rows } = c;
   const epsilon = c.protect.epsilon ?? c.options.epsilon;
-  const released = res.released as Float32Array, s = res.scores;
-  if (released.length !== rows * k) { fail(`released has ${released.length} values for ${rows} x ${k}`); return; }
+  const result = res as ProtectResult<Float32Array>;
+  if (result.released.length !== rows * k) { fail(`released has ${result.released.length} values for ${rows} x ${k}`); return; }
   tally.maxK = Math.max(tally.maxK, k);
   tally.maxRows = Math.max(tally.maxRows, rows);
   for (let r = 0; r < rows; r++) {
-    const o = r * k;
-    const where = `row ${r} (${c.kinds[r]})`;
     tally.checkedRows++;
     tally.byKind[c.kinds[r]!] = (tally.byKind[c.kinds[r]!] ?? 0) + 1;
-    const label = firstMax(s, o, k);
-    if (firstMax(released, o, k) !== label) fail(`${where}: label ${label} became ${firstMax(released, o, k)}`);
-    if (c.input === 'logits' && firstMax(c.data, o, k) !== label) tally.softmaxTies++;
-    // The released vector: the caller's s bit for bit, or a valid vector.
-    let sum = 0, valid = true, same = true;
-    for (let j = 0; j < k; j++) {
-      const v = released[o + j]!;
-      if (!(v >= 0) || v === Infinity) valid = false;
-      sum += v;
-      if (!Object.is(v, c.input === 'logits' ? s[o + j]! : c.data[o + j]!)) same = false;
-    }
-    if (!(Math.abs(sum - 1) <= 1e-6)) valid = false;
-    if (!valid && !(same && c.input === 'probabilities')) fail(`${where}: released vector invalid (sum ${sum})`);
-    // p * ||n||_1 <= epsilon for the noise that is released.
-    const p = res.mixProbability[r]!;
-    let l1 = 0;
-    for (let j = 0; j < k; j++) l1 += Math.abs(res.noisy[o + j]! - s[o + j]!);
-    if (!(p >= 0 && p <= 1)) fail(`${where}: p = ${p}`);
-    if (!(p * l1 <= epsilon)) fail(`${where}: p ||n||_1 = ${p * l1} > epsilon ${epsilon}`);
-    // What is released is s or the candidate, as the coin says.
-    const noisy = res.noiseReleased[r] === 1;
-    if (noisy) tally.noiseReleased++;
-    if (noisy && !(p > 0)) fail(`${where}: noise released with p = ${p}`);
-    for (let j = 0; j < k; j++) {
-      const want = noisy ? res.noisy[o + j]! : s[o + j]!;
-      if (!Object.is(released[o + j]!, want)) { fail(`${where}: released[${j}] is neither s nor the candidate as the coin says`); break; }
-    }
-    if (epsilon === 0 && noisy) fail(`${where}: epsilon = 0 released noise`);
-    // The candidate itself must be a valid vector with the label, whatever the coin does.
-    let nsum = 0, nvalid = true;
-    for (let j = 0; j < k; j++) { const v = res.noisy[o + j]!; if (!(v >= 0) || v === Infinity) nvalid = false; nsum += v; }
-    if (l1 > 0 && (!nvalid || !(Math.abs(nsum - 1) <= 1e-6) || firstMax(res.noisy, o, k) !== label)) {
-      fail(`${where}: candidate s + r invalid (sum ${nsum}, label ${firstMax(res.noisy, o, k)} vs ${label})`);
-    }
+    if (c.input === 'logits' && firstArgmax(c.data, r * k, k) !== firstArgmax(result.scores, r * k, k)) tally.softmaxTies++;
+    if (result.noiseReleased[r] === 1) tally.noiseReleased++;
+    for (const v of releaseViolations(result, k, epsilon, r, c.input === 'probabilities' ? c.data : undefined)) fail(`row ${r} (${c.kinds[r]}): ${v}`);
   }
 }

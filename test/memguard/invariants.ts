@@ -47,41 +47,64 @@ export function randomVectors(kind: string, rows: number, k: number, rng: Random
   return out;
 }
 
-function firstArgmax(v: ArrayLike<number>, off: number, k: number): number {
+/** The label of a row: the first index of its maximum (SPEC §5). */
+export function firstArgmax(v: ArrayLike<number>, off: number, k: number): number {
   let best = 0;
   for (let j = 1; j < k; j++) if (v[off + j]! > v[off + best]!) best = j;
   return best;
 }
 
+/** Whether the k values at `off` form a probability vector (non-negative, finite, sum within 1e-6). */
+function isProbabilityVector(v: ArrayLike<number>, off: number, k: number): { ok: boolean; sum: number } {
+  let sum = 0, ok = true;
+  for (let j = 0; j < k; j++) {
+    const x = v[off + j]!;
+    if (!(x >= 0) || x === Infinity) ok = false;
+    sum += x;
+  }
+  return { ok: ok && Math.abs(sum - 1) <= 1e-6, sum };
+}
+
 /**
- * Asserts SPEC §5 on every row of `res` (protect's answer for `s`, rows x k): released and noisy are
- * valid probability vectors with s's label, E||n||_1 <= epsilon, noiseL1 is the noise, and the
- * released row is the noisy one or s itself. Returns how many rows released noise.
+ * What breaks SPEC §5 in row r of `res` (protect's answer, scores s = res.scores, rows x k), or []:
+ * the released row and the candidate s + r are probability vectors with s's label (a released row
+ * may instead be `caller`'s own row bit for bit: probabilities given by the caller are returned
+ * untouched when no noise is released); p is in [0, 1]; p ||n||_1 <= epsilon with noiseL1 the
+ * candidate's distance from s; the released row is the candidate or s, as the coin says; no noise
+ * at epsilon 0. The one checker of the property tests and the fuzzer.
  */
+export function releaseViolations(res: ProtectResult<Float32Array>, k: number, epsilon: number, r: number, caller?: ArrayLike<number>): string[] {
+  const out: string[] = [];
+  const s = res.scores, released = res.released, noisy = res.noisy, o = r * k;
+  const label = firstArgmax(s, o, k);
+  if (firstArgmax(released, o, k) !== label) out.push(`label ${label} became ${firstArgmax(released, o, k)}`);
+  const rel = isProbabilityVector(released, o, k);
+  let asGiven = caller !== undefined;
+  for (let j = 0; j < k && asGiven; j++) asGiven = Object.is(released[o + j], caller![o + j]);
+  if (!rel.ok && !asGiven) out.push(`released vector invalid (sum ${rel.sum})`);
+  const p = res.mixProbability[r]!;
+  let l1 = 0;
+  for (let j = 0; j < k; j++) l1 += Math.abs(noisy[o + j]! - s[o + j]!);
+  if (!(p >= 0 && p <= 1)) out.push(`p = ${p}`);
+  if (!(p * l1 <= epsilon)) out.push(`p ||n||_1 = ${p * l1} > epsilon ${epsilon}`);
+  if (!(Math.abs(l1 - res.noiseL1[r]!) < 1e-9)) out.push(`noiseL1 ${res.noiseL1[r]} is not the candidate's distance ${l1}`);
+  const noiseOut = res.noiseReleased[r] === 1;
+  if (noiseOut && !(p > 0)) out.push(`noise released with p = ${p}`);
+  if (noiseOut && epsilon === 0) out.push('epsilon = 0 released noise');
+  for (let j = 0; j < k; j++) {
+    if (!Object.is(released[o + j], noiseOut ? noisy[o + j] : s[o + j])) { out.push(`released[${j}] is neither s nor the candidate as the coin says`); break; }
+  }
+  const cand = isProbabilityVector(noisy, o, k);
+  if (l1 > 0 && (!cand.ok || firstArgmax(noisy, o, k) !== label)) out.push(`candidate s + r invalid (sum ${cand.sum}, label ${firstArgmax(noisy, o, k)} vs ${label})`);
+  return out;
+}
+
+/** Asserts SPEC §5 (`releaseViolations`) on every row of `res`, protect's answer for `s`. Returns how many rows released noise. */
 export function assertReleaseInvariants(s: Float32Array, res: ProtectResult<Float32Array>, k: number, epsilon: number, what: string): number {
   let noisyRows = 0;
-  const rows = s.length / k;
-  for (let r = 0; r < rows; r++) {
-    const o = r * k;
-    for (const [name, v] of [['released', res.released], ['noisy', res.noisy]] as const) {
-      let sum = 0;
-      for (let j = 0; j < k; j++) {
-        assert.ok(v[o + j]! >= 0, `${name} ${what} row ${r}: entry ${j} = ${v[o + j]}`);
-        sum += v[o + j]!;
-      }
-      assert.ok(Math.abs(sum - 1) <= 1e-6, `${name} ${what} row ${r}: sum ${sum}`);
-      assert.is(firstArgmax(v, o, k), firstArgmax(s, o, k), `${name} ${what} row ${r}: label changed`);
-    }
-    const p = res.mixProbability[r]!;
-    assert.ok(p >= 0 && p <= 1, `p = ${p}`);
-    assert.ok(p * res.noiseL1[r]! <= epsilon, `${what} row ${r}: E||n|| = ${p * res.noiseL1[r]!} > ${epsilon}`);
-    let l1 = 0;
-    for (let j = 0; j < k; j++) l1 += Math.abs(res.noisy[o + j]! - s[o + j]!);
-    assert.ok(Math.abs(l1 - res.noiseL1[r]!) < 1e-9, 'noiseL1 is the released noise');
-    if (res.noiseReleased[r]) {
-      noisyRows++;
-      for (let j = 0; j < k; j++) assert.is(res.released[o + j], res.noisy[o + j]);
-    } else for (let j = 0; j < k; j++) assert.is(res.released[o + j], s[o + j]);
+  for (let r = 0; r < s.length / k; r++) {
+    assert.equal(releaseViolations(res, k, epsilon, r), [], `${what} row ${r}`);
+    noisyRows += res.noiseReleased[r]!;
   }
   return noisyRows;
 }
