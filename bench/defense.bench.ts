@@ -11,6 +11,7 @@
 // two Phase I methods, 'logits' (the paper's) and 'projected'.
 import { availableParallelism } from 'node:os';
 import { Bench, type Task } from 'tinybench';
+import { labelAccuracy } from '../src/attacks/confidence.js';
 import { loadLocation } from '../src/data/datasets.js';
 import { locationSplits, take } from '../src/data/splits.js';
 import { trainDefenseClassifier } from '../src/memguard/defenseClassifier.js';
@@ -40,16 +41,6 @@ export interface Setup {
   notes: string;
 }
 
-function argmaxAccuracy(p: Float32Array, labels: Int32Array): number {
-  let right = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let j = 1; j < K; j++) if (p[r * K + j]! > p[r * K + best]!) best = j;
-    right += Number(best === labels[r]);
-  }
-  return right / labels.length;
-}
-
 export function setup(quick: boolean): Setup {
   const start = performance.now();
   const data = loadLocation();
@@ -71,7 +62,7 @@ export function setup(quick: boolean): Setup {
   // In quick mode, half members and half non-members all the same.
   const picked = quick ? pick(scores, 2000, rows) : scores;
   const notes = `target: ${targetEpochs} epochs SGD lr 0.01 momentum 0.9, train accuracy ` +
-    `${argmaxAccuracy(memberScores, members.labels).toFixed(2)}, test ${argmaxAccuracy(heldScores, held.labels).toFixed(2)}; ` +
+    `${labelAccuracy(memberScores, K, members.labels).toFixed(2)}, test ${labelAccuracy(heldScores, K, held.labels).toFixed(2)}; ` +
     `defense classifier: ${defenseEpochs} epochs SGD lr 0.01 momentum 0.9; setup ${((performance.now() - start) / 1000).toFixed(1)} s`;
   target.dispose();
   return { scores: picked, rows, defense, notes };

@@ -9,18 +9,13 @@ import { readScoresCsv, type ScoresTable } from '../../src/data/csv/scores.js';
 import { formatCsv, parseCsv } from '../../src/data/csv/table.js';
 import { parseResults } from '../../src/experiment/results.js';
 import { loadModel } from '../../src/nn/modelFile.js';
+import { firstArgmax } from '../memguard/invariants.js';
 import { memguard, type Run } from './memguardCli.js';
 
 const KEY_HEX = '000102030405060708090a0b0c0d0e0f1011121314151617';
 
 function ok(r: Run, what: string): void {
   assert.is(r.code, 0, `${what}: exit ${r.code}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 2000)}`);
-}
-
-function argmax(v: ArrayLike<number>, o: number, k: number): number {
-  let best = o;
-  for (let j = o + 1; j < o + k; j++) if (v[j]! > v[best]!) best = j;
-  return best - o;
 }
 
 /** SPEC §5 on every row of `t`: entries >= 0, sum 1 within 1e-6, argmax of the matching `clean` row. */
@@ -36,7 +31,7 @@ function checkReleased(t: ScoresTable, clean: ScoresTable, what: string): void {
       sum += x;
     }
     if (!(Math.abs(sum - 1) <= 1e-6)) assert.unreachable(`${what}: row ${i} sums to ${sum}`);
-    const a = argmax(t.vectors, i * k, k), b = argmax(clean.vectors, i * k, k);
+    const a = firstArgmax(t.vectors, i * k, k), b = firstArgmax(clean.vectors, i * k, k);
     if (a !== b) assert.unreachable(`${what}: row ${i}: argmax ${a}, clean argmax ${b}`);
     if (t.member && clean.member && t.member[i] !== clean.member[i]) assert.unreachable(`${what}: row ${i}: member differs`);
     if (t.label && clean.label && t.label[i] !== clean.label[i]) assert.unreachable(`${what}: row ${i}: label differs`);
