@@ -6,7 +6,8 @@
 // panel as NR-column strips; op(A) into MC x KC blocks packed as MR-row strips. Both are zero-padded
 // to whole strips, so ragged edges (any m, n) cost nothing in the inner loop: a partial tile computes
 // on zeros and only its valid corner is written back (through a small static tile). Packing absorbs
-// all four trans combinations, so the 4 x 8 register tile only ever reads contiguous memory. In the
+// all four trans combinations, so the register tile (4 x 8; 6 x 8 in the relaxed build, 4 x 8 for
+// its last strip of a block when that has at most 4 rows) only ever reads contiguous memory. In the
 // SIMD build each A value is packed already splatted to a v128, which keeps the inner loop at plain
 // loads, 8 multiplies and 8 adds per depth step. A few rows (inference on a few samples) skip
 // packing: NN/TN below 8 rows stream B row by row, NT below 4 rows takes dot products (TT, rare,
@@ -22,29 +23,36 @@
 // agree exactly; the defense relies on the first (a query's answer must not depend on its batch).
 // The relaxed build differs from them in the last bits (fused rounding) but is batch-invariant too.
 //
-// Measured on one core of an AMD EPYC (Zen 3), Node 20: 27-33 GFLOP/s at batch 64 on the large model
-// layers in all three backprop layouts, ~7 GFLOP/s for the scalar build; the relaxed build about
-// 1.2-1.3x the SIMD build on Node 22 (Zen 3 issues an FMA on 2 pipes, a mul and an add on 2 each,
-// so fusing saves instructions, not FP-pipe cycles). The sparse path: ~3x the dense tiles on the
-// first layer at Location's 12 % density (BENCHMARKS.md).
+// Measured on one core of the AMD EPYC machines, Node 20: 27-33 GFLOP/s at batch 64 on the large model
+// layers in all three backprop layouts, ~7 GFLOP/s for the scalar build. Node 22: SIMD ~37, relaxed
+// ~50 GFLOP/s (1.3-1.5x; with the SIMD build's 4 x 8 tile it was ~47, 1.25-1.29x: 8 accumulators
+// are exactly the 2 pipes x 4 cycles of FMA latency, so any stall idled a pipe). The core peaks at
+// ~57 GFLOP/s of 128-bit FMAs. The sparse path: ~3x the dense tiles on the first layer at
+// Location's 12 % density (BENCHMARKS.md).
 
 import { madd, madd1 } from './madd';
 
-const MR = 4; // rows of a register tile (one splatted A value each)
+// The relaxed build's 6 x 8 tile keeps 12 accumulators in flight, enough to cover the FMA latency
+// on both pipes; the SIMD build's multiply and add need a temporary, which leaves room for 8 only.
+const MR = ASC_FEATURE_RELAXED_SIMD ? 6 : 4; // rows of a register tile (one splatted A value each)
 const NR = 8; // columns of a register tile (two v128)
 const KC = 256; // depth of a block: an MR x KC and a KC x NR strip stay in L1
-const MC = 64; // rows of a packed A block (MC x KC: 256 KiB splatted in the SIMD build, L2)
+const MC = ASC_FEATURE_RELAXED_SIMD ? 66 : 64; // rows of a packed A block (64 KiB compact, 256 KiB splatted: L2)
 const NC = 256; // columns of a packed B block (KC x NC, 256 KiB, L2)
 
 const SMALL_M = 8; // NN/TN with fewer rows than two register tiles: no packing (streamRows)
 const SMALL_M_NT = 4; // NT with fewer rows than one register tile: no packing (dotRows)
 const JB = NC; // columns per pass of streamRows: 4 rows of B (4 KiB) stay in L1 across the rows of C
 
-const SPLAT_MIN_N = 64; // SIMD: pack A pre-splatted when a block has at least this many columns
+// The SIMD build packs A pre-splatted when a block has at least SPLAT_MIN_N columns. The relaxed
+// build never does: its tile loads A with load32_splat (a plain broadcast load), and the compact
+// panel measured faster there.
+const SPLAT_A = ASC_FEATURE_SIMD && !ASC_FEATURE_RELAXED_SIMD;
+const SPLAT_MIN_N = 64;
 const SPARSE_MIN_N = 32; // sparseRows needs columns enough to amortize finding a row's nonzeros
 const SPARSE_MAX_DENSITY_INV = 5; // ... and op(A) at most 1/5 nonzero (Location's features: 12 %)
 
-const packA: usize = memory.data(MC * KC * (ASC_FEATURE_SIMD ? 16 : 4), 64);
+const packA: usize = memory.data(MC * KC * (SPLAT_A ? 16 : 4), 64);
 const packB: usize = memory.data(KC * NC * 4, 64);
 const streamAcc: usize = memory.data(SMALL_M * JB * 4, 64); // streamRows' per-block sums
 const edgeTile: usize = memory.data(MR * NR * 4, 64);
@@ -88,7 +96,7 @@ export function gemm(
       else packBRows(b + ((<usize>pc * ldb + jc) << 2), ldb, kc, nc);
       const betaBlock: f32 = pc == 0 ? beta : 1; // later depth blocks accumulate
       // Splatting A costs 4x the packing stores; it pays off once each A strip meets enough B strips.
-      const splat = ASC_FEATURE_SIMD && nc >= SPLAT_MIN_N;
+      const splat = SPLAT_A && nc >= SPLAT_MIN_N;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         // op(A)[ic.., pc..] is stored at A[ic][pc] (plain) or A[pc][ic] (transposed).
@@ -393,19 +401,28 @@ function axpy1(n: i32, a: f32, x: usize, y: usize): void {
   v128.store(dst + 3 * dstStride, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
+// Rows in the packed layout of a strip with `valid` rows: MR, but 4 for a last strip of at most 4
+// rows in the relaxed build (its 6-row tile would compute on 2 or more rows of zeros; the 4-row tile
+// adds in the same order, so a row's result does not depend on the tile it lands in).
+@inline function stripRows(valid: i32): i32 {
+  return MR == 6 && valid <= 4 ? 4 : MR;
+}
+
 // Packs the mc x kc block of op(A) whose value (i, p) sits at a + i * stepI + p * stepP into MR-row
-// strips: strip t holds, for each p, the MR values of rows 4t..4t+3 (zero past mc). With `splat`
+// strips: strip t holds, for each p, the values of rows MR t.. MR t + MR - 1 (zero past mc; a
+// 4-row strip at the end when stripRows says so, still starting at strip t's offset). With `splat`
 // (SIMD build only) each value is stored splatted to 4 lanes, so the micro-kernel needs no splat.
 // One of the steps is 4 bytes: A rows are contiguous along p (plain A) or along i (transposed A).
 function packAStrips(a: usize, stepI: usize, stepP: usize, mc: i32, kc: i32, splat: bool): void {
   const strip = <usize>kc * MR * (splat ? 16 : 4);
   for (let t = 0; t < mc; t += MR) {
     const valid = min(MR, mc - t);
+    const rows = stripRows(valid);
     const r0 = a + <usize>t * stepI;
     const d0 = packA + <usize>(t / MR) * strip;
     let p = 0;
-    if (ASC_FEATURE_SIMD && valid == MR) {
-      if (splat) {
+    if (ASC_FEATURE_SIMD && valid == rows) {
+      if (splat) { // 4-row strips only (SPLAT_A)
         for (; p < kc; p++) {
           const src = r0 + <usize>p * stepP;
           const d = d0 + (<usize>p << 6);
@@ -415,38 +432,49 @@ function packAStrips(a: usize, stepI: usize, stepP: usize, mc: i32, kc: i32, spl
           v128.store(d, v128.load32_splat(src + 3 * stepI), 48);
         }
       } else if (stepI == 4) {
-        // the 4 rows of one depth are contiguous: one vector copy per depth
-        for (; p < kc; p++) v128.store(d0 + (<usize>p << 4), v128.load(r0 + <usize>p * stepP));
+        // the rows of one depth are contiguous: one vector copy per depth (and a pair for 6 rows)
+        for (; p < kc; p++) {
+          const src = r0 + <usize>p * stepP, d = d0 + <usize>p * rows * 4;
+          v128.store(d, v128.load(src));
+          if (rows == 6) store<i64>(d, load<i64>(src, 16), 16);
+        }
       } else {
-        // 4 rows x 4 depths -> 4 packed depths of 4 lanes
+        // 4 rows x 4 depths -> 4 packed depths of 4 lanes (then rows 4 and 5 one value at a time)
         for (; p + 4 <= kc; p += 4) {
           const r = r0 + (<usize>p << 2);
-          transpose4x4(r, stepI, d0 + (<usize>p << 4), 16);
+          const d = d0 + <usize>p * rows * 4;
+          transpose4x4(r, stepI, d, <usize>rows * 4);
+          if (rows == 6) {
+            for (let q: usize = 0; q < 4; q++) {
+              store<f32>(d + q * 24, load<f32>(r + 4 * stepI + (q << 2)), 16);
+              store<f32>(d + q * 24, load<f32>(r + 5 * stepI + (q << 2)), 20);
+            }
+          }
         }
       }
     }
     // Partial strips, the depth tail, and the scalar build: one value at a time.
     for (; p < kc; p++) {
       let src = r0 + <usize>p * stepP;
-      if (ASC_FEATURE_SIMD && splat) {
+      if (SPLAT_A && splat) {
         let d = d0 + (<usize>p << 6);
         for (let r = 0; r < valid; r++) {
           v128.store(d, v128.load32_splat(src));
           d += 16;
           src += stepI;
         }
-        for (let r = valid; r < MR; r++) {
+        for (let r = valid; r < rows; r++) {
           v128.store(d, f32x4.splat(0));
           d += 16;
         }
       } else {
-        let d = d0 + (<usize>p << 4);
+        let d = d0 + <usize>p * rows * 4;
         for (let r = 0; r < valid; r++) {
           store<f32>(d, load<f32>(src));
           d += 4;
           src += stepI;
         }
-        for (let r = valid; r < MR; r++) {
+        for (let r = valid; r < rows; r++) {
           store<f32>(d, 0);
           d += 4;
         }
@@ -536,6 +564,7 @@ function macroKernel(kc: i32, mc: i32, nc: i32, alpha: f32, beta: f32, c: usize,
       const ap = packA + <usize>(ir / MR) * aStrip;
       const cp = c + ((<usize>ir * ldc + jr) << 2);
       if (!ASC_FEATURE_SIMD) microScalar(kc, ap, bp, alpha, beta, cp, ldc, mr, nr);
+      else if (stripRows(mr) == 6) microRelaxed(kc, ap, bp, alpha, beta, cp, ldc, mr, nr);
       else if (splat) microSimdSplatted(kc, ap, bp, alpha, beta, cp, ldc, mr, nr);
       else microSimdCompact(kc, ap, bp, alpha, beta, cp, ldc, mr, nr);
     }
@@ -577,7 +606,8 @@ function microSimdSplatted(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32,
   tileSimd(kc, ap, bp, alpha, beta, c, ldc, mr, nr, true);
 }
 
-// The 4 x 8 register tile over A packed compact (4 bytes per value, splatted on load).
+// The 4 x 8 register tile over A packed compact (4 bytes per value, splatted on load); in the
+// relaxed build, the last strip of a block when it has at most 4 rows.
 function microSimdCompact(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, c: usize, ldc: i32, mr: i32, nr: i32): void {
   tileSimd(kc, ap, bp, alpha, beta, c, ldc, mr, nr, false);
 }
@@ -604,11 +634,11 @@ function microSimdCompact(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, 
     av = splatted ? v128.load(ap, 48) : v128.load32_splat(ap, 12);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    ap += splatted ? MR * 16 : MR * 4;
+    ap += splatted ? 4 * 16 : 4 * 4;
     bp += NR * 4;
   }
   const va = f32x4.splat(alpha);
-  if (mr == MR && nr == NR) {
+  if (mr == 4 && nr == NR) {
     const ldcBytes = <usize>ldc << 2;
     storeRow8(c, c00, c01, va, beta);
     storeRow8(c + ldcBytes, c10, c11, va, beta);
@@ -646,4 +676,57 @@ function microScalar(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, c: us
     }
   }
   storeEdge(alpha, beta, c, ldc, mr, nr);
+}
+
+// Relaxed build: 6 x 8 register tile over A packed compact, 12 v128 accumulators; per depth step
+// 2 B vectors and 6 broadcast A values (15 of the 16 xmm registers; V8 keeps the last as scratch).
+function microRelaxed(kc: i32, ap: usize, bp: usize, alpha: f32, beta: f32, c: usize, ldc: i32, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(ap, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(ap, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(ap, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    av = v128.load32_splat(ap, 16);
+    c40 = madd(av, b0, c40);
+    c41 = madd(av, b1, c41);
+    av = v128.load32_splat(ap, 20);
+    c50 = madd(av, b0, c50);
+    c51 = madd(av, b1, c51);
+    ap += 6 * 4;
+    bp += NR * 4;
+  }
+  const va = f32x4.splat(alpha);
+  if (mr == 6 && nr == NR) {
+    const ldcBytes = <usize>ldc << 2;
+    storeRow8(c, c00, c01, va, beta);
+    storeRow8(c + ldcBytes, c10, c11, va, beta);
+    storeRow8(c + 2 * ldcBytes, c20, c21, va, beta);
+    storeRow8(c + 3 * ldcBytes, c30, c31, va, beta);
+    storeRow8(c + 4 * ldcBytes, c40, c41, va, beta);
+    storeRow8(c + 5 * ldcBytes, c50, c51, va, beta);
+  } else {
+    v128.store(edgeTile, c00); v128.store(edgeTile, c01, 16);
+    v128.store(edgeTile, c10, 32); v128.store(edgeTile, c11, 48);
+    v128.store(edgeTile, c20, 64); v128.store(edgeTile, c21, 80);
+    v128.store(edgeTile, c30, 96); v128.store(edgeTile, c31, 112);
+    v128.store(edgeTile, c40, 128); v128.store(edgeTile, c41, 144);
+    v128.store(edgeTile, c50, 160); v128.store(edgeTile, c51, 176);
+    storeEdge(alpha, beta, c, ldc, mr, nr);
+  }
 }

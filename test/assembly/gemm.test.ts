@@ -1,5 +1,5 @@
 // The WASM gemm kernel (every build the runtime validates: relaxed, simd, scalar) against the plain-JS reference: all four trans combinations,
-// ragged shapes around the 4 x 8 register tile and the packing blocks, alpha/beta variants, leading
+// ragged shapes around the register tiles (4 x 8; 6 x 8 in the relaxed build) and the packing blocks, alpha/beta variants, leading
 // dimensions wider than a row (submatrices, with NaN in the gaps) and unaligned pointers; plus the
 // two exactness properties: a row of C is the same bits whatever batch it is in, on every build
 // (the relaxed build too, whose fused multiply-adds differ from the others in the last bits), and
@@ -261,11 +261,13 @@ t('a row of C does not depend on the batch around it (every build), and simd and
   ];
   for (const [transA, transB, k, n] of shapes) {
     for (const beta of [0, 0.5]) {
-      const full: Case = { transA, transB, m: 40, n, k, alpha: 1.25, beta, seed: k * 7 + n };
+      // 140 rows: more than one packed block of A (64 rows; 66 in the relaxed build), so a row lands in
+      // 4-row and (relaxed) 6-row tiles and partial strips of either, depending on its batch.
+      const full: Case = { transA, transB, m: 140, n, k, alpha: 1.25, beta, seed: k * 7 + n };
       const p = prepare(full);
       const results = builds.map(({ engine }) => runWasm(engine, full, p));
       assert.equal(Array.from(results[1]!), Array.from(results[0]!), `scalar vs simd k=${k} n=${n}`);
-      for (const [start, rows] of [[0, 1], [3, 1], [5, 3], [8, 7], [11, 8], [2, 13], [39, 1]] as const) {
+      for (const [start, rows] of [[0, 1], [3, 1], [5, 3], [8, 7], [11, 8], [2, 13], [39, 1], [60, 9], [65, 5], [1, 70], [130, 10]] as const) {
         // The same rows as a batch of their own: A rows start..start+rows, C rows likewise.
         const sub: Prepared = {
           ...p,
