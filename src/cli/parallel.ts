@@ -27,6 +27,11 @@ export class CliPool {
     return this.threads > 1;
   }
 
+  /** Starts the workers now (when parallel), so they load while this thread reads its input. */
+  start(): void {
+    if (this.parallel) this.get();
+  }
+
   private get(): WorkerPool {
     this.pool ??= new WorkerPool({ size: this.threads });
     return this.pool;

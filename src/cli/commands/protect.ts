@@ -113,7 +113,6 @@ interface Layout {
 
 export const protect: Command = {
   name: NAME,
-  summary: 'protect a CSV of confidence vectors (streamed) and write the released vectors',
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);
@@ -137,14 +136,17 @@ export const protect: Command = {
       throw usage(NAME, '--query-id only matters to the keyed coin (MEMGUARD_KEY or --key-file)');
     }
     existingFile('in', inPath);
-    const g = readDefense(existingFile('defense', defensePath));
+    existingFile('defense', defensePath);
 
     const progress = new Progress({ quiet: v.quiet === true, stream: ctx.progressStream });
     const pool = new CliPool(threads);
+    pool.start();
+    let g: Mlp | undefined;
     let writer: AtomicTextWriter | undefined;
     let layout: Layout | undefined;
     let rows = 0, noisyRows = 0, sumP = 0, sumL1 = 0;
     try {
+      g = readDefense(defensePath);
       const guard = new MemGuard({ defenseClassifier: g, epsilon, mixing, method, coin, search });
       const k = guard.k;
       const extra = [...(details ? DETAIL_COLUMNS : []), ...(expectation && !details ? ['mix_p'] : [])];
@@ -195,7 +197,7 @@ export const protect: Command = {
     } finally {
       progress.finish();
       await pool.close();
-      g.dispose();
+      g?.dispose();
     }
 
     const eps = epsilon === Infinity ? 'inf' : String(epsilon);
