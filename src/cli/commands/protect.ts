@@ -279,8 +279,11 @@ function formatRows(
   const vectors = mode.expectation ? result.noisy : result.released;
   const lines: string[] = [];
   let noisyRows = 0, sumP = 0, sumL1 = 0;
+  // Only the passed-through columns may need quotes: numbers never do.
+  const passed = layout.header.map((_, c) => c).filter((c) => !pAt.includes(c));
   for (let i = 0; i < rows.length; i++) {
     const fields = rows[i]!.slice();
+    for (const c of passed) fields[c] = quoteCsvField(fields[c]!);
     let differs = false;
     for (let j = 0; j < k; j++) {
       const x = vectors[i * k + j]!;
@@ -290,7 +293,7 @@ function formatRows(
     const p = result.mixProbability[i]!, l1 = result.noiseL1[i]!;
     if (mode.details) fields.push(formatFloat32(l1), formatProbability(p), differs ? '1' : '0');
     else if (mode.expectation) fields.push(formatProbability(p));
-    lines.push(fields.map(quoteCsvField).join(','));
+    lines.push(fields.join(','));
     noisyRows += differs ? 1 : 0;
     sumP += p;
     // The released distortion: p ||r|| in expectation, ||r|| where the coin released the noise.
