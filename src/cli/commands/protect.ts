@@ -1,7 +1,7 @@
 // `memguard protect`: MemGuard over a CSV of confidence vectors (or logits), streamed in batches.
 // The columns p0..p{k-1} are replaced by the released vectors; every other column passes through
 // unchanged, in its original position. The output appears only when every row succeeded.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MemGuardFormatError, MemGuardInputError } from '../../errors.js';
 import { formatFloat32, parseNumberCell, quoteCsvField } from '../../data/csv/cells.js';
@@ -140,7 +140,7 @@ export const protect: Command = {
 
     const progress = new Progress({ quiet: v.quiet === true, stream: ctx.progressStream });
     const pool = new CliPool(threads);
-    pool.start();
+    pool.startFor(statSync(inPath).size);
     let g: Mlp | undefined;
     let writer: AtomicTextWriter | undefined;
     let layout: Layout | undefined;
