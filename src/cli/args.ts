@@ -22,11 +22,9 @@ export interface CliContext {
   progressStream: NodeJS.WriteStream;
 }
 
-/** One `memguard <name>` command. */
+/** One `memguard <name>` command: what its module (src/cli/commands/) exports. */
 export interface Command {
   name: string;
-  /** One line for `memguard --help`. */
-  summary: string;
   /** The full `memguard <name> --help` text. */
   help: string;
   /**
@@ -34,8 +32,19 @@ export interface Command {
    * `--help` / `-h` never reaches here: the dispatcher prints `help` instead.
    */
   run(argv: string[], ctx: CliContext): Promise<number>;
+}
+
+/**
+ * A command as `memguard --help` lists it. Its module loads only when it runs: each command's
+ * dependencies (the report, the HTTP server, training) would otherwise load on every start.
+ */
+export interface CommandEntry {
+  name: string;
+  /** One line for `memguard --help`. */
+  summary: string;
   /** True when the command handles SIGINT/SIGTERM itself (the server drains); main.ts then leaves them alone. */
   ownsSignals?: boolean;
+  load(): Promise<Command>;
 }
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;

@@ -5,17 +5,36 @@
 // Errors print as `memguard: <message>`; MEMGUARD_DEBUG=1 adds the stack trace.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { packageVersion, UsageError, wantsHelp, type CliContext, type Command } from './args.js';
-import { demo } from './commands/demo.js';
-import { evaluate } from './commands/evaluate.js';
-import { experiment } from './commands/experiment.js';
-import { protect } from './commands/protect.js';
-import { serve } from './commands/serve.js';
-import { trainDefense } from './commands/trainDefense.js';
+import { packageVersion, UsageError, wantsHelp, type CliContext, type CommandEntry } from './args.js';
 import { removePendingFiles } from './io.js';
 
 /** Every command, in the order `memguard --help` lists them. */
-export const COMMANDS: readonly Command[] = [demo, experiment, protect, serve, trainDefense, evaluate];
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'demo', summary: "run the paper's experiment on the bundled Location data and write the report",
+    load: async () => (await import('./commands/demo.js')).demo,
+  },
+  {
+    name: 'experiment', summary: 'run the SPEC §6 protocol on your own tabular data (CSV) and write the report',
+    load: async () => (await import('./commands/experiment.js')).experiment,
+  },
+  {
+    name: 'protect', summary: 'protect a CSV of confidence vectors (streamed) and write the released vectors',
+    load: async () => (await import('./commands/protect.js')).protect,
+  },
+  {
+    name: 'serve', summary: 'serve MemGuard over HTTP (micro-batched, for model servers in any language)', ownsSignals: true,
+    load: async () => (await import('./commands/serve.js')).serve,
+  },
+  {
+    name: 'train-defense', summary: 'train the defense classifier g on member / non-member confidence vectors',
+    load: async () => (await import('./commands/trainDefense.js')).trainDefense,
+  },
+  {
+    name: 'evaluate', summary: 'run the attack suite on your own released vectors (shadow vs target CSV)',
+    load: async () => (await import('./commands/evaluate.js')).evaluate,
+  },
+];
 
 function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -49,19 +68,20 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     }
     if (name === '--help' || name === '-h' || name === 'help') {
       const sub = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-      ctx.out(sub ? sub.help : topHelp());
+      ctx.out(sub ? (await sub.load()).help : topHelp());
       return 0;
     }
     if (name === '--version' || name === '-v') {
       ctx.out(`memguard ${packageVersion()}\n`);
       return 0;
     }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) {
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) {
       const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
       ctx.err(`memguard: ${what}; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see memguard --help)\n`);
       return 2;
     }
+    const command = await entry.load();
     if (wantsHelp(rest)) { ctx.out(command.help); return 0; }
     return await command.run(rest, ctx);
   } catch (err) {

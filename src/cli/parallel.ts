@@ -27,6 +27,15 @@ export class CliPool {
     return this.threads > 1;
   }
 
+  /**
+   * Starts the workers now, so they load while this thread reads its input, when an input of
+   * `inputBytes` probably holds enough rows to use them (PARALLEL_MIN_ROWS rows of 64 bytes); else
+   * they start on first use, if any (starting them for nothing costs a small input about 15 ms).
+   */
+  startFor(inputBytes: number): void {
+    if (this.parallel && inputBytes >= PARALLEL_MIN_ROWS * 64) this.get();
+  }
+
   private get(): WorkerPool {
     this.pool ??= new WorkerPool({ size: this.threads });
     return this.pool;

@@ -225,8 +225,9 @@ export class Mlp {
       const l = this.layers[i]!;
       for (const [name, values, size] of [['weight', given.weight, l.in * l.out], ['bias', given.bias, l.out]] as const) {
         check(values.length === size, () => `setParameters: layer ${i} ${name} has ${values.length} values, expected ${size}`);
+        // A plain loop, no check() closure per value: a worker runs this cold for every Phase I chunk.
         for (let j = 0; j < size; j++) {
-          check(Number.isFinite(values[j]), () => `setParameters: layer ${i} ${name}[${j}] is ${values[j]} (must be finite)`);
+          if (!Number.isFinite(values[j])) throw new MemGuardInputError(`setParameters: layer ${i} ${name}[${j}] is ${values[j]} (must be finite)`);
         }
         this.engine.writeF32(at, values);
         at += size * 4;

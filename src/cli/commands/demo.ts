@@ -35,7 +35,6 @@ const OPTIONS = { ...PIPELINE_OPTIONS, quick: { type: 'boolean' } } as const;
 
 export const demo: Command = {
   name: NAME,
-  summary: 'run the paper\'s experiment on the bundled Location data and write the report',
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);

@@ -75,7 +75,6 @@ const OPTIONS = {
 
 export const evaluate: Command = {
   name: NAME,
-  summary: 'run the attack suite on your own released vectors (shadow vs target CSV)',
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);

@@ -74,7 +74,6 @@ export function withEpochs<T extends TrainingConfig>(t: T, epochs: number): T {
 
 export const experiment: Command = {
   name: NAME,
-  summary: 'run the SPEC §6 protocol on your own tabular data (CSV) and write the report',
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);

@@ -1,7 +1,7 @@
 // `memguard protect`: MemGuard over a CSV of confidence vectors (or logits), streamed in batches.
 // The columns p0..p{k-1} are replaced by the released vectors; every other column passes through
 // unchanged, in its original position. The output appears only when every row succeeded.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MemGuardFormatError, MemGuardInputError } from '../../errors.js';
 import { formatFloat32, parseNumberCell, quoteCsvField } from '../../data/csv/cells.js';
@@ -113,7 +113,6 @@ interface Layout {
 
 export const protect: Command = {
   name: NAME,
-  summary: 'protect a CSV of confidence vectors (streamed) and write the released vectors',
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);
@@ -137,14 +136,17 @@ export const protect: Command = {
       throw usage(NAME, '--query-id only matters to the keyed coin (MEMGUARD_KEY or --key-file)');
     }
     existingFile('in', inPath);
-    const g = readDefense(existingFile('defense', defensePath));
+    existingFile('defense', defensePath);
 
     const progress = new Progress({ quiet: v.quiet === true, stream: ctx.progressStream });
     const pool = new CliPool(threads);
+    pool.startFor(statSync(inPath).size);
+    let g: Mlp | undefined;
     let writer: AtomicTextWriter | undefined;
     let layout: Layout | undefined;
     let rows = 0, noisyRows = 0, sumP = 0, sumL1 = 0;
     try {
+      g = readDefense(defensePath);
       const guard = new MemGuard({ defenseClassifier: g, epsilon, mixing, method, coin, search });
       const k = guard.k;
       const extra = [...(details ? DETAIL_COLUMNS : []), ...(expectation && !details ? ['mix_p'] : [])];
@@ -195,7 +197,7 @@ export const protect: Command = {
     } finally {
       progress.finish();
       await pool.close();
-      g.dispose();
+      g?.dispose();
     }
 
     const eps = epsilon === Infinity ? 'inf' : String(epsilon);
@@ -277,8 +279,11 @@ function formatRows(
   const vectors = mode.expectation ? result.noisy : result.released;
   const lines: string[] = [];
   let noisyRows = 0, sumP = 0, sumL1 = 0;
+  // Only the passed-through columns may need quotes: numbers never do.
+  const passed = layout.header.map((_, c) => c).filter((c) => !pAt.includes(c));
   for (let i = 0; i < rows.length; i++) {
     const fields = rows[i]!.slice();
+    for (const c of passed) fields[c] = quoteCsvField(fields[c]!);
     let differs = false;
     for (let j = 0; j < k; j++) {
       const x = vectors[i * k + j]!;
@@ -288,7 +293,7 @@ function formatRows(
     const p = result.mixProbability[i]!, l1 = result.noiseL1[i]!;
     if (mode.details) fields.push(formatFloat32(l1), formatProbability(p), differs ? '1' : '0');
     else if (mode.expectation) fields.push(formatProbability(p));
-    lines.push(fields.map(quoteCsvField).join(','));
+    lines.push(fields.join(','));
     noisyRows += differs ? 1 : 0;
     sumP += p;
     // The released distortion: p ||r|| in expectation, ||r|| where the coin released the noise.

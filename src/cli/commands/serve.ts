@@ -85,9 +85,7 @@ const OPTIONS = {
 
 export const serve: Command = {
   name: NAME,
-  summary: 'serve MemGuard over HTTP (micro-batched, for model servers in any language)',
   help: HELP,
-  ownsSignals: true,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);
     const defensePath = required(NAME, v, 'defense');

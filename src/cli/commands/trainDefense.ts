@@ -56,7 +56,6 @@ const OPTIONS = {
 
 export const trainDefense: Command = {
   name: NAME,
-  summary: 'train the defense classifier g on member / non-member confidence vectors',
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);

@@ -63,6 +63,34 @@ export function formatFloat32(x: number): string {
   if (x === 0) return '0';
   if (!Number.isFinite(x)) return String(x);
   const f = Math.fround(x);
+  F32[0] = f;
+  const bits = U32[0]!, mantissa = bits & 0x7fffff, exponent = (bits >>> 23) & 0xff;
+  // toPrecision(p) is the nearest p-digit decimal, and p-digit decimals are (p+1)-digit ones too, so
+  // it only gets closer to f as p grows; where the set of texts reading back as f is symmetric
+  // about f, "reads back" is then monotone in p and the shortest p can be found from the likely
+  // one (most float32 need 8 or 9 digits) instead of from 1. It is not symmetric at powers of two
+  // (the float spacing halves below), next to them (the double spacing doubles above) and is left
+  // to the plain search for subnormals.
+  if (mantissa === 0 || mantissa === 0x7fffff || exponent === 0) return shortestUpward(f);
+  const s8 = f.toPrecision(8);
+  if (Math.fround(Number(s8)) !== f) {
+    const s9 = f.toPrecision(9);
+    return Math.fround(Number(s9)) === f ? s9 : String(f);
+  }
+  let best = s8;
+  for (let p = 7; p >= 1; p--) {
+    const s = f.toPrecision(p);
+    if (Math.fround(Number(s)) !== f) return best;
+    best = s;
+  }
+  return best;
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** The first of toPrecision(1..9) that reads back as the float32 `f`. */
+function shortestUpward(f: number): string {
   for (let p = 1; p <= 9; p++) {
     const s = f.toPrecision(p);
     if (Math.fround(Number(s)) === f) return s;
