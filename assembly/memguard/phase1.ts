@@ -72,7 +72,9 @@ let wH0: usize = 0, wBestQ: usize = 0, wStallHigh: usize = 0, wC3: usize = 0, wB
 let wTicks: usize = 0, wStall: usize = 0, wRoundStall: usize = 0, wLongestStall: usize = 0, wStopRule: usize = 0, wStopStep: usize = 0;
 let wDeepStall: usize = 0, wRoundDeepStall: usize = 0, wLongestDeepStall: usize = 0, wDeepHigh: usize = 0;
 let wX: usize = 0, wDx: usize = 0, wActs: usize = 0, wDLogits: usize = 0, wScratch: usize = 0;
-let wActive: usize = 0, wProj: usize = 0;
+let wActive: usize = 0, wProj: usize = 0, wShadow: usize = 0;
+/** Where the decoy work of fixed-work passes lands, so the optimizer cannot drop it. */
+let decoySink: i32 = 0;
 
 /** Reads the network's total output width and widest layer into sumOut / width. */
 function measure(desc: usize, nLayers: i32): void {
@@ -119,6 +121,7 @@ function layout(base: usize, batch: i32, k: i32): usize {
   wScratch = p; p += <usize>(2 * batch * width) << 2;
   wActive = p; p += rb4;
   wProj = p; p += <usize>k << 2;
+  wShadow = p; p += <usize>k << 2;
   return p;
 }
 
@@ -220,6 +223,19 @@ function probabilityGradient(k: i32, p: usize, shd: usize, sorted: usize, c3: f3
   for (let j = 0; j < k; j++) stf(grad, j, ldf(grad, j) - mean);
 }
 
+/** A gradient step's arithmetic from u into the shadow scratch (u itself is left alone): fixed work's decoy. */
+function decoyStep(k: i32, u: usize, x: usize, grad: usize, sorted: usize, c2: f32, c3: f32, beta: f32, margin: f32, projected: bool): void {
+  decoySink += i32(spread(k, grad) > c3);
+  memory.copy(wShadow, u, <usize>k << 2);
+  if (projected) probabilityGradient(k, wShadow, grad, sorted, c3, grad);
+  else logitGradient(k, wShadow, x, grad, sorted, c2, c3, grad);
+  let sq: f32 = 0;
+  for (let j = 0; j < k; j++) sq += ldf(grad, j) * ldf(grad, j);
+  const norm = Mathf.sqrt(sq);
+  for (let j = 0; j < k; j++) stf(wShadow, j, ldf(wShadow, j) - beta * (ldf(grad, j) / norm));
+  if (projected) simplexProjectLabelMax(k, wShadow, k - 1, margin, wProj);
+}
+
 /** Starts a c3 round for row r: u back at the undistorted point (z, or s for the projected method). */
 function startRound(r: i32, k: i32, projected: bool): void {
   memory.copy(row(wU, r, k), projected ? row(wSorted, r, k) : row(wZ, r, k), <usize>k << 2);
@@ -275,8 +291,10 @@ function startRound(r: i32, k: i32, projected: bool): void {
  *   so the window is 24 steps: it ends 1,183 of Location's 1,963 failing rounds, at step 25 (p50).
  * Fixed work (options[OPT_TICK_BUDGET] = B > 0): every row takes part in exactly B ticks (forward
  * and backward passes): rows that finish early are carried along as masked padding and rows still
- * searching at their B-th tick stop there (STOP_BUDGET) with the last success so far. A batch then
- * costs the same whatever its rows, which closes the timing channel of SPEC §7.
+ * searching at their B-th tick stop there (STOP_BUDGET) with the last success so far; a row that
+ * does not step in a tick (padding, or restarting a round) does a decoy step on scratch. A batch
+ * then costs the same whatever its rows, which closes the timing channel of SPEC §7 (measured:
+ * without the decoy, members' earlier finish showed as wall-time AUC 0.39 on an idle machine).
  */
 export function phase1(
   desc: usize, nLayers: i32, batch: i32, k: i32, s: usize, logits: usize, options: usize,
@@ -361,7 +379,12 @@ export function phase1(
     for (let i = 0; i < n; i++) {
       const r = ldi(wActive, i);
       stf(wDLogits, i, 0);
-      if (ldi(wState, r) == DONE) continue; // padding
+      if (ldi(wState, r) == DONE) {
+        // Padding. Under fixed work it tests a decoy state as a searching row would, so that a pass
+        // costs the same for every row whatever its search did (SPEC §7).
+        if (budget > 0) decoySink += i32(labelKept(k, row(wU, r, k), row(wOrder, r, k))) + i32(sameBits(k, row(wU, r, k), row(wSaved, r, k)));
+        continue;
+      }
       const hr = ldf(h, i);
       stf(wDLogits, i, signf(hr));
       const taken = ldi(wInRound, r);
@@ -434,7 +457,12 @@ export function phase1(
 
     for (let i = 0; i < n; i++) {
       const r = ldi(wActive, i);
-      if (ldi(wState, r) != SEARCHING) continue;
+      if (ldi(wState, r) != SEARCHING) {
+        // A row not stepping this pass (padding, or restarting a round) takes a decoy step under
+        // fixed work: the same arithmetic on scratch, so every pass costs every row the same.
+        if (budget > 0) decoyStep(k, row(wU, r, k), row(wX, i, k), row(wDx, i, k), row(wSorted, r, k), c2, <f32>ldd(wC3, r), beta, margin, projected);
+        continue;
+      }
       const u = row(wU, r, k), x = row(wX, i, k), grad = row(wDx, i, k);
       const c3 = <f32>ldd(wC3, r);
       // A stall counts only steps where the distortion term dominates (see STOP_STALL, STOP_DEEP_STALL).
