@@ -25,5 +25,6 @@ export { writeExperiment } from './experiment/output.js';
 
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';
+export type { WorkerMemory } from './parallel/tasks.js';
 export { protectAsync, protectParallel, fitParallel, PARALLEL_MIN_ROWS } from './parallel/protect.js';
 export type { ParallelOptions } from './parallel/protect.js';

@@ -14,7 +14,12 @@ import { check } from '../errors.js';
 import type { ConfidenceSet } from './confidence.js';
 import type { AttackResult } from './metricAttacks.js';
 
-/** Per-example fit of the shadows' phi where the example was out of their training set. */
+/**
+ * Per-example fit of the shadows' phi where the example was out of their training set.
+ *
+ * @example
+ * const reference: LiraReference = { mean: Float64Array.of(-1.2, 0.3), std: Float64Array.of(0.8, 0.5) };
+ */
 export interface LiraReference {
   /** Median of phi across the out shadows, one per example. */
   mean: Float64Array;
@@ -106,7 +111,12 @@ export function liraScores(observed: ArrayLike<number>, reference: LiraReference
   return out;
 }
 
-/** The calibrated attack: LiRA scores and the decision "member iff score >= threshold". */
+/**
+ * The calibrated attack: LiRA scores and the decision "member iff score >= threshold".
+ *
+ * @example
+ * const attack: LiraAttack = { reference: { mean: Float64Array.of(-1.2), std: Float64Array.of(0.8) }, threshold: 2.1 };
+ */
 export interface LiraAttack {
   reference: LiraReference;
   /** Decision threshold on the score, calibrated on the attacker's own shadows. */

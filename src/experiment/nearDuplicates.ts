@@ -10,6 +10,12 @@ import { MemGuard, type MixingMode, type Phase1Method } from '../memguard/memgua
 import type { Mlp } from '../nn/mlp.js';
 import { Random } from '../random.js';
 
+/**
+ * The near-duplicate query attack's settings in the experiment (SPEC §7).
+ *
+ * @example
+ * const config: NearDuplicateConfig = { records: 100, copies: [1, 10, 100], epsilons: [0.5, 1], resolution: 0.05 };
+ */
 export interface NearDuplicateConfig {
   /** Evaluation records per class (members, non-members) attacked with copies. */
   records: number;
@@ -22,7 +28,12 @@ export interface NearDuplicateConfig {
 
 export const NEAR_DUPLICATE_DEFAULTS: NearDuplicateConfig = Object.freeze({ records: 100, copies: [1, 10, 100], epsilons: [0.5, 1], resolution: 0.05 });
 
-/** One way of keying the coin, as measured. */
+/**
+ * One way of keying the coin, as measured.
+ *
+ * @example
+ * const coin: NearDuplicateCoinResult = { coin: 'query-id', sharedCoin: 1, single: [{ epsilon: 1, accuracy: 0.5, auc: 0.31 }], scores: [] };
+ */
 export interface NearDuplicateCoinResult {
   /** 'exact' (the query's content), 'coarse' (label + top score on a grid), 'query-id' (the record's id). */
   coin: 'exact' | 'coarse' | 'query-id';
@@ -33,6 +44,12 @@ export interface NearDuplicateCoinResult {
   scores: Array<NearDuplicateScore & { epsilon: number }>;
 }
 
+/**
+ * The experiment's near-duplicate section: the copies made and the attack per way of keying the coin.
+ *
+ * @example
+ * const result: NearDuplicateResult = { config: { records: 100, copies: [1, 10], epsilons: [1], resolution: 0.05 }, labelChanged: 0.01, meanL1Shift: 0.02, coins: [], phase1Seconds: 1.2 };
+ */
 export interface NearDuplicateResult {
   config: NearDuplicateConfig;
   /** Fraction of the copies whose predicted label differs from the record's (the flips that matter). */

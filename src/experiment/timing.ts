@@ -7,14 +7,24 @@ import { MemGuard } from '../memguard/memguard.js';
 import type { Phase1Method, Phase1Options } from '../memguard/phase1.js';
 import type { Mlp } from '../nn/mlp.js';
 
-/** The searches compared: the library's default, the paper's loop, and equal work for every row. */
+/**
+ * The searches compared: the library's default, the paper's loop, and equal work for every row.
+ *
+ * @example
+ * console.log(Object.keys(TIMING_SEARCHES)); // ['default', 'literal', 'fixed-work']
+ */
 export const TIMING_SEARCHES = {
   default: {},
   literal: { literal: true },
   'fixed-work': { fixedWork: true },
 } as const satisfies Record<string, Phase1Options>;
 
-/** Which search a timing row measured. */
+/**
+ * Which search a timing row measured.
+ *
+ * @example
+ * const search: TimingSearch = 'fixed-work';
+ */
 export type TimingSearch = keyof typeof TIMING_SEARCHES;
 
 /**

@@ -37,7 +37,12 @@ export interface Phase1Task {
   batchSize: number;
 }
 
-/** A worker's memory: its WebAssembly memory, the part of it allocated, and its JS heap (bytes). */
+/**
+ * A worker's memory: its WebAssembly memory, the part of it allocated, and its JS heap (bytes).
+ *
+ * @example
+ * const memory: WorkerMemory = { wasmBytes: 2 ** 20, wasmInUse: 65536, jsHeapUsed: 4e6 };
+ */
 export interface WorkerMemory {
   wasmBytes: number;
   wasmInUse: number;

@@ -10,8 +10,19 @@ import { modesOf, runsOf } from './format.js';
 /** The attack whose values are the floor. */
 export const FLOOR_ATTACK = 'gap';
 
-/** The headline metrics of the verdict, in table order. */
+/**
+ * The headline metrics of the verdict, in table order.
+ *
+ * @example
+ * console.log(VERDICT_METRICS); // ['accuracy', 'auc', 'tprAt1Fpr', 'tprAt01Fpr']
+ */
 export const VERDICT_METRICS = ['accuracy', 'auc', 'tprAt1Fpr', 'tprAt01Fpr'] as const;
+/**
+ * One of the verdict's headline metrics.
+ *
+ * @example
+ * const metric: VerdictMetric = 'tprAt1Fpr';
+ */
 export type VerdictMetric = typeof VERDICT_METRICS[number];
 
 export const VERDICT_METRIC_LABELS: Record<VerdictMetric, string> = {
@@ -36,11 +47,23 @@ function verdictHalfWidth(s: AttackSummary, metric: VerdictMetric): number | und
   return s.halfWidth?.[metric];
 }
 
+/**
+ * A value with its half-width over repeats (when the run had repeats).
+ *
+ * @example
+ * const v: VerdictValue = { value: 0.694, halfWidth: 0.004 };
+ */
 export interface VerdictValue {
   value: number;
   halfWidth?: number;
 }
 
+/**
+ * The strongest attack by one metric at one setting, beside the floor and the undefended value.
+ *
+ * @example
+ * const cell: VerdictCell = { attack: 'nn', value: 0.55, floor: { value: 0.69 }, undefended: { value: 0.80 }, removed: 0.8 };
+ */
 export interface VerdictCell {
   /** The strongest attack and its value. */
   attack: string;
@@ -56,6 +79,12 @@ export interface VerdictCell {
   removed?: number;
 }
 
+/**
+ * One defended epsilon of a verdict table: what the defense spent and the strongest attack per metric.
+ *
+ * @example
+ * const row: VerdictRow = { epsilon: 1, distortion: { value: 0.3 }, metrics: { accuracy: { attack: 'gap', value: 0.694 }, auc: undefined, tprAt1Fpr: undefined, tprAt01Fpr: undefined } };
+ */
 export interface VerdictRow {
   epsilon: number;
   /** Mean released distortion E||n||_1 (what the defense spent). */
@@ -63,7 +92,12 @@ export interface VerdictRow {
   metrics: Record<VerdictMetric, VerdictCell | undefined>;
 }
 
-/** A finding worth a red flag. */
+/**
+ * A finding worth a red flag.
+ *
+ * @example
+ * const flag: VerdictFlag = { kind: 'attack-stronger', epsilon: 0.1, metric: 'tprAt1Fpr', attack: 'nn', value: 0.043, reference: 0.037, text: 'nn is stronger against the defended model' };
+ */
 export interface VerdictFlag {
   /**
    * 'above-undefended': the strongest attack beats the strongest undefended one; 'attack-stronger':
@@ -80,6 +114,12 @@ export interface VerdictFlag {
   text: string;
 }
 
+/**
+ * The verdict for one mixing rule: a row per epsilon, one sentence per defended epsilon, the flags.
+ *
+ * @example
+ * const table: VerdictTable = { mixing: 'paper', rows: [], sentences: [], flags: [] };
+ */
 export interface VerdictTable {
   mixing: string;
   rows: VerdictRow[];
