@@ -6,6 +6,7 @@
 // reference lists each under its entry), so short examples need no import line.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -84,6 +85,13 @@ docs('every @example runs (imports of memguard, memguard/ndarray, memguard/node 
     rmSync(dir, { recursive: true, force: true });
   }
   assert.equal(failures, [], failures.join('\n'));
+});
+
+docs('npm run docs (TypeDoc, validation on, warnings are errors) builds the reference without a warning', () => {
+  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/typedoc/bin/typedoc'), '--emit', 'none'], { cwd: ROOT, encoding: 'utf8' });
+  const output = `${run.stdout}${run.stderr}`;
+  assert.is(run.status, 0, output);
+  assert.not.match(output, /\[warning\]/, output);
 });
 
 docs.run();
