@@ -62,10 +62,9 @@ export const METHOD_PROJECTED: i32 = 1; // normalized steps on probabilities, pr
 
 // Workspace layout (module globals: the module never allocates). Per row: order (k i32), sorted
 // s, z, u, best, saved (k f32 each), h0, bestQ (f32), c3 and bestC3 (f64), steps, stepsInRound,
-// state, ticks, stall, roundStall, longestStall, and the same three for the deep stall, stopRule,
-// stopStep (i32); deepHigh (f32). Per gathered batch: x,
-// dx (batch x k), acts, dLogits (batch), scratch (2 x batch x width), active (batch i32),
-// projection scratch (k).
+// state, ticks, stall, roundStall, longestStall, the same three for the deep stall, stopRule,
+// stopStep (i32), deepHigh (f32). Per gathered batch: x, dx (batch x k), acts, dLogits (batch),
+// scratch (2 x batch x width), active (batch i32); projection and decoy scratch (k each).
 let sumOut = 0, width = 0;
 let wOrder: usize = 0, wSorted: usize = 0, wZ: usize = 0, wU: usize = 0, wBest: usize = 0, wSaved: usize = 0;
 let wH0: usize = 0, wBestQ: usize = 0, wStallHigh: usize = 0, wC3: usize = 0, wBestC3: usize = 0, wSteps: usize = 0, wInRound: usize = 0, wState: usize = 0;
