@@ -30,6 +30,22 @@ t('HTML: a row per search with its AUCs; the literal search is not timed', () =>
   assert.not.match(renderReport(makeResults(['nn'])), /Deployment threats: timing/);
 });
 
+t('a plain sentence per search: signal or none, direction-free (an AUC below 0.5 counts)', () => {
+  const text = formatConsoleTable({ ...makeResults(['nn']), timing });
+  assert.match(text, /The default search: AUC of wall time 0\.498, within 0\.50 ± 0\.02: no membership signal measured\./);
+  assert.match(text, /The paper-literal search: its work \(steps\) separates members from non-members \(AUC 0\.577, 0\.577 direction-free\)/);
+  assert.match(text, /Fixed work: AUC of wall time 0\.488, within/);
+  // 0.48 is printed 0.480: on the edge of 0.50 +- 0.02, inside it.
+  const edge: TimingResult = { ...timing, rows: [{ ...timing.rows[2]!, wallTimeAuc: 0.4799999 }, { ...timing.rows[2]!, wallTimeAuc: 0.475 }] };
+  const edgeText = formatConsoleTable({ ...makeResults(['nn']), timing: edge });
+  assert.match(edgeText, /Fixed work: AUC of wall time 0\.480, within/);
+  assert.match(edgeText, /Fixed work: its wall time separates members from non-members \(AUC 0\.475, 0\.525 direction-free\); add a fixed response deadline\./);
+  const leaky: TimingResult = { ...timing, rows: [{ ...timing.rows[0]!, stepsAuc: 0.345, wallTimeAuc: 0.346 }] };
+  const html = renderReport({ ...makeResults(['nn']), timing: leaky });
+  assertBalanced(html, 'report');
+  assert.match(html, /<li>The default search: its wall time separates members from non-members \(AUC 0\.346, 0\.654 direction-free\); wherever callers/);
+});
+
 t('console: the same rows', () => {
   const text = formatConsoleTable({ ...makeResults(['nn']), timing });
   assert.match(text, /timing channel \(SPEC §7\)/);
