@@ -15,13 +15,13 @@ const TINY: f32 = 1e-30;
 // Options block: f64 values, in this order (src/memguard/phase1.ts writes it).
 const OPT_C2 = 0, OPT_C3_START = 1, OPT_C3_FACTOR = 2, OPT_C3_MAX = 3, OPT_BETA = 4,
   OPT_MAX_STEPS = 5, OPT_TOLERANCE = 6, OPT_MARGIN = 7, OPT_METHOD = 8,
-  OPT_EARLY_STOP = 9, OPT_STALL_STEPS = 10, OPT_TICK_BUDGET = 11, OPT_DOMINANCE = 12, OPT_STALL_BAND = 13,
-  OPT_DEEP_STALL_STEPS = 14, OPT_DEEP_DOMINANCE = 15, OPT_DEEP_STALL_BAND = 16;
+  OPT_EARLY_STOP = 9, OPT_TICK_BUDGET = 10,
+  OPT_STALL = 11; // per stall tier t (see TIERS): window, dominance, band at OPT_STALL + 3 t + 0, 1, 2
 export const PHASE1_OPTIONS: i32 = 17;
 
 // Per-row report: f64 values, in this order.
 const REP_STEPS = 0, REP_STATUS = 1, REP_C3 = 2, REP_G = 3, REP_G_NOISY = 4,
-  REP_TICKS = 5, REP_STOP_RULE = 6, REP_STOP_STEP = 7, REP_LONGEST_STALL = 8, REP_LONGEST_DEEP_STALL = 9;
+  REP_TICKS = 5, REP_STOP_RULE = 6, REP_STOP_STEP = 7, REP_LONGEST_STALL = 8; // + t for tier t
 export const PHASE1_REPORT: i32 = 10;
 
 /** Early-stop rules (options[OPT_EARLY_STOP], a bit set; 0 = the paper-literal search). */
@@ -31,8 +31,16 @@ export const STOP_DEEP_STALL: i32 = 8;
 /** What ended a row's last round early (report[REP_STOP_RULE]); STOP_NONE: nothing did. */
 export const STOP_NONE: i32 = 0;
 export const STOP_BUDGET: i32 = 4;
-/** STOP_STALL and STOP_DEEP_STALL fire only while the crossing is this many times farther than the stall's wiggle in q (set per call). */
-let stallBand: f32 = 1, deepBand: f32 = 8;
+
+// The stall rules are two tiers of one test (see phase1's comment): tier 0 is STOP_STALL, tier 1
+// STOP_DEEP_STALL, each with its own window, dominance margin and band (read from the options
+// block of the call in progress) and its own counters per row.
+const TIERS = 2;
+let opts: usize = 0;
+@inline function tierRule(t: i32): i32 { return t == 0 ? STOP_STALL : STOP_DEEP_STALL; }
+@inline function tierWindow(t: i32): i32 { return <i32>ldd(opts, OPT_STALL + 3 * t); }
+@inline function tierDominance(t: i32): f32 { return <f32>ldd(opts, OPT_STALL + 3 * t + 1); }
+@inline function tierBand(t: i32): f32 { return <f32>ldd(opts, OPT_STALL + 3 * t + 2); }
 
 /** Row status codes (report[REP_STATUS]). */
 export const STATUS_FAILED: i32 = 0;
@@ -62,14 +70,14 @@ export const METHOD_PROJECTED: i32 = 1; // normalized steps on probabilities, pr
 
 // Workspace layout (module globals: the module never allocates). Per row: order (k i32), sorted
 // s, z, u, best, saved (k f32 each), h0, bestQ (f32), c3 and bestC3 (f64), steps, stepsInRound,
-// state, ticks, stall, roundStall, longestStall, the same three for the deep stall, stopRule,
-// stopStep (i32), deepHigh (f32). Per gathered batch: x, dx (batch x k), acts, dLogits (batch),
+// state, ticks, stopRule, stopStep (i32); per stall tier: stall, roundStall, longestStall (i32),
+// stallHigh (f32), at index t * batch + r (tierAt). Per gathered batch: x, dx (batch x k), acts, dLogits (batch),
 // scratch (2 x batch x width), active (batch i32); projection and decoy scratch (k each).
 let sumOut = 0, width = 0;
 let wOrder: usize = 0, wSorted: usize = 0, wZ: usize = 0, wU: usize = 0, wBest: usize = 0, wSaved: usize = 0;
+let rowsInBatch = 0;
 let wH0: usize = 0, wBestQ: usize = 0, wStallHigh: usize = 0, wC3: usize = 0, wBestC3: usize = 0, wSteps: usize = 0, wInRound: usize = 0, wState: usize = 0;
 let wTicks: usize = 0, wStall: usize = 0, wRoundStall: usize = 0, wLongestStall: usize = 0, wStopRule: usize = 0, wStopStep: usize = 0;
-let wDeepStall: usize = 0, wRoundDeepStall: usize = 0, wLongestDeepStall: usize = 0, wDeepHigh: usize = 0;
 let wX: usize = 0, wDx: usize = 0, wActs: usize = 0, wDLogits: usize = 0, wScratch: usize = 0;
 let wActive: usize = 0, wProj: usize = 0, wShadow: usize = 0;
 /** Where the decoy work of fixed-work passes lands, so the optimizer cannot drop it. */
@@ -87,6 +95,7 @@ function measure(desc: usize, nLayers: i32): void {
 
 /** Lays the workspace out from `base`; returns its end. */
 function layout(base: usize, batch: i32, k: i32): usize {
+  rowsInBatch = batch;
   const rk = <usize>(batch * k) << 2, rb4 = <usize>batch << 2, rb8 = <usize>batch << 3;
   let p = (base + 7) & ~7;
   wC3 = p; p += rb8;
@@ -99,18 +108,14 @@ function layout(base: usize, batch: i32, k: i32): usize {
   wSaved = p; p += rk;
   wH0 = p; p += rb4;
   wBestQ = p; p += rb4;
-  wStallHigh = p; p += rb4;
+  wStallHigh = p; p += <usize>TIERS * rb4;
   wSteps = p; p += rb4;
   wInRound = p; p += rb4;
   wState = p; p += rb4;
   wTicks = p; p += rb4;
-  wStall = p; p += rb4;
-  wRoundStall = p; p += rb4;
-  wLongestStall = p; p += rb4;
-  wDeepStall = p; p += rb4;
-  wRoundDeepStall = p; p += rb4;
-  wLongestDeepStall = p; p += rb4;
-  wDeepHigh = p; p += rb4;
+  wStall = p; p += <usize>TIERS * rb4;
+  wRoundStall = p; p += <usize>TIERS * rb4;
+  wLongestStall = p; p += <usize>TIERS * rb4;
   wStopRule = p; p += rb4;
   wStopStep = p; p += rb4;
   wX = p; p += rk;
@@ -141,6 +146,9 @@ function spread(k: i32, v: usize): f32 {
   for (let j = 0; j < k; j++) { const x = ldf(v, j); lo = min(lo, x); hi = max(hi, x); }
   return (hi - lo) * <f32>0.5;
 }
+
+/** Index of row r's counter of stall tier t in the per-tier workspace arrays. */
+@inline function tierAt(t: i32, r: i32): i32 { return t * rowsInBatch + r; }
 
 /** The band guard of the stall rules: the crossing (q = 0) is `band` times farther from the best q than the stall's wiggle above it. */
 @inline function clearOf(bestQ: f32, high: f32, band: f32): bool { return bestQ > band * (high - bestQ); }
@@ -240,10 +248,16 @@ function startRound(r: i32, k: i32, projected: bool): void {
   memory.copy(row(wU, r, k), projected ? row(wSorted, r, k) : row(wZ, r, k), <usize>k << 2);
   memory.copy(row(wSaved, r, k), row(wU, r, k), <usize>k << 2);
   sti(wInRound, r, 0);
-  sti(wStall, r, 0);
-  sti(wRoundStall, r, 0);
-  sti(wDeepStall, r, 0);
-  sti(wRoundDeepStall, r, 0);
+  for (let t = 0; t < TIERS; t++) { sti(wStall, tierAt(t, r), 0); sti(wRoundStall, tierAt(t, r), 0); }
+}
+
+/** The deepest stall tier whose rule is on and whose window and band hold for row r, or STOP_NONE. */
+function stalled(r: i32, bestQ: f32, rules: i32): i32 {
+  for (let t = TIERS - 1; t >= 0; t--) {
+    const at = tierAt(t, r);
+    if ((rules & tierRule(t)) && ldi(wStall, at) >= tierWindow(t) && clearOf(bestQ, ldf(wStallHigh, at), tierBand(t))) return tierRule(t);
+  }
+  return STOP_NONE;
 }
 
 /**
@@ -310,13 +324,8 @@ export function phase1(
   const tolerance = ldd(options, OPT_TOLERANCE);
   const margin = <f32>ldd(options, OPT_MARGIN);
   const rules = <i32>ldd(options, OPT_EARLY_STOP);
-  const stallSteps = <i32>ldd(options, OPT_STALL_STEPS);
   const budget = <i32>ldd(options, OPT_TICK_BUDGET);
-  const dominance = <f32>ldd(options, OPT_DOMINANCE);
-  stallBand = <f32>ldd(options, OPT_STALL_BAND);
-  const deepSteps = <i32>ldd(options, OPT_DEEP_STALL_STEPS);
-  const deepDominance = <f32>ldd(options, OPT_DEEP_DOMINANCE);
-  deepBand = <f32>ldd(options, OPT_DEEP_STALL_BAND);
+  opts = options;
   const hOut = wActs + (<usize>(batch * (sumOut - 1)) << 2); // last layer's logits, when all rows are forwarded
 
   // Sort every row, record g(s) and decide which rows search at all.
@@ -338,8 +347,7 @@ export function phase1(
     std(report + (<usize>(r * PHASE1_REPORT) << 3), REP_G, <f64>g0);
     sti(wSteps, r, 0);
     sti(wTicks, r, 0);
-    sti(wLongestStall, r, 0);
-    sti(wLongestDeepStall, r, 0);
+    for (let t = 0; t < TIERS; t++) sti(wLongestStall, tierAt(t, r), 0);
     sti(wStopRule, r, STOP_NONE);
     sti(wStopStep, r, 0);
     std(wBestC3, r, 0);
@@ -388,7 +396,11 @@ export function phase1(
       stf(wDLogits, i, signf(hr));
       const taken = ldi(wInRound, r);
       const q = hr * signf(ldf(wH0, r)); // > 0 until g crosses 0.5
-      if (taken == 0) { stf(wBestQ, r, q); stf(wStallHigh, r, q); stf(wDeepHigh, r, q); continue; }
+      if (taken == 0) {
+        stf(wBestQ, r, q);
+        for (let t = 0; t < TIERS; t++) stf(wStallHigh, tierAt(t, r), q);
+        continue;
+      }
       const kept = labelKept(k, row(wU, r, k), row(wOrder, r, k));
       const crossed = hr * ldf(wH0, r) <= 0;
       if (kept && crossed) {
@@ -396,8 +408,7 @@ export function phase1(
         const best = row(wBest, r, k), sorted = row(wSorted, r, k), x = row(wX, i, k);
         for (let j = 0; j < k; j++) stf(best, j, ldf(x, j) - ldf(sorted, j));
         std(wBestC3, r, ldd(wC3, r));
-        sti(wLongestStall, r, max(ldi(wLongestStall, r), ldi(wRoundStall, r)));
-        sti(wLongestDeepStall, r, max(ldi(wLongestDeepStall, r), ldi(wRoundDeepStall, r)));
+        for (let t = 0; t < TIERS; t++) sti(wLongestStall, tierAt(t, r), max(ldi(wLongestStall, tierAt(t, r)), ldi(wRoundStall, tierAt(t, r))));
         const next = ldd(wC3, r) * c3Factor;
         std(wC3, r, next);
         if (next > c3Limit) sti(wState, r, DONE);
@@ -409,27 +420,21 @@ export function phase1(
         continue;
       }
       const bestQ = min(q, ldf(wBestQ, r));
-      if (q < ldf(wBestQ, r) || !kept) {
-        // Progress, or the label hinge pulling (not the trap around s): both stalls start over.
-        stf(wBestQ, r, bestQ);
-        stf(wStallHigh, r, q);
-        stf(wDeepHigh, r, q);
-        sti(wStall, r, 0);
-        sti(wDeepStall, r, 0);
-      } else {
-        stf(wStallHigh, r, max(q, ldf(wStallHigh, r)));
-        stf(wDeepHigh, r, max(q, ldf(wDeepHigh, r)));
-        sti(wStall, r, ldi(wStall, r) + 1);
-        sti(wDeepStall, r, ldi(wDeepStall, r) + 1);
-        // The longest stalls the rules could have fired on (their margins, reported for successful rounds).
-        if (clearOf(bestQ, ldf(wStallHigh, r), stallBand)) sti(wRoundStall, r, max(ldi(wStall, r), ldi(wRoundStall, r)));
-        if (clearOf(bestQ, ldf(wDeepHigh, r), deepBand)) sti(wRoundDeepStall, r, max(ldi(wDeepStall, r), ldi(wRoundDeepStall, r)));
+      // Progress, or the label hinge pulling (not the trap around s): every stall starts over.
+      const progress = q < ldf(wBestQ, r) || !kept;
+      stf(wBestQ, r, bestQ);
+      for (let t = 0; t < TIERS; t++) {
+        const at = tierAt(t, r);
+        if (progress) { stf(wStallHigh, at, q); sti(wStall, at, 0); continue; }
+        stf(wStallHigh, at, max(q, ldf(wStallHigh, at)));
+        sti(wStall, at, ldi(wStall, at) + 1);
+        // The longest stall the rule could have fired on (its margin, reported for successful rounds).
+        if (clearOf(bestQ, ldf(wStallHigh, at), tierBand(t))) sti(wRoundStall, at, max(ldi(wStall, at), ldi(wRoundStall, at)));
       }
       let stop = STOP_NONE;
       if (taken >= maxSteps) stop = -1; // the literal end of a failed round
       else if ((rules & STOP_CYCLE) && sameBits(k, row(wU, r, k), row(wSaved, r, k))) stop = STOP_CYCLE;
-      else if ((rules & STOP_DEEP_STALL) && ldi(wDeepStall, r) >= deepSteps && clearOf(bestQ, ldf(wDeepHigh, r), deepBand)) stop = STOP_DEEP_STALL;
-      else if ((rules & STOP_STALL) && ldi(wStall, r) >= stallSteps && clearOf(bestQ, ldf(wStallHigh, r), stallBand)) stop = STOP_STALL;
+      else stop = stalled(r, bestQ, rules);
       if (stop != STOP_NONE) {
         sti(wState, r, DONE);
         stf(wDLogits, i, 0);
@@ -466,8 +471,9 @@ export function phase1(
       const c3 = <f32>ldd(wC3, r);
       // A stall counts only steps where the distortion term dominates (see STOP_STALL, STOP_DEEP_STALL).
       const pull = spread(k, grad);
-      if (dominance * pull > c3) { sti(wStall, r, 0); stf(wStallHigh, r, ldf(wBestQ, r)); }
-      if (deepDominance * pull > c3) { sti(wDeepStall, r, 0); stf(wDeepHigh, r, ldf(wBestQ, r)); }
+      for (let t = 0; t < TIERS; t++) {
+        if (tierDominance(t) * pull > c3) { sti(wStall, tierAt(t, r), 0); stf(wStallHigh, tierAt(t, r), ldf(wBestQ, r)); }
+      }
       if (projected) probabilityGradient(k, u, grad, row(wSorted, r, k), c3, grad);
       else logitGradient(k, u, x, grad, row(wSorted, r, k), c2, c3, grad);
       let sq: f32 = 0;
@@ -490,8 +496,7 @@ export function phase1(
     std(rep, REP_TICKS, <f64>ldi(wTicks, r));
     std(rep, REP_STOP_RULE, <f64>ldi(wStopRule, r));
     std(rep, REP_STOP_STEP, <f64>ldi(wStopStep, r));
-    std(rep, REP_LONGEST_STALL, <f64>ldi(wLongestStall, r));
-    std(rep, REP_LONGEST_DEEP_STALL, <f64>ldi(wLongestDeepStall, r));
+    for (let t = 0; t < TIERS; t++) std(rep, REP_LONGEST_STALL + t, <f64>ldi(wLongestStall, tierAt(t, r)));
     const out = row(noise, r, k);
     memory.fill(out, 0, <usize>k << 2);
     const bestC3 = ldd(wBestC3, r);

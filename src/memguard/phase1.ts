@@ -247,8 +247,9 @@ export function phase1Options(o: Phase1Options & { method?: Phase1Method }): Flo
   const stallSteps = fast ? (o.stallSteps ?? FAST_STALL_STEPS) : v.stallSteps;
   const rules = v.literal ? 0 : STOP_CYCLE | (stallSteps === Infinity ? 0 : STOP_STALL) | (v.deepStallSteps === Infinity ? 0 : STOP_DEEP_STALL);
   const budget = v.fixedWork === true ? FIXED_WORK_TICKS : v.fixedWork === false ? 0 : v.fixedWork;
+  // Then per stall tier (stall, deep stall): window, dominance, band.
   return Float64Array.of(v.c2, v.c3Start, v.c3Factor, v.c3Max, v.beta, v.maxSteps, v.tolerance, v.margin, method === 'projected' ? 1 : 0,
-    rules, stallSteps === Infinity ? 0 : stallSteps, budget, fast ? 0 : v.stallDominance, fast ? 0 : v.stallBand,
+    rules, budget, stallSteps === Infinity ? 0 : stallSteps, fast ? 0 : v.stallDominance, fast ? 0 : v.stallBand,
     v.deepStallSteps === Infinity ? 0 : v.deepStallSteps, v.deepStallDominance, v.deepStallBand);
 }
 
