@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { MemGuard } from '../src/memguard/memguard.js';
 import type { Mlp } from '../src/nn/mlp.js';
-import type { Phase1Options } from '../src/memguard/phase1.js';
+import { PHASE1_DEFAULTS, type Phase1Options } from '../src/memguard/phase1.js';
 import { INDEPENDENT_SEEDS, PROPERTY_SEED, propertySet } from '../test/memguard/invariants.js';
 import { phase1Workload } from './location-phase1-data.js';
 
@@ -42,7 +42,7 @@ function workloads(defense: Mlp, logits: Float32Array): Workload[][] {
   return [[loc], random(PROPERTY_SEED), INDEPENDENT_SEEDS.flatMap(random)];
 }
 
-const { defense, logits } = await phase1Workload(console.log);
+const { defense, logits, k: K } = await phase1Workload(console.log);
 /** Per set, the rows whose successful rounds came closest to a stall rule's window (literal search). */
 interface HardRow { workload: Workload; row: number; longestStall: number; longestDeepStall: number }
 const hard: HardRow[][] = [];
@@ -90,7 +90,7 @@ for (const [i, set] of workloads(defense, logits).entries()) {
     const q = (p: number) => fire[Math.min(fire.length - 1, Math.floor(p * fire.length))];
     if (fire.length) console.log(`  ${rule} rule fired at in-round step p50 ${q(0.5)}, p90 ${q(0.9)}, max ${q(1)}`);
   }
-  console.log(`  longest stall counted inside a successful round (literal search): stall ${tally.longestStall} steps (window ${searchOptions.stallSteps ?? 64}), deep stall ${tally.longestDeepStall} (window ${searchOptions.deepStallSteps ?? 24})`);
+  console.log(`  longest stall counted inside a successful round (literal search): stall ${tally.longestStall} steps (window ${searchOptions.stallSteps ?? PHASE1_DEFAULTS.stallSteps}), deep stall ${tally.longestDeepStall} (window ${searchOptions.deepStallSteps ?? PHASE1_DEFAULTS.deepStallSteps})`);
 }
 
 // The fast mode (not exact) against the default, on Location: same final round, distortion, steps.
@@ -116,7 +116,7 @@ if (process.argv.includes('--hard-rows')) {
   const [loc, random] = [pick(hard[0]!), pick([...hard[1]!, ...hard[2]!])];
   const doc = {
     about: 'scripts/phase1-early-stop.ts --hard-rows: rows whose successful c3 rounds stalled longest in the literal search',
-    location: loc.map((h) => ({ index: h.row, longestStall: h.longestStall, longestDeepStall: h.longestDeepStall, logits: Array.from(logits.subarray(h.row * 30, h.row * 30 + 30)) })),
+    location: loc.map((h) => ({ index: h.row, longestStall: h.longestStall, longestDeepStall: h.longestDeepStall, logits: Array.from(logits.subarray(h.row * K, (h.row + 1) * K)) })),
     random: random.map((h) => ({ seed: h.workload.seed, k: h.workload.k, kind: h.workload.kind, index: h.row, longestStall: h.longestStall, longestDeepStall: h.longestDeepStall })),
   };
   writeFileSync(new URL('../test/fixtures/phase1-hard-rows.json', import.meta.url), JSON.stringify(doc, null, 1) + '\n');
