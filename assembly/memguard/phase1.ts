@@ -230,17 +230,27 @@ function probabilityGradient(k: i32, p: usize, shd: usize, sorted: usize, c3: f3
   for (let j = 0; j < k; j++) stf(grad, j, ldf(grad, j) - mean);
 }
 
-/** A gradient step's arithmetic from u into the shadow scratch (u itself is left alone): fixed work's decoy. */
-function decoyStep(k: i32, u: usize, x: usize, grad: usize, sorted: usize, c2: f32, c3: f32, beta: f32, margin: f32, projected: bool): void {
-  decoySink += i32(spread(k, grad) > c3);
-  memory.copy(wShadow, u, <usize>k << 2);
-  if (projected) probabilityGradient(k, wShadow, grad, sorted, c3, grad);
-  else logitGradient(k, wShadow, x, grad, sorted, c2, c3, grad);
+/**
+ * One normalized gradient step of the search at u, in place: grad holds sign(h) dh/ds' at u on entry
+ * and the loss gradient after. Returns false, leaving u alone, when the gradient has no direction.
+ */
+function gradientStep(k: i32, u: usize, x: usize, grad: usize, sorted: usize, c2: f32, c3: f32, beta: f32, margin: f32, projected: bool): bool {
+  if (projected) probabilityGradient(k, u, grad, sorted, c3, grad);
+  else logitGradient(k, u, x, grad, sorted, c2, c3, grad);
   let sq: f32 = 0;
   for (let j = 0; j < k; j++) sq += ldf(grad, j) * ldf(grad, j);
   const norm = Mathf.sqrt(sq);
-  for (let j = 0; j < k; j++) stf(wShadow, j, ldf(wShadow, j) - beta * (ldf(grad, j) / norm));
-  if (projected) simplexProjectLabelMax(k, wShadow, k - 1, margin, wProj);
+  if (!(norm > 0 && norm < Infinity)) return false;
+  for (let j = 0; j < k; j++) stf(u, j, ldf(u, j) - beta * (ldf(grad, j) / norm));
+  if (projected) simplexProjectLabelMax(k, u, k - 1, margin, wProj);
+  return true;
+}
+
+/** Fixed work's decoy: a step's arithmetic (the stall test's spread, then the step) on a copy of u. */
+function decoyStep(k: i32, u: usize, x: usize, grad: usize, sorted: usize, c2: f32, c3: f32, beta: f32, margin: f32, projected: bool): void {
+  decoySink += i32(spread(k, grad) > c3);
+  memory.copy(wShadow, u, <usize>k << 2);
+  decoySink += i32(gradientStep(k, wShadow, x, grad, sorted, c2, c3, beta, margin, projected));
 }
 
 /** Starts a c3 round for row r: u back at the undistorted point (z, or s for the projected method). */
@@ -474,14 +484,7 @@ export function phase1(
       for (let t = 0; t < TIERS; t++) {
         if (tierDominance(t) * pull > c3) { sti(wStall, tierAt(t, r), 0); stf(wStallHigh, tierAt(t, r), ldf(wBestQ, r)); }
       }
-      if (projected) probabilityGradient(k, u, grad, row(wSorted, r, k), c3, grad);
-      else logitGradient(k, u, x, grad, row(wSorted, r, k), c2, c3, grad);
-      let sq: f32 = 0;
-      for (let j = 0; j < k; j++) sq += ldf(grad, j) * ldf(grad, j);
-      const norm = Mathf.sqrt(sq);
-      if (!(norm > 0 && norm < Infinity)) { sti(wState, r, DONE); continue; }
-      for (let j = 0; j < k; j++) stf(u, j, ldf(u, j) - beta * (ldf(grad, j) / norm));
-      if (projected) simplexProjectLabelMax(k, u, k - 1, margin, wProj);
+      if (!gradientStep(k, u, x, grad, row(wSorted, r, k), c2, c3, beta, margin, projected)) { sti(wState, r, DONE); continue; }
       sti(wSteps, r, ldi(wSteps, r) + 1);
       sti(wInRound, r, ldi(wInRound, r) + 1);
     }
