@@ -152,6 +152,25 @@ function scheduleFactor(schedule: AdversarialNnAttackOptions['schedule'], epoch:
 export function trainAdversarialNnAttack(
   members: MatrixInput, nonMembers: MatrixInput, k: number, options: AdversarialNnAttackOptions,
 ): Mlp {
+  const training = adversarialTraining(members, nonMembers, k, options);
+  for (let step = training.next(); ; step = training.next()) if (step.done) return step.value;
+}
+
+/**
+ * `trainAdversarialNnAttack` one epoch at a time: the generator yields after every epoch (its
+ * 1-based number) and returns the trained network, so a caller can interleave other work (e.g.
+ * keep a worker pool fed) between epochs. The result is the same as `trainAdversarialNnAttack`'s.
+ *
+ * @example
+ * const members = [[0.95, 0.05], [0.9, 0.1]], nonMembers = [[0.6, 0.4], [0.55, 0.45]];
+ * const training = adversarialTraining(members, nonMembers, 2, { rho: 0.1, hidden: [8], epochs: 5 });
+ * let step = training.next();
+ * while (!step.done) step = training.next(); // e.g. await a tick between epochs
+ * const attack = step.value;
+ */
+export function* adversarialTraining(
+  members: MatrixInput, nonMembers: MatrixInput, k: number, options: AdversarialNnAttackOptions,
+): Generator<number, Mlp, void> {
   const search = checkSearch(options);
   check(Number.isInteger(k) && k >= 2, () => `NN-AT: k must be an integer >= 2, got ${k}`);
   const m = toRows(members, k, 'members'), n = toRows(nonMembers, k, 'non-members');
@@ -194,6 +213,7 @@ export function trainAdversarialNnAttack(
       total += loss[0]! * b;
     }
     options.onEpoch?.({ epoch, epochs, loss: total / rows, learningRate });
+    yield epoch;
   }
   return model;
 }
