@@ -6,7 +6,7 @@ import { activate, activateBackward, broadcastRow, columnSum } from './nn.js';
 export interface ReferenceLayer {
   in: number;
   out: number;
-  /** 0 linear, 1 relu, 2 sigmoid, 3 softmax (as in assembly/nn/activations.ts). */
+  /** 0 linear, 1 relu, 2 sigmoid, 3 softmax, 4 tanh (as in assembly/nn/activations.ts). */
   activation: number;
   weight: Float32Array; // [in][out]
   bias: Float32Array;
