@@ -3,7 +3,7 @@
 // refused with a MemGuardFormatError naming the first node (or tensor) it cannot take: nothing is
 // guessed, approximated or skipped except the ops that are the identity at inference.
 import { fromBinary } from '@bufbuild/protobuf';
-import { MemGuardFormatError } from '../errors.js';
+import { MemGuardFormatError, MemGuardInputError } from '../errors.js';
 import type { Activation, LayerParameters, Mlp } from '../nn/mlp.js';
 import { Mlp as MlpClass } from '../nn/mlp.js';
 import type { Engine } from '../wasm/engine.js';
@@ -47,6 +47,17 @@ export interface LoadOnnxOptions {
 interface Constant { dims: number[]; values: Float64Array }
 interface Building { in: number; out: number; weight: Float64Array; bias: Float64Array; activation: Activation | undefined }
 
+/** A name from the file as shown in an error: quoted, escaped (no raw newlines) and short. */
+function q(name: string): string {
+  const text = JSON.stringify(name);
+  return text.length > 66 ? `${text.slice(0, 60)}..." (${name.length} characters)` : text;
+}
+
+/** An op type as shown in an error: bare when it looks like one, else quoted like a name. */
+function opName(op: string): string {
+  return /^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(op) ? op : q(op);
+}
+
 function fail(message: string): never {
   throw new MemGuardFormatError(`ONNX model: ${message}`);
 }
@@ -60,8 +71,10 @@ function fail(message: string): never {
  * console.log(layers.map((l) => `${l.in}->${l.out} ${l.activation}`)); // ['4->8 relu', '8->3 softmax']
  */
 export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnnxOptions, 'output'> = {}): LayerParameters[] {
+  if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) {
+    throw new MemGuardInputError(`loadOnnx: expected the bytes of a .onnx file (Uint8Array or ArrayBuffer), got ${bytes === null ? 'null' : typeof bytes}`);
+  }
   const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (!(data instanceof Uint8Array)) fail('expected the bytes of a .onnx file (Uint8Array or ArrayBuffer)');
   if (data.length === 0) fail('the file is empty');
   let model: Model;
   try {
@@ -76,12 +89,12 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
 
   const constants = new Map<string, Constant>();
   for (const t of graph.initializer) {
-    if (constants.has(t.name)) fail(`initializer "${t.name}" is defined twice`);
-    constants.set(t.name, readTensor(t, `initializer "${t.name}"`));
+    if (constants.has(t.name)) fail(`initializer ${q(t.name)} is defined twice`);
+    constants.set(t.name, readTensor(t, `initializer ${q(t.name)}`));
   }
-  const nodes = graph.node.map((node, index) => ({ node, index, label: `node ${index} "${node.name || node.output[0] || '?'}" (${node.opType})` }));
+  const nodes = graph.node.map((node, index) => ({ node, index, label: `node ${index} ${q(node.name || node.output[0] || '?')} (${opName(node.opType)})` }));
   for (const { node, label } of nodes) {
-    if (node.domain !== '' && node.domain !== 'ai.onnx') fail(`${label}: operator domain "${node.domain}" is not supported; ${TAKEN}`);
+    if (node.domain !== '' && node.domain !== 'ai.onnx') fail(`${label}: operator domain ${q(node.domain)} is not supported; ${TAKEN}`);
     if (node.opType === 'Constant') {
       if (node.output.length !== 1) fail(`${label}: expected 1 output`);
       constants.set(node.output[0]!, constantNode(node, label));
@@ -90,7 +103,7 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
 
   const inputs = graph.input.filter((v) => !constants.has(v.name));
   if (inputs.length !== 1) {
-    fail(`the graph must take exactly one input (the feature rows), it takes ${inputs.length}${inputs.length ? `: ${inputs.map((v) => `"${v.name}"`).join(', ')}` : ''}`);
+    fail(`the graph must take exactly one input (the feature rows), it takes ${inputs.length}${inputs.length ? `: ${inputs.map((v) => `${q(v.name)}`).join(', ')}` : ''}`);
   }
   const input = inputs[0]!;
   const inputWidth = checkInput(input);
@@ -100,12 +113,12 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
   const layers: Building[] = [];
   let current = input.name;
   let width = inputWidth;
-  const constant = (name: string, label: string): Constant => constants.get(name) ?? fail(`${label}: "${name}" must be a constant (an initializer)`);
+  const constant = (name: string, label: string): Constant => constants.get(name) ?? fail(`${label}: ${q(name)} must be a constant (an initializer)`);
   for (const { node, label } of order) {
     const named = node.input.filter((name) => name !== '');
     const data = named.filter((name) => !constants.has(name));
     if (data.length !== 1 || data[0] !== current) {
-      fail(`${label} is not on the single path from the input "${input.name}" (it reads ${data.map((d) => `"${d}"`).join(', ') || 'only constants'}, the path is at "${current}"); ${TAKEN}`);
+      fail(`${label} is not on the single path from the input ${q(input.name)} (it reads ${data.map((d) => `${q(d)}`).join(', ') || 'only constants'}, the path is at ${q(current)}); ${TAKEN}`);
     }
     const op = node.opType;
     const last = layers[layers.length - 1];
@@ -113,11 +126,11 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
     if (op === 'Gemm' || op === 'MatMul') {
       if (node.input[0] !== current) fail(`${label}: the feature rows must be the first operand (x W), not the second`);
       const w = constant(node.input[1]!, label);
-      if (w.dims.length !== 2) fail(`${label}: the weight "${node.input[1]}" must be 2-D, has dims [${w.dims}]`);
+      if (w.dims.length !== 2) fail(`${label}: the weight ${q(node.input[1])} must be 2-D, has dims [${w.dims}]`);
       const gemm = op === 'Gemm' ? gemmAttributes(node, label) : { alpha: 1, beta: 1, transA: 0, transB: 0 };
       if (gemm.transA !== 0) fail(`${label}: transA = 1 (transposed feature rows) is not supported`);
       const [nIn, nOut] = gemm.transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
-      if (nIn === 0 || nOut === 0) fail(`${label}: the weight "${node.input[1]}" has an empty dimension [${w.dims}]`);
+      if (nIn === 0 || nOut === 0) fail(`${label}: the weight ${q(node.input[1])} has an empty dimension [${w.dims}]`);
       if (width !== undefined && nIn !== width) fail(`${label}: takes ${nIn} features but the rows reaching it have ${width}`);
       const weight = new Float64Array(nIn * nOut);
       for (let i = 0; i < nIn; i++) {
@@ -142,12 +155,12 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
         fail(`${label}: training_mode is on; export the model in eval mode`);
       }
     } else {
-      fail(`${label}: operator ${op} is not supported; ${TAKEN}`);
+      fail(`${label}: operator ${opName(op)} is not supported; ${TAKEN}`);
     }
     current = node.output[0] ?? fail(`${label}: has no output`);
   }
   if (layers.length === 0) fail(`the graph has no Gemm or MatMul layer; ${TAKEN}`);
-  if (current !== outputName) fail(`the graph output "${outputName}" is not the end of the path from the input (which ends at "${current}")`);
+  if (current !== outputName) fail(`the graph output ${q(outputName)} is not the end of the path from the input (which ends at ${q(current)})`);
   return layers.map((l) => ({
     in: l.in, out: l.out, activation: l.activation ?? 'linear', weight: Float32Array.from(l.weight), bias: Float32Array.from(l.bias),
   }));
@@ -184,7 +197,7 @@ function defaultOpset(model: Model): number {
 
 /** The feature width from the input's declared type, when it is declared; refuses non-float tensors. */
 function checkInput(input: Graph['input'][number]): number | undefined {
-  const where = `the graph input "${input.name}"`;
+  const where = `the graph input ${q(input.name)}`;
   const type = input.type;
   if (!type) return undefined;
   if (!type.tensorType) fail(`${where} is not a tensor (a sequence, map, optional or sparse tensor)`);
@@ -202,11 +215,11 @@ function checkInput(input: Graph['input'][number]): number | undefined {
 function chooseOutput(graph: Graph, wanted: string | undefined): string {
   const names = graph.output.map((o) => o.name);
   if (wanted !== undefined) {
-    if (!names.includes(wanted)) fail(`the graph has no output "${wanted}" (its outputs: ${names.map((n) => `"${n}"`).join(', ') || 'none'})`);
+    if (!names.includes(wanted)) fail(`the graph has no output ${q(wanted)} (its outputs: ${names.map((n) => `${q(n)}`).join(', ') || 'none'})`);
     return wanted;
   }
   if (names.length !== 1) {
-    fail(`the graph has ${names.length} outputs${names.length ? ` (${names.map((n) => `"${n}"`).join(', ')})` : ''}; say which to read (option output)`);
+    fail(`the graph has ${names.length} outputs${names.length ? ` (${names.map((n) => `${q(n)}`).join(', ')})` : ''}; say which to read (option output)`);
   }
   return names[0]!;
 }
@@ -219,13 +232,13 @@ function topologicalOrder(nodes: Indexed[], available: Set<string>): Indexed[] {
   for (const n of nodes) {
     for (const out of n.node.output) {
       if (out === '') continue;
-      if (producer.has(out) || available.has(out)) fail(`${n.label}: its output "${out}" is already defined`);
+      if (producer.has(out) || available.has(out)) fail(`${n.label}: its output ${q(out)} is already defined`);
       producer.set(out, n);
     }
   }
   for (const n of nodes) {
     for (const name of n.node.input) {
-      if (name !== '' && !available.has(name) && !producer.has(name)) fail(`${n.label}: reads "${name}", which no node, initializer or input defines`);
+      if (name !== '' && !available.has(name) && !producer.has(name)) fail(`${n.label}: reads ${q(name)}, which no node, initializer or input defines`);
     }
   }
   const ready = new Set(available);
@@ -290,7 +303,7 @@ function addBias(bias: Float64Array, c: Constant, scale: number, label: string, 
   const n = bias.length;
   const rowShaped = c.dims.length <= 2 && c.dims.slice(0, -1).every((d) => d === 1);
   const count = c.values.length;
-  if (!rowShaped || (count !== n && count !== 1)) fail(`${label}: the bias "${name}" has dims [${c.dims}]; expected [${n}] (or [1, ${n}], or one value)`);
+  if (!rowShaped || (count !== n && count !== 1)) fail(`${label}: the bias ${q(name)} has dims [${c.dims}]; expected [${n}] (or [1, ${n}], or one value)`);
   for (let o = 0; o < n; o++) bias[o]! += scale * c.values[count === 1 ? 0 : o]!;
 }
 

@@ -80,6 +80,12 @@ const registry = createFileRegistry(descriptorProto(), () => undefined);
 
 /** The descriptor of onnx.ModelProto (the subset above) for fromBinary / toBinary. */
 export const ModelProtoSchema: DescMessage = registry.getMessage('onnx.ModelProto')!;
+/** Descriptors of the messages a test or the fuzzer adds to a decoded model (toBinary takes only created messages). */
+export const PartSchemas = {
+  node: registry.getMessage('onnx.NodeProto')!,
+  attribute: registry.getMessage('onnx.AttributeProto')!,
+  valueInfo: registry.getMessage('onnx.ValueInfoProto')!,
+};
 
 /** TensorProto.DataType codes memguard reads or writes. */
 export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
