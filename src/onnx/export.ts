@@ -36,6 +36,8 @@ const OP: Record<Exclude<Activation, 'linear'>, string> = { relu: 'Relu', sigmoi
  * (or `mlp.logits` with `head: false`) on a [batch, inputSize] float32 input.
  *
  * @example
+ * import { Mlp } from 'memguard';
+ * import { loadOnnx, toOnnx } from 'memguard/onnx';
  * const bytes = toOnnx(Mlp.create([4, 8, 3], { seed: 1 }));  // Uint8Array; write it to model.onnx
  * console.log(loadOnnx(bytes).outputSize);                   // 3
  */

@@ -5,4 +5,4 @@ export type { LoadOnnxOptions } from './load.js';
 export { toOnnx, ONNX_EXPORT } from './export.js';
 export type { ToOnnxOptions } from './export.js';
 export { guardSession } from './session.js';
-export type { GuardSessionOptions, GuardedRun, OnnxSessionLike, OnnxTensorLike } from './session.js';
+export type { GuardSessionOptions, GuardedRun, GuardedSession, OnnxSessionLike, OnnxTensorLike } from './session.js';

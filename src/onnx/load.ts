@@ -67,6 +67,8 @@ function fail(message: string): never {
  * error names the first node or tensor it cannot take.
  *
  * @example
+ * import { Mlp } from 'memguard';
+ * import { parseOnnx, toOnnx } from 'memguard/onnx';
  * const layers = parseOnnx(toOnnx(Mlp.create([4, 8, 3], { seed: 1 })));
  * console.log(layers.map((l) => `${l.in}->${l.out} ${l.activation}`)); // ['4->8 relu', '8->3 softmax']
  */
@@ -171,6 +173,8 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
  * Relu / Sigmoid / Tanh / Softmax activations, float32 or float64 weights (read into float32).
  *
  * @example
+ * import { Mlp } from 'memguard';
+ * import { loadOnnx, toOnnx } from 'memguard/onnx';
  * const g = loadOnnx(toOnnx(Mlp.create([30, 8, 1], { head: 'sigmoid', seed: 1 })));
  * console.log(g.inputSize, g.head); // 30 'sigmoid'
  */

@@ -28,7 +28,22 @@ export interface OnnxTensorLike {
  */
 export interface OnnxSessionLike {
   readonly outputNames: readonly string[];
+  /** Runs the model on `feeds` (input name -> tensor) and resolves to its outputs by name. */
   run(feeds: Record<string, unknown>): Promise<Record<string, OnnxTensorLike>>;
+}
+
+/**
+ * A session behind MemGuard: what `guardSession` returns.
+ *
+ * @example
+ * const guarded: GuardedSession = { run: async () => ({ released: new Float32Array(3), rows: 1, k: 3, outputs: {} }) };
+ */
+export interface GuardedSession {
+  /**
+   * Runs the session on `feeds` and protects the named output: `protect` passes query ids or an
+   * epsilon to `MemGuard.protect`; `details: true` adds the full per-row results.
+   */
+  run(feeds: Record<string, unknown>, protect?: Omit<ProtectOptions, 'input'> & { details?: boolean }): Promise<GuardedRun>;
 }
 
 /**
@@ -66,6 +81,8 @@ export interface GuardedRun {
  * names (protected with `guard`, whose defense classifier takes k = that output's width).
  *
  * @example
+ * import { MemGuard, Mlp } from 'memguard';
+ * import { guardSession, type OnnxSessionLike } from 'memguard/onnx';
  * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 });
  * const guard = new MemGuard({ defenseClassifier: g, epsilon: 0.5, coin: { mode: 'seed', seed: 1 } });
  * const session: OnnxSessionLike = { // in real use: await ort.InferenceSession.create('model.onnx')
@@ -76,9 +93,7 @@ export interface GuardedRun {
  * const { released } = await guarded.run({}); // feeds as for session.run
  * console.log(released.length); // 3
  */
-export function guardSession(
-  session: OnnxSessionLike, guard: MemGuard, options: GuardSessionOptions,
-): { run(feeds: Record<string, unknown>, protect?: Omit<ProtectOptions, 'input'> & { details?: boolean }): Promise<GuardedRun> } {
+export function guardSession(session: OnnxSessionLike, guard: MemGuard, options: GuardSessionOptions): GuardedSession {
   const { output, kind } = options;
   if (kind !== 'probabilities' && kind !== 'logits') throw new MemGuardInputError(`guardSession: kind must be 'probabilities' or 'logits', got ${String(kind)}`);
   if (!session.outputNames.includes(output)) {
