@@ -99,7 +99,7 @@ async function cliRun(ctx, binary, args) {
 const PACK_ALLOWED = [/^package\/package\.json$/, /^package\/README\.md$/, /^package\/LICENSE$/, /^package\/data\/location\/[^/]+$/,
   /^package\/dist\/(?!reference\/).+\.(?:js|d\.ts)$/];
 const PACK_REQUIRED = ['package/LICENSE', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/ndarray.js',
-  'package/dist/node.js', 'package/dist/cli/main.js', 'package/data/location/location.csv.gz', 'package/data/location/README.md'];
+  'package/dist/node.js', 'package/dist/onnx/index.js', 'package/dist/cli/main.js', 'package/data/location/location.csv.gz', 'package/data/location/README.md'];
 
 /** The tarball's file list against what a consumer needs (no tests, sources, sourcemaps or reference twins). */
 async function packRun(ctx) {
