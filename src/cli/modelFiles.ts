@@ -2,9 +2,9 @@
 // read (a JSON model starts with '{'; an ONNX file is binary protobuf) and by extension when written.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { MemGuardFormatError } from '../errors.js';
+import { MemGuardFormatError, MemGuardInputError } from '../errors.js';
 import { writeFileAtomic } from '../data/files.js';
-import type { Mlp } from '../nn/mlp.js';
+import { Mlp as MlpClass, type Mlp } from '../nn/mlp.js';
 import { loadModel, serializeModel } from '../nn/modelFile.js';
 import { loadOnnx, toOnnx } from '../onnx/index.js';
 import { ensureParentDir } from './io.js';
@@ -39,10 +39,18 @@ export function readModelFile(path: string, label: string = path): Mlp {
   }
 }
 
-/** Writes `mlp` to `path` atomically, as ONNX when the path ends in `.onnx`, else as memguard's JSON. */
-export function writeModelFile(path: string, mlp: Mlp): ModelFormat {
+/**
+ * Writes a model to `path` atomically: as ONNX when the path ends in `.onnx`, else as JSON by
+ * `toJson` (memguard's model file by default; a command whose models may be something other than
+ * one Mlp, e.g. a stack of models, passes its own serializer). Only a single Mlp has an ONNX form.
+ */
+export function writeModelFile<M extends object = Mlp>(path: string, model: M, toJson: (model: M) => string = serializeModel as never): ModelFormat {
   const format = formatForPath(path);
+  if (format === 'onnx' && !(model instanceof MlpClass)) {
+    throw new MemGuardInputError(`${path}: this model is not a single MLP, so it has no ONNX form; write it as .json`);
+  }
+  const content = format === 'onnx' ? toOnnx(model as unknown as Mlp) : toJson(model);
   ensureParentDir(path);
-  writeFileAtomic(path, format === 'onnx' ? toOnnx(mlp) : serializeModel(mlp));
+  writeFileAtomic(path, content);
   return format;
 }
