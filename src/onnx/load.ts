@@ -99,7 +99,24 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
     if (node.domain !== '' && node.domain !== 'ai.onnx') fail(`${label}: operator domain ${q(node.domain)} is not supported; ${TAKEN}`);
     if (node.opType === 'Constant') {
       if (node.output.length !== 1) fail(`${label}: expected 1 output`);
+      if (constants.has(node.output[0]!)) fail(`${label}: its output ${q(node.output[0]!)} is already defined`);
       constants.set(node.output[0]!, constantNode(node, label));
+    }
+  }
+  // Exporters sometimes pass a weight through Identity (tied weights) or Transpose (torch.onnx's
+  // dynamo exporter without constant folding): such nodes of a constant are constants themselves.
+  const folded = new Set<number>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const { node, index, label } of nodes) {
+      if (folded.has(index) || (node.opType !== 'Identity' && node.opType !== 'Transpose')) continue;
+      const named = node.input.filter((name) => name !== '');
+      if (named.length !== 1 || !constants.has(named[0]!) || node.output.length !== 1) continue;
+      if (constants.has(node.output[0]!)) fail(`${label}: its output ${q(node.output[0]!)} is already defined`);
+      const c = constants.get(named[0]!)!;
+      constants.set(node.output[0]!, node.opType === 'Identity' ? c : transposed(c, node, label));
+      folded.add(index);
+      changed = true;
     }
   }
 
@@ -110,7 +127,7 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
   const input = inputs[0]!;
   const inputWidth = checkInput(input);
   const outputName = chooseOutput(graph, options.output);
-  const order = topologicalOrder(nodes.filter((n) => n.node.opType !== 'Constant'), new Set([input.name, ...constants.keys()]));
+  const order = topologicalOrder(nodes.filter((n) => n.node.opType !== 'Constant' && !folded.has(n.index)), new Set([input.name, ...constants.keys()]));
 
   const layers: Building[] = [];
   let current = input.name;
@@ -309,6 +326,19 @@ function addBias(bias: Float64Array, c: Constant, scale: number, label: string, 
   const count = c.values.length;
   if (!rowShaped || (count !== n && count !== 1)) fail(`${label}: the bias ${q(name)} has dims [${c.dims}]; expected [${n}] (or [1, ${n}], or one value)`);
   for (let o = 0; o < n; o++) bias[o]! += scale * c.values[count === 1 ? 0 : o]!;
+}
+
+/** A 2-D constant transposed (perm [1, 0], the default); a 1-D one is its own transpose. */
+function transposed(c: Constant, node: Node, label: string): Constant {
+  const perm = attribute(node, 'perm')?.ints.map(Number);
+  if (c.dims.length <= 1 && (perm === undefined || perm.length === c.dims.length)) return c;
+  if (c.dims.length !== 2 || (perm !== undefined && (perm[0] !== 1 || perm[1] !== 0))) {
+    fail(`${label}: only a 2-D transpose of a constant is supported (dims [${c.dims}], perm [${perm ?? 'default'}])`);
+  }
+  const [rows, cols] = c.dims as [number, number];
+  const values = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) values[j * rows + r] = c.values[r * cols + j]!;
+  return { dims: [cols, rows], values };
 }
 
 function constantNode(node: Node, label: string): Constant {

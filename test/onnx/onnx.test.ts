@@ -53,7 +53,7 @@ t('toOnnx -> loadOnnx is exact for every activation, with and without the head',
   }
 });
 
-t('graphs written by python3-onnx (PyTorch Gemm, scaled Gemm, MatMul + Add float64, tf2onnx) equal the JSON model', () => {
+t('graphs written by python3-onnx (PyTorch Gemm, scaled Gemm, MatMul + Add float64, Transpose of weights, tf2onnx) equal the JSON model', () => {
   const python = ensurePythonOnnx();
   const g = locationFixture().defense;
   const jsonPath = join(dir, 'g.json');
@@ -63,7 +63,7 @@ t('graphs written by python3-onnx (PyTorch Gemm, scaled Gemm, MatMul + Add float
   const f = locationFixture();
   const x = sortRows(new Float32Array([...f.members.subarray(0, 60 * 30), ...f.nonMembers.subarray(0, 60 * 30)]), 30);
   const expected = json.predict(x);
-  for (const name of ['gemm', 'gemm_scaled', 'matmul_add', 'keras']) {
+  for (const name of ['gemm', 'gemm_scaled', 'matmul_add', 'transpose', 'keras']) {
     const m = loadOnnx(readFileSync(join(dir, `${name}.onnx`)));
     assert.equal(m.layers, json.layers, `${name}: layers`);
     same(m.predict(x), expected, `${name}: predict`);
