@@ -69,6 +69,15 @@ export function onnxCases(): OnnxCase[] {
     { name: 'activation after activation', bytes: edited((m) => { m.graph.node.splice(2, 0, node({ name: 'again', opType: 'Relu', input: ['layer0.relu'], output: ['again'] }) as never); m.graph.node[3]!.input[0] = 'again'; }), message: /node 2 "again" \(Relu\): an activation must follow a Gemm or MatMul/ },
     { name: 'output not at the end', bytes: edited((m) => { m.graph.output[0]!.name = 'layer0.relu'; }), message: /the graph output "layer0\.relu" is not the end of the path/ },
     { name: 'branch off the path', bytes: edited((m) => { m.graph.node.push(node({ name: 'side', opType: 'Relu', input: ['layer0.linear'], output: ['side'] }) as never); }), message: /"side" \(Relu\) is not on the single path/ },
+    {
+      name: 'dropout in training mode',
+      bytes: edited((m) => {
+        m.graph.initializer.push(create(PartSchemas.tensor, { name: 'training', dataType: 1, floatData: [1] } as never) as never);
+        m.graph.node.splice(2, 0, node({ name: 'drop', opType: 'Dropout', input: ['layer0.relu', '', 'training'], output: ['dropped'] }));
+        m.graph.node[3]!.input[0] = 'dropped';
+      }),
+      message: /node 2 "drop" \(Dropout\): a training_mode input is not supported/,
+    },
     { name: 'duplicate initializer', bytes: edited((m) => { m.graph.initializer.push({ ...m.graph.initializer[0]! }); }), message: /initializer "layer0\.weight" is defined twice/ },
   ];
 }

@@ -4,8 +4,7 @@
 // guessed, approximated or skipped except the ops that are the identity at inference.
 import { fromBinary } from '@bufbuild/protobuf';
 import { MemGuardFormatError, MemGuardInputError } from '../errors.js';
-import type { Activation, LayerParameters, Mlp } from '../nn/mlp.js';
-import { Mlp as MlpClass } from '../nn/mlp.js';
+import { Mlp, type Activation, type LayerParameters } from '../nn/mlp.js';
 import type { Engine } from '../wasm/engine.js';
 import { AttributeType, DataType, ModelProtoSchema, type Attribute, type Graph, type Model, type Node, type Tensor } from './schema.js';
 
@@ -156,7 +155,8 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
         for (let o = 0; o < nOut; o++) weight[i * nOut + o] = gemm.alpha * w.values[gemm.transB ? o * nIn + i : i * nOut + o]!;
       }
       const bias = new Float64Array(nOut);
-      if (op === 'Gemm' && named.length >= 3) addBias(bias, constant(node.input[2]!, label), gemm.beta, label, node.input[2]!);
+      const c = op === 'Gemm' ? node.input[2] : undefined;
+      if (c) addBias(bias, constant(c, label), gemm.beta, label, c);
       layers.push({ in: nIn, out: nOut, weight, bias, activation: undefined });
       width = nOut;
     } else if (op === 'Add') {
@@ -170,9 +170,7 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
       last.activation = ACTIVATION_OPS[op]!;
     } else if (SKIPPED_OPS.has(op)) {
       if (op === 'Flatten') flattenAxis(node, label);
-      if (op === 'Dropout' && named.length >= 3 && constant(node.input[2]!, label).values.some((v) => v !== 0)) {
-        fail(`${label}: training_mode is on; export the model in eval mode`);
-      }
+      if (op === 'Dropout' && node.input[2]) fail(`${label}: a training_mode input is not supported; export the model in eval mode`);
     } else {
       fail(`${label}: operator ${opName(op)} is not supported; ${TAKEN}`);
     }
@@ -198,7 +196,7 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, options: Pick<LoadOnn
 export function loadOnnx(bytes: Uint8Array | ArrayBuffer, options: LoadOnnxOptions = {}): Mlp {
   const layers = parseOnnx(bytes, options);
   try {
-    return MlpClass.fromParameters(layers, options.engine);
+    return Mlp.fromParameters(layers, options.engine);
   } catch (e) {
     // float64 weights beyond float32's range become infinite: say which layer, in the file's terms.
     if (e instanceof Error && /is (-?Infinity|NaN)/.test(e.message)) fail(`${e.message.replace(/^setParameters: /, '')} after conversion to float32`);

@@ -85,6 +85,7 @@ export const PartSchemas = {
   node: registry.getMessage('onnx.NodeProto')!,
   attribute: registry.getMessage('onnx.AttributeProto')!,
   valueInfo: registry.getMessage('onnx.ValueInfoProto')!,
+  tensor: registry.getMessage('onnx.TensorProto')!,
 };
 
 /** TensorProto.DataType codes memguard reads or writes. */
