@@ -39,14 +39,18 @@ t('protect --defense g.onnx releases exactly what --defense g.json releases; exp
   const rows = sampleRows(40);
   const csv = join(dir, 'rows.csv');
   writeFileSync(csv, `id,${Array.from({ length: 30 }, (_, j) => `p${j}`).join(',')}\n${rows.map((r, i) => `${i},${r.join(',')}`).join('\n')}\n`);
-  const [fromJson, fromOnnx, exported, back, logits, badUsage] = await Promise.all([
+  const [fromJson, fromOnnx, exported, back, logits, badUsage, top, help] = await Promise.all([
     memguard(['protect', '--defense', g.json, '--epsilon', '0.5', '--in', csv, '--out', join(dir, 'json.csv'), '--quiet', '--threads', '1'], { MEMGUARD_KEY: KEY_HEX }),
     memguard(['protect', '--defense', g.onnx, '--epsilon', '0.5', '--in', csv, '--out', join(dir, 'onnx.csv'), '--quiet', '--threads', '1'], { MEMGUARD_KEY: KEY_HEX }),
     memguard(['export', g.json, '--onnx', join(dir, 'exported.onnx')]),
     memguard(['export', g.onnx, '--json', join(dir, 'back.json')]),
     memguard(['export', g.json, '--onnx', join(dir, 'logits.onnx'), '--logits', '--output-name', 'h']),
     memguard(['export', g.json]),
+    memguard(['--help']),
+    memguard(['export', '--help']),
   ]);
+  assert.match(top.stdout, /^  export +convert a model file between memguard's JSON and ONNX$/m);
+  assert.match(help.stdout, /^Usage: memguard export MODEL --onnx OUT\.onnx/);
   ok(fromJson, 'protect json');
   ok(fromOnnx, 'protect onnx');
   const released = readFileSync(join(dir, 'json.csv'), 'utf8');
