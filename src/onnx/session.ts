@@ -105,6 +105,10 @@ export function guardSession(session: OnnxSessionLike, guard: MemGuard, options:
       const tensor = results[output];
       if (tensor === undefined) throw new MemGuardInputError(`guardSession: the session returned no output "${output}"`);
       const { rows, k, data } = scoresOf(tensor, output);
+      // Checked here, not left to protect(): [2, 15] would otherwise pass as one row of k = 30.
+      if (k !== guard.k) {
+        throw new MemGuardInputError(`guardSession: output ${JSON.stringify(output)} has ${k} columns but the defense classifier takes k = ${guard.k}`);
+      }
       const { details, ...protectOptions } = protect;
       const result = guard.protect(data, { ...protectOptions, input: kind });
       const outputs: Record<string, OnnxTensorLike> = {};

@@ -131,6 +131,8 @@ t('guardSession: a real onnxruntime session\'s logits, protected as MemGuard.pro
   assert.instance(labels, MemGuardInputError);
   assert.match(labels!.message, /output "label" holds int64 values \(class labels\?\)/);
   throwsTyped(() => guardSession(fake('float32', null, [1]), guard, { output: 'scores', kind: 'logits' }), MemGuardInputError, /no output "scores" \(its outputs: "label", "probabilities"\)/);
+  const wide = await refusal(fake('float32', new Float32Array(30), [2, 15]), 'label');
+  assert.match(wide?.message ?? '', /output "label" has 15 columns but the defense classifier takes k = 30/);
   const other = await guardSession(fake('int64', BigInt64Array.of(3n), [1]), guard, { output: 'probabilities', kind: 'probabilities' }).run({});
   assert.equal(Object.keys(other.outputs), ['label'], 'the other outputs pass through');
 });
