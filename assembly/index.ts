@@ -18,7 +18,7 @@ export { broadcastRow, columnSum, gatherRows, gatherInts } from './blas/vector';
 // nn: activations and losses (per batch from Mlp.fit and tests), optimizers (once per batch over all
 // parameters), mlp forward/backward (per batch from Mlp and inside the defense's search).
 export {
-  reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward,
+  reluForward, reluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, softmaxForward, softmaxBackward,
 } from './nn/activations';
 export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy, softmaxCrossEntropySoft, entropyPenalty } from './nn/losses';
 export { sgdStep, adamStep } from './nn/optimizers';

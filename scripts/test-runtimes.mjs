@@ -99,7 +99,7 @@ async function cliRun(ctx, binary, args) {
 const PACK_ALLOWED = [/^package\/package\.json$/, /^package\/README\.md$/, /^package\/LICENSE$/, /^package\/data\/location\/[^/]+$/,
   /^package\/dist\/(?!reference\/).+\.(?:js|d\.ts)$/];
 const PACK_REQUIRED = ['package/LICENSE', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/ndarray.js',
-  'package/dist/node.js', 'package/dist/cli/main.js', 'package/data/location/location.csv.gz', 'package/data/location/README.md'];
+  'package/dist/node.js', 'package/dist/onnx/index.js', 'package/dist/cli/main.js', 'package/data/location/location.csv.gz', 'package/data/location/README.md'];
 
 /** The tarball's file list against what a consumer needs (no tests, sources, sourcemaps or reference twins). */
 async function packRun(ctx) {
@@ -200,7 +200,7 @@ async function demoPageRun() {
 
 function describe(row) {
   if (row.hash === undefined) return row.detail ?? '';
-  return `build ${row.build} (auto: ${row.auto})  rows ${row.rows}  noisy ${row.noisy}  released sha256 ${row.hash}`;
+  return `build ${row.build} (auto: ${row.auto})  rows ${row.rows}  noisy ${row.noisy}  released sha256 ${row.hash}${row.onnx ? `  onnx g sha256 ${row.onnx}` : ''}`;
 }
 
 async function main() {
@@ -234,6 +234,14 @@ async function main() {
   for (const r of results) {
     if (r.hash && r.hash !== reference) r.problems.push(`released vectors differ (sha256 ${r.hash}, the others ${reference})`);
     if (r.hash && r.build !== COMPARED_BUILD) r.problems.push(`ran build ${r.build}, expected ${COMPARED_BUILD}`);
+  }
+  // memguard/onnx: every runtime but a worker (no import map there) writes the same ONNX bytes for g.
+  const onnxHashes = new Map();
+  for (const r of results) if (r.onnx) onnxHashes.set(r.onnx, (onnxHashes.get(r.onnx) ?? 0) + 1);
+  const onnxReference = [...onnxHashes].sort((a, b) => b[1] - a[1])[0]?.[0];
+  for (const r of results) {
+    if (r.hash && !r.onnx && !/worker$/.test(r.runtime)) r.problems.push('memguard/onnx was not exercised');
+    if (r.onnx && r.onnx !== onnxReference) r.problems.push(`toOnnx(g) differs (sha256 ${r.onnx}, the others ${onnxReference})`);
   }
   let passed = 0, failed = 0;
   for (const r of results) {

@@ -1,4 +1,5 @@
-// Hostile files (issue 9 item 2): random mutations of a valid model file and of a valid scores CSV.
+// Hostile files (issue 9 item 2): random mutations of a valid model file and of a valid scores CSV
+// (and, issue 18, of a valid ONNX model: stress/hostileOnnx.ts).
 // Each mutant either loads correctly (checked against what the text says, by an independent
 // reading) or throws MemGuardFormatError naming the first problem: the field path for model files
 // (`layers[1].bias[3]`), the line (and column) for CSV files. The CSV is read twice, whole and
@@ -16,6 +17,7 @@ import { parseScoresCsv, readScoresCsvBatches, type ScoresTable } from '../src/d
 import { Mlp } from '../src/nn/mlp.js';
 import { loadModel, serializeModel } from '../src/nn/modelFile.js';
 import { Random } from '../src/random.js';
+import { checkOnnxMutant, mutateOnnx } from './hostileOnnx.js';
 
 const pick = <T>(rng: Random, xs: readonly T[]): T => xs[rng.int(xs.length)]!;
 
@@ -382,11 +384,11 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
  * a rejected file, exits otherwise than 1, prints more than one line or a stack, or leaves any file
  * in the output folder after a failure.
  */
-export function cliOnMutant(kind: 'model' | 'csv', text: string, rejected: boolean, dir: string): string | undefined {
+export function cliOnMutant(kind: 'model' | 'onnx' | 'csv', text: string | Uint8Array, rejected: boolean, dir: string): string | undefined {
   const work = mkdtempSync(join(dir, 'cli-'));
   const outDir = join(work, 'out');
-  const defense = join(work, 'g.json'), input = join(work, 'in.csv');
-  writeFileSync(defense, kind === 'model' ? text : serializeModel(Mlp.create([K, 8, 1], { head: 'sigmoid', seed: 1 })));
+  const defense = join(work, kind === 'onnx' ? 'g.onnx' : 'g.json'), input = join(work, 'in.csv');
+  writeFileSync(defense, kind === 'csv' ? serializeModel(Mlp.create([K, 8, 1], { head: 'sigmoid', seed: 1 })) : text);
   writeFileSync(input, kind === 'csv' ? text : csvText(baseRows()));
   let code = 0, stderr = '';
   try {
@@ -399,7 +401,7 @@ export function cliOnMutant(kind: 'model' | 'csv', text: string, rejected: boole
   }
   try {
     const left = (() => { try { return readdirSync(outDir); } catch { return []; } })();
-    if (code === 0) return rejected && kind === 'model' ? `cli: exit 0 on a ${kind} file the library rejects` : undefined;
+    if (code === 0) return rejected && kind !== 'csv' ? `cli: exit 0 on a ${kind} file the library rejects` : undefined;
     if (code !== 1) return `cli: exit ${code} (expected 1): ${stderr.slice(0, 300)}`;
     if (left.length > 0) return `cli: left ${left.join(', ')} in the output folder after failing`;
     const lines = stderr.trimEnd().split('\n');
@@ -444,6 +446,13 @@ export async function runFileFuzz(n: number, seed: number, options: { cliEvery?:
       note(modelProblem);
       const c = mutateCsv(rng);
       note(await checkCsvMutant(c, rng, tally));
+      const o = mutateOnnx(rng);
+      const onnx = checkOnnxMutant(o.bytes, o.mutation);
+      note(onnx.violation);
+      tally.files++;
+      tally.byMutation[o.mutation.startsWith('onnx case') ? 'onnx case' : o.mutation] = (tally.byMutation[o.mutation.startsWith('onnx case') ? 'onnx case' : o.mutation] ?? 0) + 1;
+      if (onnx.loaded) tally.loaded++;
+      else tally.rejected++;
       if (cliEvery > 0 && i % cliEvery === 0) {
         let rejected = false;
         try { loadModel(m.text).dispose(); } catch { rejected = true; }
@@ -451,7 +460,8 @@ export async function runFileFuzz(n: number, seed: number, options: { cliEvery?:
         let csvRejected = false;
         try { parseScoresCsv(c.text); } catch { csvRejected = true; }
         note(cliOnMutant('csv', c.text, csvRejected, dir));
-        tally.cliRuns += 2;
+        note(cliOnMutant('onnx', o.bytes, !onnx.loaded, dir));
+        tally.cliRuns += 3;
       }
       if (i % 500 === 0) sample();
       if ((i + 1) % Math.max(1, Math.floor(n / 5)) === 0) {
@@ -468,7 +478,7 @@ export async function runFileFuzz(n: number, seed: number, options: { cliEvery?:
 /** `npm run fuzz -- --files N`: prints the counts; false when anything was violated. */
 export async function fuzzFiles(n: number, seed: number, log: (s: string) => void): Promise<boolean> {
   const start = Date.now();
-  log(`hostile files: ${n} model mutants and ${n} CSV mutants, seed ${seed}, a 100 MiB model first`);
+  log(`hostile files: ${n} model mutants, ${n} CSV mutants and ${n} ONNX mutants, seed ${seed}, a 100 MiB model first`);
   const t = await runFileFuzz(n, seed, { log });
   const kinds = Object.entries(t.byMutation).sort().map(([k, v]) => `${k} ${v}`).join(', ');
   log([

@@ -5,6 +5,7 @@ export const LINEAR: i32 = 0;
 export const RELU: i32 = 1;
 export const SIGMOID: i32 = 2;
 export const SOFTMAX: i32 = 3;
+export const TANH: i32 = 4;
 
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
 @inline function put(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), v); }
@@ -51,6 +52,19 @@ export function sigmoidBackward(n: i32, y: usize, dy: usize, dx: usize): void {
   }
 }
 
+/** y = tanh(x); y may alias x. */
+export function tanhForward(n: i32, x: usize, y: usize): void {
+  for (let i = 0; i < n; i++) put(y, i, Mathf.tanh(f(x, i)));
+}
+
+/** dx = dy * (1 - y^2); dx may alias dy. */
+export function tanhBackward(n: i32, y: usize, dy: usize, dx: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = f(y, i);
+    put(dx, i, f(dy, i) * (1 - v * v));
+  }
+}
+
 /** Row-wise softmax, max-shifted for stability, normalized in float64; y may alias x. */
 export function softmaxForward(rows: i32, cols: i32, x: usize, y: usize): void {
   for (let r = 0; r < rows; r++) {
@@ -80,6 +94,7 @@ export function activate(act: i32, rows: i32, cols: i32, x: usize): void {
   if (act == RELU) reluForward(rows * cols, x, x);
   else if (act == SIGMOID) sigmoidForward(rows * cols, x, x);
   else if (act == SOFTMAX) softmaxForward(rows, cols, x, x);
+  else if (act == TANH) tanhForward(rows * cols, x, x);
 }
 
 /** Turns d(loss)/d(output) into d(loss)/d(pre-activation) in place, given the output y. */
@@ -87,4 +102,5 @@ export function activateBackward(act: i32, rows: i32, cols: i32, y: usize, d: us
   if (act == RELU) reluBackward(rows * cols, y, d, d);
   else if (act == SIGMOID) sigmoidBackward(rows * cols, y, d, d);
   else if (act == SOFTMAX) softmaxBackward(rows, cols, y, d, d);
+  else if (act == TANH) tanhBackward(rows * cols, y, d, d);
 }

@@ -3,7 +3,7 @@
 // maskPtr (0 = none) is a hidden layer's inverted-dropout mask, batch x out, set only while training.
 import { gemm } from '../blas/gemm';
 import { broadcastRow, columnSum } from '../blas/vector';
-import { activate, activateBackward, LINEAR, RELU, SIGMOID } from './activations';
+import { activate, activateBackward, LINEAR, RELU, SIGMOID, TANH } from './activations';
 
 const DESC_INTS: i32 = 8;
 
@@ -115,6 +115,7 @@ export function hiddenBackward(desc: usize, l: i32, batch: i32, y: usize, d: usi
       g = load<f32>(d + o) * m;
       if (act == RELU) g = v > 0 ? g : 0;
       else if (act == SIGMOID) g *= v * (1 - v);
+      else if (act == TANH) g *= 1 - v * v;
       else assert(act == LINEAR, 'dropout on a softmax hidden layer');
     }
     store<f32>(d + o, g);

@@ -31,6 +31,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/trainDefense.js')).trainDefense,
   },
   {
+    name: 'export', summary: "convert a model file between memguard's JSON and ONNX",
+    load: async () => (await import('./commands/export.js')).exportModel,
+  },
+  {
     name: 'evaluate', summary: 'run the attack suite on your own released vectors (shadow vs target CSV)',
     load: async () => (await import('./commands/evaluate.js')).evaluate,
   },

@@ -50,7 +50,7 @@ export function tempPathFor(path: string): string {
 }
 
 /**
- * Writes `text` to `path` atomically: a temporary file in the same folder, then a rename.
+ * Writes `text` (or bytes) to `path` atomically: a temporary file in the same folder, then a rename.
  *
  * @example
  * import { mkdtempSync } from 'node:fs';
@@ -59,7 +59,7 @@ export function tempPathFor(path: string): string {
  * const dir = mkdtempSync(join(tmpdir(), 'memguard-'));
  * writeFileAtomic(join(dir, 'report.html'), '<!DOCTYPE html>'); // never half-written
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const tmp = tempPathFor(path);
   try {
     writeFileSync(tmp, text);

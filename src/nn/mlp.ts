@@ -13,15 +13,15 @@ import { Trainer, type TrainerOptions } from './trainer.js';
  * const m = Mlp.create([4, 8, 3], { hidden: 'relu', head: 'softmax' });
  * console.log(m.head); // 'softmax'
  */
-export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax';
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax' | 'tanh';
 /**
  * Every activation a layer (and a model file) may use.
  *
  * @example
  * console.log(ACTIVATIONS.includes('relu')); // true
  */
-export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid', 'softmax'];
-const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, softmax: 3 };
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh'];
+const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, softmax: 3, tanh: 4 };
 
 /**
  * A dense layer's shape and activation: `y = activation(x W + b)`.

@@ -1,12 +1,12 @@
 // Plain-JS twin of assembly/nn/mlp.ts on ordinary Float32Arrays: the oracle for the WASM MLP and
 // the baseline its training benchmark is measured against.
 import { gemm } from './blas.js';
-import { activate, activateBackward, broadcastRow, columnSum, LINEAR, RELU, SIGMOID } from './nn.js';
+import { activate, activateBackward, broadcastRow, columnSum, LINEAR, RELU, SIGMOID, TANH } from './nn.js';
 
 export interface ReferenceLayer {
   in: number;
   out: number;
-  /** 0 linear, 1 relu, 2 sigmoid, 3 softmax (as in assembly/nn/activations.ts). */
+  /** 0 linear, 1 relu, 2 sigmoid, 3 softmax, 4 tanh (as in assembly/nn/activations.ts). */
   activation: number;
   weight: Float32Array; // [in][out]
   bias: Float32Array;
@@ -49,6 +49,7 @@ export function hiddenBackward(layer: ReferenceLayer, batch: number, y: Float32A
     let g = Math.fround(d[i]! * m);
     if (layer.activation === RELU) g = v > 0 ? g : 0;
     else if (layer.activation === SIGMOID) g *= v * (1 - v);
+    else if (layer.activation === TANH) g *= 1 - v * v;
     else if (layer.activation !== LINEAR) throw new Error('dropout on a softmax hidden layer');
     d[i] = g;
   }

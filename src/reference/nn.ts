@@ -2,7 +2,7 @@
 // same names and argument order, with Float32Array views in place of pointers. Test oracle and
 // benchmark baseline; written as a competent JS programmer would, not deliberately slow.
 
-export const LINEAR = 0, RELU = 1, SIGMOID = 2, SOFTMAX = 3;
+export const LINEAR = 0, RELU = 1, SIGMOID = 2, SOFTMAX = 3, TANH = 4;
 
 export function sigmoid(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));
@@ -24,6 +24,14 @@ export function sigmoidForward(n: number, x: Float32Array, y: Float32Array): voi
 
 export function sigmoidBackward(n: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
   for (let i = 0; i < n; i++) dx[i] = dy[i]! * y[i]! * (1 - y[i]!);
+}
+
+export function tanhForward(n: number, x: Float32Array, y: Float32Array): void {
+  for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]!);
+}
+
+export function tanhBackward(n: number, y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+  for (let i = 0; i < n; i++) dx[i] = dy[i]! * (1 - y[i]! * y[i]!);
 }
 
 export function softmaxForward(rows: number, cols: number, x: Float32Array, y: Float32Array): void {
@@ -50,12 +58,14 @@ export function activate(act: number, rows: number, cols: number, x: Float32Arra
   if (act === RELU) reluForward(rows * cols, x, x);
   else if (act === SIGMOID) sigmoidForward(rows * cols, x, x);
   else if (act === SOFTMAX) softmaxForward(rows, cols, x, x);
+  else if (act === TANH) tanhForward(rows * cols, x, x);
 }
 
 export function activateBackward(act: number, rows: number, cols: number, y: Float32Array, d: Float32Array): void {
   if (act === RELU) reluBackward(rows * cols, y, d, d);
   else if (act === SIGMOID) sigmoidBackward(rows * cols, y, d, d);
   else if (act === SOFTMAX) softmaxBackward(rows, cols, y, d, d);
+  else if (act === TANH) tanhBackward(rows * cols, y, d, d);
 }
 
 export function softmaxCrossEntropy(

@@ -25,6 +25,8 @@ export interface Abi {
   reluBackward(n: number, y: Ptr, dy: Ptr, dx: Ptr): void;
   sigmoidForward(n: number, x: Ptr, y: Ptr): void;
   sigmoidBackward(n: number, y: Ptr, dy: Ptr, dx: Ptr): void;
+  tanhForward(n: number, x: Ptr, y: Ptr): void;
+  tanhBackward(n: number, y: Ptr, dy: Ptr, dx: Ptr): void;
   softmaxForward(rows: number, cols: number, x: Ptr, y: Ptr): void;
   softmaxBackward(rows: number, cols: number, y: Ptr, dy: Ptr, dx: Ptr): void;
   softmaxCrossEntropy(rows: number, cols: number, logits: Ptr, labels: Ptr, dLogits: Ptr): number;

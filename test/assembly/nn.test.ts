@@ -28,12 +28,13 @@ for (const build of builds) {
   const t = suite(`nn kernels (${build})`);
   const e = loadEngine({ build });
 
-  t('relu, sigmoid forward/backward match the reference', () => {
+  t('relu, sigmoid, tanh forward/backward match the reference', () => {
     for (const n of SIZES) {
       const x = randomArray(n, n, -3, 3), dy = randomArray(n, n + 1);
       for (const [fwd, bwd, rf, rb] of [
         ['reluForward', 'reluBackward', ref.reluForward, ref.reluBackward],
         ['sigmoidForward', 'sigmoidBackward', ref.sigmoidForward, ref.sigmoidBackward],
+        ['tanhForward', 'tanhBackward', ref.tanhForward, ref.tanhBackward],
       ] as const) {
         const y = new Float32Array(n); rf(n, x, y);
         const dx = new Float32Array(n); rb(n, y, dy, dx);
@@ -113,7 +114,7 @@ for (const build of builds) {
 
   t('mlpForward / mlpBackward match the reference MLP', () => {
     const sizes = [13, 17, 5, 3];
-    const acts = [1, 2, 3]; // relu, sigmoid hidden, softmax head (head applied outside)
+    const acts = [1, 4, 3]; // relu, tanh hidden, softmax head (head applied outside)
     const layers: ReferenceLayer[] = sizes.slice(1).map((out, i) => ({
       in: sizes[i]!, out, activation: acts[i]!, weight: randomArray(sizes[i]! * out, 10 + i), bias: randomArray(out, 20 + i),
     }));
@@ -187,6 +188,7 @@ fd('activation backward passes', () => {
   const c = randomArray(n, 99);
   for (const [fwd, bwd, rowwise] of [
     ['sigmoidForward', 'sigmoidBackward', false], ['softmaxForward', 'softmaxBackward', true], ['reluForward', 'reluBackward', false],
+    ['tanhForward', 'tanhBackward', false],
   ] as const) {
     // relu's kink: keep inputs away from 0 so the central difference is valid.
     const x = randomArray(n, 5, -2, 2).map((v) => (Math.abs(v) < 0.1 ? v + 0.3 : v));

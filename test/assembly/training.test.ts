@@ -164,7 +164,7 @@ for (const build of builds) {
   });
 
   t('masked forward/backward match the reference; a zero mask entry stops the gradient', () => {
-    for (const acts of [[1, 1, 3], [2, 0, 3]]) {
+    for (const acts of [[1, 1, 3], [2, 0, 3], [4, 4, 3]]) {
       const batch = 6;
       const layers = network([9, 8, 5, 4], acts, 60);
       layers.slice(0, -1).forEach((l, i) => {

@@ -128,7 +128,7 @@ t('corrupt or mismatched model files name the first problem', () => {
   throwsTyped(() => parseModel(broken((d) => { d.layers[0].weight.pop(); })), MemGuardFormatError, /layers\[0\]\.weight has 5 values, expected 6/);
   throwsTyped(() => parseModel(broken((d) => { d.layers[1].bias[1] = null; })), MemGuardFormatError, /layers\[1\]\.bias\[1\] is null/);
   throwsTyped(() => parseModel(broken((d) => { d.layers[1].in = 4; })), MemGuardFormatError, /layers\[1\]\.in is 4 but layers\[0\]\.out is 3/);
-  throwsTyped(() => parseModel(broken((d) => { d.layers[0].activation = 'tanh'; })), MemGuardFormatError, /layers\[0\]\.activation/);
+  throwsTyped(() => parseModel(broken((d) => { d.layers[0].activation = 'gelu'; })), MemGuardFormatError, /layers\[0\]\.activation/);
   throwsTyped(() => parseModel(broken((d) => { d.layers[0].out = 0; })), MemGuardFormatError, /layers\[0\]\.out must be a positive integer/);
 });
 
@@ -164,7 +164,7 @@ t('bad shapes, NaN/Inf and label ranges raise typed errors naming the problem', 
   throwsTyped(() => m.fit([[1, 2, 3]], [0, 1], { epochs: 1 }), MemGuardInputError, /has 2 entries, expected 1/);
   throwsTyped(() => m.fit([[1, 2, 3]], [0], { epochs: 1, batchSize: 0 }), MemGuardInputError, /batchSize must be a positive integer/);
   throwsTyped(() => m.inputGradient([[1, 2, 3]], { logit: 2 }), MemGuardInputError, /logit 2 is outside 0\.\.1/);
-  throwsTyped(() => Mlp.create([3, 4, 2], { hidden: 'tanh' as never }), MemGuardInputError, /unknown activation "tanh"/);
+  throwsTyped(() => Mlp.create([3, 4, 2], { hidden: 'gelu' as never }), MemGuardInputError, /unknown activation "gelu"/);
   const sig = Mlp.create([3, 1], { head: 'sigmoid' });
   throwsTyped(() => sig.fit([[1, 2, 3]], [1.5], { epochs: 1 }), MemGuardInputError, /row 0 is 1.5, expected a target in \[0, 1\]/);
   m.dispose();

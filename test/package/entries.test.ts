@@ -3,7 +3,7 @@
 // ndarray stays the interchange type through duck-typed input and a registered output factory.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -63,6 +63,18 @@ graph('the walker sees what would break a browser: ndarray in memguard/ndarray, 
   const node = walkImports('node.ts').problems.map((p) => p.problem);
   assert.ok(node.includes("imports 'node:fs'"), node.join('\n'));
   assert.ok(node.includes("imports 'node:worker_threads'"), node.join('\n'));
+});
+
+graph('memguard/onnx imports @bufbuild/protobuf and relative modules only, without eval; the main entry never reaches it', () => {
+  const { files, problems } = walkImports('onnx/index.ts');
+  assert.ok(files.includes('onnx/load.ts') && files.includes('nn/mlp.ts'), files.join(', '));
+  assert.equal([...new Set(problems.map((p) => p.problem))].sort(), ["imports '@bufbuild/protobuf'", "imports '@bufbuild/protobuf/wkt'"]);
+  assert.ok(!walkImports('index.ts').files.some((f) => f.startsWith('onnx/')), 'the main entry does not load the onnx subpath');
+  // The protobuf runtime itself parses by reflection, without eval: the subpath runs under the strict CSP too.
+  const esm = join(SRC, '..', 'node_modules', '@bufbuild', 'protobuf', 'dist', 'esm');
+  const js = (readdirSync(esm, { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+  assert.ok(js.length > 20, `${js.length} files`);
+  assert.equal(js.filter((f) => /\bnew\s+Function\b|\beval\s*\(/.test(readFileSync(join(esm, f), 'utf8'))), []);
 });
 
 const nd = suite('ndarray interchange');

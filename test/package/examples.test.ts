@@ -1,5 +1,5 @@
 // The API reference's promise: every public export of every entry ('memguard', 'memguard/ndarray',
-// 'memguard/node') has a doc comment with an `@example`, and every example runs. Each example is
+// 'memguard/node', 'memguard/onnx') has a doc comment with an `@example`, and every example runs. Each example is
 // run as its own module, with 'memguard...' imports pointed at the sources, from a folder inside
 // the repository (so `import ndarray from 'ndarray'` resolves), with console output captured. An
 // example that does not import from memguard itself uses its entry's exports by name (the
@@ -16,7 +16,9 @@ import { setNdarrayFactory } from '../../src/nn/matrix.js';
 import { defaultEngine, setDefaultEngine } from '../../src/wasm/engine.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRIES: Record<string, string> = { memguard: 'src/index.ts', 'memguard/ndarray': 'src/ndarray.ts', 'memguard/node': 'src/node.ts' };
+const ENTRIES: Record<string, string> = {
+  memguard: 'src/index.ts', 'memguard/ndarray': 'src/ndarray.ts', 'memguard/node': 'src/node.ts', 'memguard/onnx': 'src/onnx/index.ts',
+};
 
 interface Example { name: string; entry: string; code: string; exports: string[] }
 
@@ -61,10 +63,10 @@ docs('every @example runs (imports of memguard, memguard/ndarray, memguard/node 
   const log = console.log;
   try {
     for (const [i, ex] of examples.entries()) {
-      const own = /^import .* from 'memguard(\/ndarray|\/node)?';/m.test(ex.code);
+      const own = /^import .* from 'memguard(\/ndarray|\/node|\/onnx)?';/m.test(ex.code);
       const used = ex.exports.filter((name) => new RegExp(`\\b${name}\\b`).test(ex.code));
       const prelude = own || used.length === 0 ? '' : `import { ${used.join(', ')} } from '${ex.entry}';\n`;
-      const code = (prelude + ex.code).replace(/from '(memguard(?:\/ndarray|\/node)?)'/g, (_, name: string) => `from '${pathToFileURL(join(ROOT, ENTRIES[name]!)).href}'`);
+      const code = (prelude + ex.code).replace(/from '(memguard(?:\/ndarray|\/node|\/onnx)?)'/g, (_, name: string) => `from '${pathToFileURL(join(ROOT, ENTRIES[name]!)).href}'`);
       const file = join(dir, `${String(i).padStart(3, '0')}-${ex.name}.ts`);
       writeFileSync(file, `${code}\nexport {};\n`);
       console.log = () => {};

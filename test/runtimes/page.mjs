@@ -1,6 +1,7 @@
-// Browser main thread: the smoke program through `import 'memguard'` (the import map), then the same
-// program inside a module Web Worker. The runner reads `window.smokeResult`.
+// Browser main thread: the smoke program through `import 'memguard'` and 'memguard/onnx' (the import
+// map), then the same program inside a module Web Worker (without onnx: import maps do not apply there). The runner reads `window.smokeResult`.
 import * as memguard from 'memguard';
+import * as onnx from 'memguard/onnx';
 import { runtimeName, smoke } from './smoke.mjs';
 
 const violations = [];
@@ -16,7 +17,7 @@ function inWorker() {
 
 let result;
 try {
-  const main = { runtime: runtimeName(), ...(await smoke(memguard)) };
+  const main = { runtime: runtimeName(), ...(await smoke(memguard, { onnx })) };
   const worker = await inWorker();
   result = { main, worker, violations };
 } catch (err) {

@@ -67,11 +67,12 @@ function buildName(engine) {
 }
 
 /**
- * Runs the smoke program with `memguard` (the package's main module namespace).
+ * Runs the smoke program with `memguard` (the package's main module namespace) and, when given,
+ * `onnx` ('memguard/onnx': g goes through toOnnx and loadOnnx and must protect bit for bit alike).
  * `build`: the WebAssembly build to compare across runtimes ('simd': SIMD and scalar are
  * bit-identical, a relaxed-SIMD build is not). Resolves to a summary; `problems` lists failures.
  */
-export async function smoke(memguard, { build = 'simd' } = {}) {
+export async function smoke(memguard, { build = 'simd', onnx } = {}) {
   const { initEngine, setDefaultEngine, Mlp, MemGuard, trainDefenseClassifier } = memguard;
   const problems = [];
   const auto = await initEngine();
@@ -108,8 +109,17 @@ export async function smoke(memguard, { build = 'simd' } = {}) {
   if (again.some((v, i) => !Object.is(v, result.released[i]))) problems.push('the keyed coin gave a repeated batch different answers');
 
   const hash = await sha256Hex(new Uint8Array(result.released.buffer, result.released.byteOffset, result.released.byteLength));
+  let onnxHash;
+  if (onnx) {
+    const bytes = onnx.toOnnx(g);
+    onnxHash = (await sha256Hex(bytes)).slice(0, 16);
+    const g2 = onnx.loadOnnx(bytes);
+    const viaOnnx = new MemGuard({ defenseClassifier: g2, epsilon: EPSILON, coin: { mode: 'key', key } }).protect(batch).released;
+    if (viaOnnx.some((v, i) => !Object.is(v, result.released[i]))) problems.push('memguard/onnx: g through toOnnx/loadOnnx released different vectors');
+    g2.dispose();
+  }
   for (const m of [target, g]) m.dispose();
-  return { build: buildName(engine), auto: buildName(auto), rows, noisy, hash: hash.slice(0, 16), problems };
+  return { build: buildName(engine), auto: buildName(auto), rows, noisy, hash: hash.slice(0, 16), ...(onnxHash ? { onnx: onnxHash } : {}), problems };
 }
 
 /** What runs this: "node v20.x", "deno 2.x", "bun 1.x" or the browser's user agent product. */

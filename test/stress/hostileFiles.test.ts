@@ -11,14 +11,15 @@ import { throwsTyped } from '../helpers.js';
 
 const t = suite('hostile files (smoke)');
 
-t('400 model and 400 CSV mutants (4 through the CLI), a 10 MiB model: no violation', async () => {
+t('400 model, 400 CSV and 400 ONNX mutants (6 through the CLI), a 10 MiB model: no violation', async () => {
   const tally = await runFileFuzz(400, 3, { cliEvery: 200, hugeMiB: 10 });
   assert.equal(tally.examples, [], tally.examples.join('\n'));
   assert.ok(tally.loaded > 50 && tally.rejected > 300, `loaded ${tally.loaded}, rejected ${tally.rejected}`);
-  for (const m of ['truncate', 'wrong-type', 'deep-nesting', 'huge-number', 'reorder-keys', 'csv quotes', 'csv line-ends', 'csv nan-text', 'csv cell-count']) {
+  for (const m of ['truncate', 'wrong-type', 'deep-nesting', 'huge-number', 'reorder-keys', 'csv quotes', 'csv line-ends', 'csv nan-text', 'csv cell-count',
+    'onnx truncate', 'onnx flip', 'onnx insert', 'onnx case']) {
     assert.ok((tally.byMutation[m] ?? 0) > 0, `no ${m} mutant`);
   }
-  assert.is(tally.cliRuns, 4);
+  assert.is(tally.cliRuns, 6);
 });
 
 t('deep nesting and huge values are named briefly (no stack overflow, no echo of the value)', () => {

@@ -1,7 +1,7 @@
 // `memguard protect`: MemGuard over a CSV of confidence vectors (or logits), streamed in batches.
 // The columns p0..p{k-1} are replaced by the released vectors; every other column passes through
 // unchanged, in its original position. The output appears only when every row succeeded.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MemGuardFormatError, MemGuardInputError } from '../../errors.js';
 import { formatFloat32, parseNumberCell, quoteCsvField } from '../../data/csv/cells.js';
@@ -10,12 +10,12 @@ import { parseCsv } from '../../data/csv/table.js';
 import { readTextFile } from '../../data/files.js';
 import type { CoinOptions } from '../../memguard/coin.js';
 import { MemGuard, type MixingMode, type Phase1Method, type Phase1Options, type ProtectResult } from '../../memguard/memguard.js';
-import { loadModel } from '../../nn/modelFile.js';
 import type { Mlp } from '../../nn/mlp.js';
 import {
   existingFile, optional, parseChoice, parseFlags, parseIntFlag, parseNumberFlag, required, usage, type CliContext, type Command,
 } from '../args.js';
 import { AtomicTextWriter } from '../io.js';
+import { readModelFile } from '../modelFiles.js';
 import { KEY_ENV, keyFromFileOrEnv } from '../key.js';
 import { CliPool, threadCount } from '../parallel.js';
 import { Progress } from '../progress.js';
@@ -38,7 +38,8 @@ work. A bad row is reported with its line number, and nothing is written then.
 Output: the same header and rows, with p0..p{k-1} replaced by the released probabilities.
 
 Required:
-  --defense FILE         the defense classifier g (model file, e.g. from memguard train-defense)
+  --defense FILE         the defense classifier g: a model file (e.g. from memguard train-defense)
+                         or an ONNX model of an MLP (e.g. exported from PyTorch or Keras)
   --epsilon E            the distortion budget: E||n||_1 <= E; 0 = release every row unchanged,
                          'inf' = always add the noise
   --in FILE              the confidence vectors (CSV; gzip is detected)
@@ -227,14 +228,9 @@ function resolveCoin(v: Record<string, unknown>, ctx: CliContext): CoinOptions {
     'or give --key-file FILE; for experiments, --seed N or --expectation');
 }
 
-/** Loads the defense classifier, naming the file in format errors. */
+/** Loads the defense classifier (memguard JSON or ONNX), naming the file in format errors. */
 export function readDefense(path: string): Mlp {
-  try {
-    return loadModel(readFileSync(path, 'utf8'));
-  } catch (err) {
-    if (err instanceof MemGuardFormatError) throw new MemGuardFormatError(`--defense ${path}: ${err.message}`);
-    throw err;
-  }
+  return readModelFile(path, `--defense ${path}`);
 }
 
 /** Finds p0..p{k-1} (exactly k of them) and the query-id column; checks the appended names are free. */

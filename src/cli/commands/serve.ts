@@ -31,7 +31,8 @@ requests share Phase I batches on worker threads; a row's answer is byte for byt
   415 (not application/json), 422 (not confidence vectors), 503 + Retry-After (queue full).
 
 Required:
-  --defense FILE         the defense classifier g (model file, e.g. from memguard train-defense)
+  --defense FILE         the defense classifier g: a model file (e.g. from memguard train-defense)
+                         or an ONNX model of an MLP (e.g. exported from PyTorch or Keras)
   --epsilon E            the distortion budget: E||n||_1 <= E ('inf' = always add the noise)
   the key                ${KEY_ENV}=... in the environment, or --key-file FILE: the secret of the
                          keyed release coin (hex, "base64:...", or a file's raw bytes; >= 16 bytes).

@@ -1,13 +1,11 @@
 // `memguard train-defense`: the defender's defense classifier g (SPEC §2) from the target model's
 // confidence vectors on its training set (members) and on held-out data (non-members).
 import { MemGuardInputError } from '../../errors.js';
-import { serializeModel } from '../../nn/modelFile.js';
 import { DEFENSE_CLASSIFIER_DEFAULTS, membershipProbability, trainDefenseClassifier } from '../../memguard/defenseClassifier.js';
-import { writeFileAtomic } from '../../data/files.js';
 import {
   existingFile, formatSeconds, optional, parseFlags, parseIntFlag, parseNumberFlag, parseNumberList, required, type Command,
 } from '../args.js';
-import { ensureParentDir } from '../io.js';
+import { writeModelFile } from '../modelFiles.js';
 import { Progress } from '../progress.js';
 import { readProbabilityFile } from '../scoresFile.js';
 
@@ -19,7 +17,8 @@ const HELP = `Usage: memguard train-defense --members M.csv --nonmembers N.csv -
 Trains MemGuard's defense classifier g (SPEC §2): an MLP on the confidence vectors sorted
 ascending, P(member) out, binary cross-entropy, plain SGD with a fresh shuffle every epoch.
 Members are the target model's outputs on its own training set, non-members its outputs on data
-it never saw. The model file it writes is what memguard protect --defense takes.
+it never saw. The model file it writes is what memguard protect --defense takes: memguard's JSON, or
+ONNX when FILE ends in .onnx (for ONNX Runtime and other frameworks).
 
 Input CSVs: a header with p0..p{k-1} (probability vectors; both files the same k); other columns
 (member, label, ...) are ignored. A bad row is reported with its line number.
@@ -27,7 +26,8 @@ Input CSVs: a header with p0..p{k-1} (probability vectors; both files the same k
 Required:
   --members FILE         confidence vectors of members (the target's training data)
   --nonmembers FILE      confidence vectors of non-members (held-out data)
-  --out FILE             the model file to write (JSON, format memguard-mlp version 1)
+  --out FILE             the model file to write: FILE.onnx as ONNX, any other name as JSON
+                         (format memguard-mlp version 1)
 
 Options (defaults: the paper's):
   --hidden LIST          hidden layer widths, comma-separated (default: ${D.hidden.join(',')})
@@ -94,8 +94,7 @@ export const trainDefense: Command = {
       let right = 0;
       for (const p of pm) right += p >= 0.5 ? 1 : 0;
       for (const p of pn) right += p < 0.5 ? 1 : 0;
-      ensureParentDir(outPath);
-      writeFileAtomic(outPath, serializeModel(g));
+      writeModelFile(outPath, g);
       const seconds = (performance.now() - start) / 1000;
       ctx.out(`wrote ${outPath}: defense classifier ${k} -> ${hidden.join(' -> ')} -> 1 (sigmoid), ` +
         `trained on ${members.n} members + ${nonMembers.n} non-members, ${epochs} epochs in ${formatSeconds(seconds)}\n`);
