@@ -94,12 +94,13 @@ export class MicroBatcher {
     if (this.queue.length === 0 && this.running === 0) for (const done of this.idleWaiters.splice(0)) done();
   }
 
-  /** Up to maxBatch rows from the front of the queue. */
+  /** Up to maxBatch rows from the front of the queue, all probabilities or all logits (one batch runs one kind). */
   private take(): Segment[] {
     const segments: Segment[] = [];
     let room = this.limits.maxBatch;
     while (room > 0 && this.queue.length > 0) {
       const entry = this.queue[0]!;
+      if (segments.length > 0 && (entry.job.logits === undefined) !== (segments[0]!.entry.job.logits === undefined)) break;
       const start = entry.next, end = Math.min(entry.job.rows, start + room);
       segments.push({ entry, start, end });
       entry.next = end;
