@@ -189,7 +189,8 @@ class MemGuardClient:
 
     def ready(self) -> bool:
         """True when the server takes requests (``/v2/health/ready``, or ``/healthz`` on servers
-        without it); False while it starts or drains."""
+        without it); False while it starts or drains. Raises :class:`TransportError` when nothing
+        answers."""
         status = self._status("/v2/health/ready")
         if status == 404:
             status = self._status("/healthz")
