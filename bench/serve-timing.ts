@@ -7,8 +7,9 @@
 //   - the batched API's rows/s in the same mode (protectParallel, 2 workers, 512 rows), timed right
 //     before each design's scenarios (the machine is shared: its load moves within minutes);
 //   - the AUC of response time as a membership score: every evaluation row (members and
-//     non-members) as a 1-row request in a seeded shuffled order, alone (concurrency 1) and while 16
-//     other clients load the server (4 measured clients; the loaders send random rows);
+//     non-members) as a 1-row request in a seeded shuffled order, by 2 clients (64 for the deadline
+//     design, whose every answer takes D) and by 4 while 16 other clients load the server (the
+//     loaders send random rows);
 //   - V2 infer against /v1/protect (fixed-work, concurrency 1, alternating): the protocol's overhead.
 // Workload: the paper's defense classifier and the 2,000 Location evaluation logits
 // (scripts/location-phase1-data.ts; its cache), or with --quick the 200-row test fixture and tiny
@@ -203,9 +204,11 @@ async function main(): Promise<void> {
           console.error(perf.at(-1));
         }
         if (design !== 'echo') {
-          const alone = await leak(proc.url, w, 1, 0);
+          // The deadline holds every answer for D (hundreds of ms): 64 measured clients, or it takes hours.
+          const measured = design === 'deadline' ? 64 : 2;
+          const alone = await leak(proc.url, w, measured, 0);
           const loaded = await leak(proc.url, w, 4, 16);
-          for (const [name, l] of [['alone (1 client)', alone], ['4 measured + 16 loading clients', loaded]] as const) {
+          for (const [name, l] of [[`${measured} measured clients`, alone], ['4 measured + 16 loading clients', loaded]] as const) {
             leaks.push(`| ${design} | ${name} | ${w.rows} | ${l.auc.toFixed(3)} | ${l.membersMs.toFixed(1)} | ${l.nonMembersMs.toFixed(1)} |`);
             console.error(leaks.at(-1));
           }
