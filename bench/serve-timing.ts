@@ -8,11 +8,11 @@
 //     before each design's scenarios (the machine is shared: its load moves within minutes);
 //   - the AUC of response time as a membership score: every evaluation row (members and
 //     non-members) as a 1-row request in a seeded shuffled order, by 2 clients (64 for the deadline
-//     design, whose every answer takes D) and by 4 while 16 other clients load the server (the
+//     design, whose every answer takes D) and by 4 (48) while 16 other clients load the server (the
 //     loaders send random rows);
 //   - V2 infer against /v1/protect (fixed-work, concurrency 1, alternating): the protocol's overhead.
 // Workload: the paper's defense classifier and the 2,000 Location evaluation logits
-// (scripts/location-phase1-data.ts; its cache), or with --quick the 200-row test fixture and tiny
+// (scripts/location-phase1-data.ts; its cache), or with --quick 40 rows of the test fixture and tiny
 // budgets (a smoke run: the numbers mean nothing).
 //
 //   node --import tsx bench/serve-timing.ts [--quick] [--designs fixed-work,deadline,off,echo]
@@ -37,15 +37,21 @@ const arg = (name: string) => { const i = process.argv.indexOf(name); return i >
 const DESIGNS = (arg('--designs') ?? 'echo,fixed-work,deadline,off').split(',');
 const K = 30, THREADS = 2;
 const KEY_HEX = '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e';
-const BUDGET = quick ? { requests: 30, seconds: 1.5 } : { requests: 4000, seconds: 10 };
+const BUDGET = quick ? { requests: 16, seconds: 1 } : { requests: 4000, seconds: 10 };
 const CONCURRENCY = [1, 8, 64];
 
 interface Workload { defense: Mlp; logits: Float32Array; isMember: Uint8Array; rows: number }
 
 async function workload(): Promise<Workload> {
   if (quick) {
-    const f = JSON.parse(gunzipSync(readFileSync(join(ROOT, 'test/fixtures/location-phase1.json.gz'))).toString('utf8'));
-    return { defense: loadModel(JSON.stringify(f.defense)), logits: Float32Array.from(f.logits.flat()), isMember: Uint8Array.from(f.isMember), rows: f.isMember.length };
+    // 20 members and 20 non-members of the test fixture (its rows 0-99 are members, 100-199 not).
+    const f = JSON.parse(gunzipSync(readFileSync(join(ROOT, 'test/fixtures/location-phase1.json.gz'))).toString('utf8')) as
+      { logits: number[][]; isMember: number[]; defense: unknown };
+    const picked = [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 100 + i)];
+    return {
+      defense: loadModel(JSON.stringify(f.defense)), logits: Float32Array.from(picked.flatMap((r) => f.logits[r]!)),
+      isMember: Uint8Array.from(picked, (r) => f.isMember[r]!), rows: picked.length,
+    };
   }
   const { phase1Workload } = await import('../scripts/location-phase1-data.js');
   const w = await phase1Workload((m) => console.error(m));
@@ -145,7 +151,7 @@ async function leak(url: string, w: Workload, measured: number, loaders: number)
 async function protocolOverhead(url: string, w: Workload) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const v1: number[] = [], v2: number[] = [];
-  const count = quick ? 20 : 600;
+  const count = quick ? 10 : 400;
   for (let i = 0; i < count; i++) {
     const r = i % w.rows;
     const useV2 = i % 2 === 1;
@@ -205,10 +211,10 @@ async function main(): Promise<void> {
         }
         if (design !== 'echo') {
           // The deadline holds every answer for D (hundreds of ms): 64 measured clients, or it takes hours.
-          const measured = design === 'deadline' ? 64 : 2;
+          const [measured, underLoad] = design === 'deadline' ? [64, 48] : [2, 4];
           const alone = await leak(proc.url, w, measured, 0);
-          const loaded = await leak(proc.url, w, 4, 16);
-          for (const [name, l] of [[`${measured} measured clients`, alone], ['4 measured + 16 loading clients', loaded]] as const) {
+          const loaded = await leak(proc.url, w, underLoad, 16);
+          for (const [name, l] of [[`${measured} measured clients`, alone], [`${underLoad} measured + 16 loading clients`, loaded]] as const) {
             leaks.push(`| ${design} | ${name} | ${w.rows} | ${l.auc.toFixed(3)} | ${l.membersMs.toFixed(1)} | ${l.nonMembersMs.toFixed(1)} |`);
             console.error(leaks.at(-1));
           }

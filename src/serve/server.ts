@@ -315,7 +315,7 @@ export class MemGuardServer {
       case 'modelReady':
       case 'v1model':
         if (!this.ready || this.draining) throw this.notReady();
-        return sendJson(res, 200, route.action === 'v1model' ? JSON.stringify({ name: s.modelName, ready: true }) : JSON.stringify({ name: s.modelName, ready: true }));
+        return sendJson(res, 200, JSON.stringify({ name: s.modelName, ready: true }));
       case 'protect': return this.protect(req, res, arrival);
       case 'infer': return this.openInference(req, res, 'v2', arrival);
       case 'predict': return this.openInference(req, res, 'v1', arrival);
