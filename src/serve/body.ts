@@ -13,11 +13,14 @@ export function requireJson(req: IncomingMessage): void {
 }
 
 /**
- * The whole body, at most `maxBytes`. A body over the limit is a 413 at once, and the rest of the
- * body is then read and dropped, up to `discardBytes` in all: a client that sends its whole body
- * before it reads (Python's urllib) would otherwise see the connection reset instead of the 413,
- * and a client that reads while sending gets the 413 without waiting. Past `discardBytes` (or a
- * declared length over it) the connection is closed. `timeoutMs` bounds a slow sender.
+ * The whole body, at most `maxBytes`. A body over the limit is a 413 that the client must be able to
+ * read: a client that sends its whole body before reading (Python's urllib, which also asks for
+ * `connection: close`) sees a reset instead if the server closes while it is still sending. So the
+ * rest of the body is read and dropped, up to `discardBytes` in all: on a keep-alive connection the
+ * 413 leaves at once and Node drains the body behind it (the connection then serves on); when the
+ * connection closes after the answer (`connection: close`, HTTP/1.0) the 413 leaves once the body
+ * has ended. Past `discardBytes` (or a declared length over it) the 413 leaves at once and the
+ * connection is closed. `timeoutMs` bounds a slow sender.
  */
 export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number, discardBytes = maxBytes): Promise<Buffer> {
   const cap = Math.max(maxBytes, discardBytes);
@@ -25,16 +28,19 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
     undefined, drain ? {} : { connection: 'close' });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > cap) return Promise.reject(tooLarge(false));
+  const closes = req.httpVersion === '1.0' || /(^|,)\s*close\s*($|,)/i.test(String(req.headers.connection ?? ''));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const timer = setTimeout(() => finish(new HttpError('bad_request', `the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) finish(tooLarge(true), true);
-      else chunks.push(chunk);
+      if (size > cap) finish(tooLarge(false));
+      else if (size <= maxBytes) chunks.push(chunk);
+      else if (!closes) finish(tooLarge(true), true);
+      else chunks.length = 0; // read on to the end of the body, then answer
     };
-    const onEnd = () => finish(undefined);
+    const onEnd = () => finish(size > maxBytes ? tooLarge(true) : undefined);
     const onClose = () => finish(new HttpError('bad_request', 'the client closed the connection before the body was complete'));
     function finish(err: HttpError | undefined, drain = false): void {
       clearTimeout(timer);

@@ -150,6 +150,11 @@ export class MemGuardServer {
     this.metrics.gauge('memguard_ready', '1 once the engine is loaded and until draining starts.', () => (this.ready && !this.draining ? 1 : 0));
     this.stopped = new Promise((resolve) => { this.markStopped = resolve; });
     this.http = createServer((req, res) => { void this.handle(req, res); });
+    // Idle keep-alive connections outlive the clients' and load balancers' own idle timeouts (nginx
+    // 60 s, cloud LBs 60 s): a server that closes first races a request sent on the closing
+    // connection, which the client sees as a reset.
+    this.http.keepAliveTimeout = 65_000;
+    this.http.headersTimeout = 66_000;
     this.http.on('clientError', (_err, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); });
   }
 
@@ -315,7 +320,7 @@ export class MemGuardServer {
       case 'modelReady':
       case 'v1model':
         if (!this.ready || this.draining) throw this.notReady();
-        return sendJson(res, 200, route.action === 'v1model' ? JSON.stringify({ name: s.modelName, ready: true }) : JSON.stringify({ name: s.modelName, ready: true }));
+        return sendJson(res, 200, JSON.stringify({ name: s.modelName, ready: true }));
       case 'protect': return this.protect(req, res, arrival);
       case 'infer': return this.openInference(req, res, 'v2', arrival);
       case 'predict': return this.openInference(req, res, 'v1', arrival);

@@ -142,7 +142,7 @@ t('replicas with the same key answer alike and like memguard protect; SIGTERM dr
       while (next < queries.length) {
         const q = order[next++]!;
         const t0 = performance.now();
-        await client.protect([queries[q]!.row]);
+        await client.protect([queries[q]!.row]).catch((e: Error & { cause?: unknown }) => { throw new Error(`${e.message}: ${String(e.cause)}`); });
         times[q] = performance.now() - t0;
       }
     }));
