@@ -64,10 +64,13 @@ export interface TwoReplicaReport {
 interface Replica { child: ChildProcess; port: number; log: string[]; exit: Promise<number | null> }
 
 function startReplica(dir: string, name: string): Promise<Replica> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.MEMGUARD_KEY; // the key comes from --key-file only
+  delete env.PORT;
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve',
     '--defense', join(dir, 'g.json'), '--epsilon', String(EPSILON), '--key-file', join(dir, 'key.hex'),
     '--port', '0', '--threads', '1', '--fixed-latency-ms', '0'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MEMGUARD_KEY: '' },
+    cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env,
   });
   const log: string[] = [];
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
