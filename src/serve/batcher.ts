@@ -92,8 +92,10 @@ export class MicroBatcher {
         this.timer = setTimeout(() => this.schedule(), this.limits.maxWaitMs - waited);
         return;
       }
-      const free = this.limits.concurrency - this.running;
-      this.start(this.take(Math.min(this.limits.maxBatch, Math.ceil(this.waitingRows / free))));
+      // Time to start: a batch on every free worker, the waiting rows shared evenly.
+      for (let free = this.limits.concurrency - this.running; free > 0 && this.queue.length > 0; free--) {
+        this.start(this.take(Math.min(this.limits.maxBatch, Math.ceil(this.waitingRows / free))));
+      }
     }
     if (this.queue.length === 0 && this.running === 0) for (const done of this.idleWaiters.splice(0)) done();
   }

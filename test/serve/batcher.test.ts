@@ -23,7 +23,8 @@ const t = suite('serve: micro-batcher');
 
 t('a wave of 1-row requests is shared evenly by the free workers', async () => {
   const batches: Array<{ rows: number; logits: boolean }> = [];
-  const b = new MicroBatcher(fakeRunner(batches), { maxBatch: 64, maxWaitMs: 5, queueRows: 1000, concurrency: 2 });
+  // A long max-wait: the 64th row (a full batch's worth) is what starts them, however slow the machine.
+  const b = new MicroBatcher(fakeRunner(batches), { maxBatch: 64, maxWaitMs: 1000, queueRows: 1000, concurrency: 2 });
   await Promise.all(Array.from({ length: 64 }, () => b.submit(job(1))));
   assert.equal(batches.map((x) => x.rows), [32, 32]);
   batches.length = 0;
