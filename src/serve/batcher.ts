@@ -1,6 +1,9 @@
 // The micro-batching queue: rows of concurrent requests share Phase I batches. A worker that is
 // free takes up to `maxBatch` waiting rows (splitting a large request over several batches if need
-// be) once `maxBatch` rows are waiting or the oldest has waited `maxWaitMs`. A row's Phase I result
+// be) once `maxBatch` rows are waiting or the oldest has waited `maxWaitMs`. The waiting rows are
+// shared evenly by the free workers: 64 rows and 2 free workers make two batches of 32, not one of
+// 64 and an idle worker (under fixed work a batch's time grows with its rows, so this halves the
+// wait and doubles the throughput of a wave of 1-row requests). A row's Phase I result
 // does not depend on its batch (docs/architecture.md), so batching changes no answer.
 import { emptyPhase1Batch, mergePhase1, type Phase1Batch } from '../memguard/phase1.js';
 import type { SearchJob, SearchResult } from '../memguard/memguard.js';
@@ -89,17 +92,20 @@ export class MicroBatcher {
         this.timer = setTimeout(() => this.schedule(), this.limits.maxWaitMs - waited);
         return;
       }
-      this.start(this.take());
+      // Time to start: a batch on every free worker, the waiting rows shared evenly.
+      for (let free = this.limits.concurrency - this.running; free > 0 && this.queue.length > 0; free--) {
+        this.start(this.take(Math.min(this.limits.maxBatch, Math.ceil(this.waitingRows / free))));
+      }
     }
     if (this.queue.length === 0 && this.running === 0) for (const done of this.idleWaiters.splice(0)) done();
   }
 
-  /** Up to maxBatch rows from the front of the queue. */
-  private take(): Segment[] {
+  /** Up to `room` rows from the front of the queue, all probabilities or all logits (one batch runs one kind). */
+  private take(room: number): Segment[] {
     const segments: Segment[] = [];
-    let room = this.limits.maxBatch;
     while (room > 0 && this.queue.length > 0) {
       const entry = this.queue[0]!;
+      if (segments.length > 0 && (entry.job.logits === undefined) !== (segments[0]!.entry.job.logits === undefined)) break;
       const start = entry.next, end = Math.min(entry.job.rows, start + room);
       segments.push({ entry, start, end });
       entry.next = end;

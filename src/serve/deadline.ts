@@ -64,11 +64,15 @@ export class Deadline {
   private fired = false;
   private readonly timer: ReturnType<typeof setTimeout>;
   private readonly done: Promise<void>;
+  /** When it is due (performance.now() time). */
+  readonly due: number;
 
-  constructor(ms: number) {
+  /** Due `ms` after `from` (a performance.now() time, default now). */
+  constructor(ms: number, from = performance.now()) {
     let resolve!: () => void;
     this.done = new Promise((r) => { resolve = r; });
-    this.timer = setTimeout(() => { this.fired = true; resolve(); }, ms);
+    this.due = from + ms;
+    this.timer = setTimeout(() => { this.fired = true; resolve(); }, Math.max(0, this.due - performance.now()));
   }
 
   /** True once the deadline has passed (an answer ready now is late). */

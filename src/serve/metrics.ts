@@ -83,7 +83,7 @@ export class ServerMetrics {
     'How long after its fixed deadline each protect response actually left (timer and event-loop delay), in seconds.',
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
   readonly clientGone = new Counter('memguard_client_disconnects_total', 'Requests whose client closed the connection before the answer.');
-  readonly latency = new Histogram('memguard_request_duration_seconds', 'POST /v1/protect time from arrival to response, in seconds.',
+  readonly latency = new Histogram('memguard_request_duration_seconds', 'Protect requests (/v1/protect, V2 infer, V1 predict) from arrival to response, in seconds.',
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly batchRows = new Histogram('memguard_batch_rows', 'Rows per shared Phase I batch.', [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
   private readonly gauges: Gauge[] = [];

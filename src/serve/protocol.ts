@@ -44,7 +44,9 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   not_confidence_vectors: 422,
   internal: 500,
+  bad_gateway: 502,
   overloaded: 503,
+  gateway_timeout: 504,
   not_ready: 503,
 } as const;
 

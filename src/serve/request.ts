@@ -51,8 +51,16 @@ export function parseProtectRequest(body: Buffer, guard: MemGuard, kind: InputKi
     }
   }
   const ids = parseIds(body_.ids, rows.length);
+  return { job: validatedJob(guard, data, kind === 'logits' ? 'logits' : 'probabilities'), ids };
+}
+
+/**
+ * Phase I work for rows (n x k) that the library validates (probability rows sum to 1, finite, ...):
+ * a 422 naming the row when they are not confidence vectors (or logits).
+ */
+export function validatedJob(guard: MemGuard, data: Float32Array, content: 'probabilities' | 'logits'): SearchJob {
   try {
-    return { job: guard.searchJob(data, kind === 'logits' ? 'logits' : 'probabilities'), ids };
+    return guard.searchJob(data, content);
   } catch (err) {
     if (!(err instanceof MemGuardInputError)) throw err;
     // The library names the row of the batch it got, which is this request's row.

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemGuard } from '../../src/memguard/memguard.js';
+import { MemGuard, type Phase1Options } from '../../src/memguard/memguard.js';
 import { serializeModel } from '../../src/nn/modelFile.js';
 import { MemGuardServer, type ServeSettings } from '../../src/serve/server.js';
 import { SERVE_DEFAULTS } from '../../src/serve/options.js';
@@ -35,9 +35,12 @@ export function sampleRows(count: number, offset = 0): number[][] {
   });
 }
 
-/** What MemGuard.protect gives for `rows` with the servers' key (the oracle). */
-export function expected(rows: number[][], ids?: string[], input: 'probabilities' | 'logits' = 'probabilities') {
-  const guard = new MemGuard({ defenseClassifier: locationFixture().defense, epsilon: EPSILON, coin: { mode: 'key', key: KEY } });
+/**
+ * What MemGuard.protect gives for `rows` with the servers' key (the oracle); `search` as the server's
+ * timing mode has it (the default 'fixed-work' is `{ fixedWork: true }`, 'deadline' and 'off' `{}`).
+ */
+export function expected(rows: number[][], ids?: string[], input: 'probabilities' | 'logits' = 'probabilities', search: Phase1Options = { fixedWork: true }) {
+  const guard = new MemGuard({ defenseClassifier: locationFixture().defense, epsilon: EPSILON, coin: { mode: 'key', key: KEY }, search });
   return guard.protect(rows, { queryIds: ids, input });
 }
 

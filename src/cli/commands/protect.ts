@@ -66,7 +66,10 @@ Options:
   --search S             Phase I loop: early-stop (default; ends the c3 rounds that cannot succeed,
                          same output as literal), fast (ends them sooner: not exact, measured
                          equal attacks and distortion) or literal (the paper's loop, every
-                         failing round runs all 299 steps: slower, for comparison)
+                         failing round runs all 299 steps: slower, for comparison) or
+                         fixed-work (every row the same 512 passes of g: what 'memguard serve'
+                         runs by default so that timing tells nothing; same output as
+                         early-stop except rows still searching at pass 512)
   --query-id COLUMN      hash this column's text as the query's identity for the keyed coin
                          (default: the row's vector)
   --details              append columns noise_l1 (||r||_1 of the candidate noise, released or
@@ -124,8 +127,9 @@ export const protect: Command = {
     if (resolve(inPath) === resolve(outPath)) throw usage(NAME, '--out must differ from --in');
     const mixing = parseChoice<MixingMode>(NAME, 'mixing', optional(v, 'mixing') ?? 'paper', ['paper', 'exact']);
     const method = parseChoice<Phase1Method>(NAME, 'method', optional(v, 'method') ?? 'logits', ['logits', 'projected']);
-    const searchMode = parseChoice(NAME, 'search', optional(v, 'search') ?? 'early-stop', ['early-stop', 'fast', 'literal']);
-    const search: Phase1Options = searchMode === 'literal' ? { literal: true } : searchMode === 'fast' ? { mode: 'fast' } : {};
+    const searchMode = parseChoice(NAME, 'search', optional(v, 'search') ?? 'early-stop', ['early-stop', 'fast', 'literal', 'fixed-work']);
+    const search: Phase1Options = searchMode === 'literal' ? { literal: true } : searchMode === 'fast' ? { mode: 'fast' }
+      : searchMode === 'fixed-work' ? { fixedWork: true } : {};
     const batchSize = parseIntFlag(NAME, 'batch', optional(v, 'batch') ?? '4096', 1, 1 << 24);
     const threads = threadCount(NAME, optional(v, 'threads'));
     const coin = resolveCoin(v, ctx);
