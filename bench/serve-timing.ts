@@ -15,7 +15,8 @@
 // (scripts/location-phase1-data.ts; its cache), or with --quick 40 rows of the test fixture and tiny
 // budgets (a smoke run: the numbers mean nothing).
 //
-//   node --import tsx bench/serve-timing.ts [--quick] [--designs fixed-work,deadline,off,echo]
+//   node --import tsx bench/serve-timing.ts [--quick] [--designs fixed-work,deadline,off,echo] [--no-leak]
+//     --no-leak  latency and throughput only (skips the AUC runs and the V2 comparison)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
           perf.push(`| ${design} | ${c} | ${r.requests} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${added} | ${r.rowsPerSecond.toFixed(1)} | ${Number.isNaN(reference) ? '-' : reference.toFixed(1)} | ${vs} |`);
           console.error(perf.at(-1));
         }
-        if (design !== 'echo') {
+        if (design !== 'echo' && !process.argv.includes('--no-leak')) {
           // The deadline holds every answer for D (hundreds of ms): 64 measured clients, or it takes hours.
           const [measured, underLoad] = design === 'deadline' ? [64, 48] : [2, 4];
           const alone = await leak(proc.url, w, measured, 0);
