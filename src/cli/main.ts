@@ -19,6 +19,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/experiment.js')).experiment,
   },
   {
+    name: 'compare', summary: 'MemGuard against every rival defense at matched utility (SPEC §11), with a report',
+    load: async () => (await import('./commands/compare.js')).compare,
+  },
+  {
     name: 'protect', summary: 'protect a CSV of confidence vectors (streamed) and write the released vectors',
     load: async () => (await import('./commands/protect.js')).protect,
   },
