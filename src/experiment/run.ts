@@ -4,6 +4,10 @@
 // need. Seeded throughout; `runRepeated` reruns it with independent seeds.
 import { labelAccuracy, predictedLabels, topConfidenceHistogram, type LabeledConfidenceSet } from '../attacks/confidence.js';
 import { accuracy } from '../attacks/metrics.js';
+import { adversarialTraining, NN_AT_DEFAULTS } from '../attacks/nnAdversarial.js';
+import { roundedNnAttack, roundScores, type RoundedNnAttack } from '../attacks/nnRounded.js';
+import { calibrateNoiseRobustness, noiseRobustnessAttack, type NoiseRobustnessCalibration } from '../attacks/noiseRobustness.js';
+import type { AttackResult } from '../attacks/metricAttacks.js';
 import { runAttackSuite } from '../attacks/suite.js';
 import type { ScoresTable } from '../data/csv/scores.js';
 import { LOCATION_NAME, loadLocation, type Dataset } from '../data/datasets.js';
@@ -72,6 +76,18 @@ export interface ExperimentConfig {
   nearDuplicates: NearDuplicateConfig | null;
   /** Measure the timing channel (SPEC §7) of the default, literal and fixed-work searches. */
   timing: boolean;
+  /**
+   * NN-AT (SPEC §11), one attack seed: the NN attack adversarially trained with rho = epsilon at
+   * each epsilon > 0 and rho = `NN_AT_DEFAULTS.rho` undefended; `steps` per search. null: skip.
+   */
+  nnAt: { steps: number } | null;
+  /** NN-R (SPEC §11), one attack seed per entry: the NN attack on scores rounded to these decimals. */
+  nnRounded: number[];
+  /**
+   * The label-only noise-robustness attack (SPEC §11), or null to skip it: `copies` noisy queries
+   * per record; calibrated on up to `calibrationRows` shadow members and as many non-members.
+   */
+  noiseRobustness: { copies: number; calibrationRows: number } | null;
 }
 
 /**
@@ -94,6 +110,9 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   attack: { hidden: [512, 256, 128], epochs: 400, learningRate: 0.01, batchSize: 64, milestones: [300], gamma: 0.1 },
   nearDuplicates: NEAR_DUPLICATE_DEFAULTS,
   timing: true,
+  nnAt: { steps: NN_AT_DEFAULTS.steps },
+  nnRounded: [1, 2],
+  noiseRobustness: { copies: 100, calibrationRows: 250 },
 });
 
 /** The MemGuard paper's NN-attack accuracy on Location (SPEC §6), not defense-aware. */
@@ -119,6 +138,7 @@ export const QUICK_CONFIG: ExperimentConfig = Object.freeze({
   defense: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
   attack: { hidden: [64, 32], epochs: 40, learningRate: 0.05, batchSize: 64, milestones: [], gamma: 1 },
   nearDuplicates: { ...NEAR_DUPLICATE_DEFAULTS, records: 20, copies: [1, 10] },
+  noiseRobustness: { copies: 20, calibrationRows: 100 },
 });
 
 /** Seeds of the repeated trainings of one NN attack are this far apart. */
@@ -258,7 +278,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const seeds = {
     target: cfg.seed, shadow: cfg.seed + 1, defense: cfg.seed + 2, attack: cfg.seed + 3,
     attackerDefense: cfg.seed + 4, defenseAwareAttack: cfg.seed + 5, releaseCoin: cfg.seed + 6, attackerCoin: cfg.seed + 7,
-    lira: cfg.seed + 8,
+    lira: cfg.seed + 8, nnRounded: cfg.seed + 10, nnAt: cfg.seed + 11, noiseRobustness: cfg.seed + 12,
   };
   // Attack seed j of an NN attack: its base seed + ATTACK_SEED_STRIDE * j (clear of the other seeds).
   const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * ATTACK_SEED_STRIDE);
@@ -273,14 +293,28 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   lap('data');
 
   // Target and shadow models: independent, so trained concurrently when fitMany allows.
-  const train = async (stage: string, jobs: FitJob[]) => {
-    const epochs = jobs.map(() => 0);
-    const total = jobs.reduce((n, j) => n + j.options.epochs, 0);
-    progress({ stage, done: 0, total });
-    await fitMany(jobs.map((job, i) => ({
+  // `alongside`: trainings that run in this thread, an epoch at a time, while fitMany trains the jobs
+  // (on the worker pool when there is one), so neither waits for the other.
+  const train = async (stage: string, jobs: FitJob[], alongside: Array<{ epochs: number; run: Generator<number, Mlp, void> }> = []) => {
+    const epochs = [...jobs, ...alongside].map(() => 0);
+    const total = jobs.reduce((n, j) => n + j.options.epochs, 0) + alongside.reduce((n, a) => n + a.epochs, 0);
+    const report = () => progress({ stage, done: epochs.reduce((a, b) => a + b, 0), total });
+    report();
+    const pooled = fitMany(jobs.map((job, i) => ({
       ...job,
-      options: { ...job.options, onEpoch: (e) => { epochs[i] = e.epoch; progress({ stage, done: epochs.reduce((a, b) => a + b, 0), total }); } },
+      options: { ...job.options, onEpoch: (e) => { epochs[i] = e.epoch; report(); } },
     })));
+    const here: Mlp[] = [];
+    for (const [i, a] of alongside.entries()) {
+      for (let step = a.run.next(); ; step = a.run.next()) {
+        if (step.done) { here.push(step.value); break; }
+        epochs[jobs.length + i] = step.value;
+        report();
+        await new Promise((resolve) => setImmediate(resolve)); // let the pool's messages through
+      }
+    }
+    await pooled;
+    return here;
   };
   const sizes = [data.d, ...cfg.target.hidden, k];
   const target = Mlp.create(sizes, { seed: seeds.target });
@@ -320,7 +354,10 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const classifierJobs = [membershipJob(sMembers, sTargetTest, k, cfg.defense, seeds.defense)];
   if (cfg.defenseAware) classifierJobs.push(membershipJob(shMembers, shDefNon, k, cfg.defense, seeds.attackerDefense));
   const attackJobs = attackSeeds.map((j) => membershipJob(shMembers, shOut, k, cfg.attack, seeds.attack + j));
-  await train('train defense classifier and NN attack', [...classifierJobs, ...attackJobs]);
+  const roundedJobs = cfg.nnRounded.map((decimals) =>
+    membershipJob(roundScores(shMembers, decimals), roundScores(shOut, decimals), k, cfg.attack, seeds.nnRounded));
+  await train('train defense classifier and NN attack', [...classifierJobs, ...attackJobs, ...roundedJobs]);
+  const rounded: RoundedNnAttack[] = roundedJobs.map((job, i) => ({ model: job.model, decimals: cfg.nnRounded[i]! }));
   const defense = classifierJobs[0]!.model, attackerDefense = classifierJobs[1]?.model;
   const nnModels = attackJobs.map((job) => job.model), attack = nnModels[0]!;
   lap('defense classifier and NN attack');
@@ -335,6 +372,27 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const shadowIsMember = membership(shadowIn.n, shadowOut.n);
   const shadowSet: LabeledConfidenceSet = { vectors: shadowS, labels: shadowLabels, k, isMember: shadowIsMember };
 
+  // Label-only noise robustness: calibrated on the shadow model, run on the target model itself. It
+  // sees labels only, and MemGuard releases every query's label unchanged (label loss 0), so its
+  // result holds at every epsilon and mixing rule.
+  let noiseResult: AttackResult | undefined;
+  let noiseCalibration: NoiseRobustnessCalibration | undefined;
+  if (cfg.noiseRobustness) {
+    progress({ stage: 'label-only noise robustness', done: 0, total: 2 });
+    const c = Math.min(cfg.noiseRobustness.calibrationRows, shadowIn.n, shadowOut.n);
+    const calibrationSet = {
+      features: concat(shadowIn.features.subarray(0, c * data.d), shadowOut.features.subarray(0, c * data.d)),
+      labels: Int32Array.from([...shadowIn.labels.subarray(0, c), ...shadowOut.labels.subarray(0, c)]),
+      d: data.d, isMember: membership(c, c),
+    };
+    noiseCalibration = calibrateNoiseRobustness(shadow, calibrationSet, { copies: cfg.noiseRobustness.copies, seed: seeds.noiseRobustness });
+    progress({ stage: 'label-only noise robustness', done: 1, total: 2 });
+    noiseResult = noiseRobustnessAttack(target, noiseCalibration,
+      { features: concat(members.features, evalNon.features), labels: evalLabels, d: data.d }, { seed: seeds.noiseRobustness + 1 });
+    progress({ stage: 'label-only noise robustness', done: 2, total: 2 });
+    lap('label-only noise robustness');
+  }
+
   // Phase I once (the defender's, on the target's logits).
   progress({ stage: 'Phase I on the evaluation set', done: 0, total: 1 });
   const defender = (mixing: MixingMode, coinSeed: number) =>
@@ -347,6 +405,15 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   // at each setting) and trains an attack on them: one attack per (mixing, epsilon > 0).
   const awareAttacks = new Map<string, Mlp[]>();
   const defendedShadow = new Map<string, Float32Array>();
+  // NN-AT: one network per radius (rho = epsilon, NN_AT_DEFAULTS.rho at epsilon 0), trained in this
+  // thread alongside the defense-aware attacks.
+  const nnAtRho = (epsilon: number) => (epsilon > 0 && Number.isFinite(epsilon) ? epsilon : NN_AT_DEFAULTS.rho);
+  const radii = cfg.nnAt ? [...new Set(cfg.epsilons.map(nnAtRho))] : [];
+  const nnAtTrainings = radii.map((rho) => ({
+    epochs: cfg.attack.epochs,
+    run: adversarialTraining(shMembers, shOut, k, { ...membershipOptions(cfg.attack, seeds.nnAt), rho, steps: cfg.nnAt!.steps }),
+  }));
+  const nnAtModels = new Map<number, Mlp>();
   if (attackerDefense) {
     progress({ stage: "Phase I on the attacker's shadow set", done: 0, total: 1 });
     const attackerSearch = new MemGuard({ defenseClassifier: attackerDefense, epsilon: 0, method: cfg.method, search: cfg.search, coin: { mode: 'expectation' } })
@@ -366,9 +433,13 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
         }
       }
     }
-    await train('train defense-aware attacks', jobs);
+    const trained = await train(nnAtTrainings.length ? 'train defense-aware attacks and NN-AT' : 'train defense-aware attacks', jobs, nnAtTrainings);
+    trained.forEach((model, i) => nnAtModels.set(radii[i]!, model));
     jobs.forEach((job, i) => awareAttacks.set(keys[i]!, [...(awareAttacks.get(keys[i]!) ?? []), job.model]));
-    lap('defense-aware attacks');
+    lap(nnAtTrainings.length ? 'defense-aware attacks and NN-AT' : 'defense-aware attacks');
+  } else if (nnAtTrainings.length) {
+    (await train('train NN-AT', [], nnAtTrainings)).forEach((model, i) => nnAtModels.set(radii[i]!, model));
+    lap('NN-AT');
   }
 
   const exports: ReleasedExport[] = [
@@ -393,13 +464,17 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       exports.push({ path: `released/eval-eps${epsilon}${suffix}.csv`, table: scoresTable(sampled.released, k, evalIsMember, evalLabels) });
 
       const nnAttacks: Record<string, Mlp[]> = { nn: nnModels };
+      const nnAt = nnAtModels.get(nnAtRho(epsilon));
+      if (nnAt) nnAttacks['nn-at'] = [nnAt];
       if (attackerDefense) {
         nnAttacks['nn/defense-aware'] = awareAttacks.get(`${mixing}/${epsilon}`) ?? nnModels;
         if (mixing === 'paper') {
           exports.push({ path: `released/shadow-eps${epsilon}.csv`, table: scoresTable(defendedShadow.get(`${mixing}/${epsilon}`)!, k, shadowIsMember, shadowLabels) });
         }
       }
-      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks, lira);
+      const vectorAttacks = Object.fromEntries(rounded.map((r) => [`nn-r${r.decimals}`, (v: Float32Array) => roundedNnAttack(r, v)]));
+      const attacks = runAttackSuite(shadowSet, { clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, nnAttacks, lira,
+        { vectorAttacks, labelOnly: noiseResult ? [noiseResult] : [] });
 
       const n = evalIsMember.length;
       const original = predictedLabels(evalS, k), released = predictedLabels(sampled.released, k), noisyLabels = predictedLabels(expectation.noisy, k);
@@ -455,6 +530,8 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       dataset: data.name ?? 'user dataset', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
       method: cfg.method, search: cfg.search ?? {}, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
       defenseAware: cfg.defenseAware, attackSeeds: attackSeeds.length, lira: cfg.lira, engine: target.engine.build,
+      nnAt: cfg.nnAt, nnRounded: cfg.nnRounded, noiseRobustness: cfg.noiseRobustness,
+      ...(noiseCalibration ? { noiseRobustnessCalibration: { level: noiseCalibration.level, threshold: noiseCalibration.threshold, shadowAccuracy: noiseCalibration.shadowAccuracy } } : {}),
       splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },
     models: {
@@ -475,12 +552,17 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       `nn = the paper's NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker's own defense classifier; each the mean of ${attackSeeds.length} attack seed${attackSeeds.length === 1 ? '' : 's'}.`,
       'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
+      ...(cfg.nnAt ? [`nn-at = NN-AT (SPEC §11): the NN attack adversarially trained (${cfg.nnAt.steps}-step label-preserving L1 search on the simplex, rho = epsilon, ${NN_AT_DEFAULTS.rho} at epsilon 0), one attack seed.`] : []),
+      ...(cfg.nnRounded.length ? [`${cfg.nnRounded.map((d) => `nn-r${d}`).join(', ')} = NN-R (SPEC §11): the NN attack on scores rounded to ${cfg.nnRounded.join(' and ')} decimals, one attack seed.`] : []),
+      ...(noiseCalibration ? [`label-only/noise = label-only noise robustness (Choquette-Choo et al. 2021): ${noiseCalibration.copies} noisy copies per record queried on the target model (labels only), level f = ${noiseCalibration.level.flips} flips${noiseCalibration.binary.some((b) => !b) ? `, tau = ${noiseCalibration.level.tau}` : ''} and threshold ${noiseCalibration.threshold.toFixed(2)} calibrated on the shadow model; the label-only floor is the stronger of it and gap.`] : []),
       ...(cfg.lira > 0 ? [`lira = offline LiRA (Carlini et al. 2022): ${cfg.lira} shadow models on random halves of the attacker's pool, one-sided Gaussian test on log(p_y / (1 - p_y)) of the released vector; its decision threshold is calibrated on undefended shadow outputs.`] : []),
     ],
   };
   attackerDefense?.dispose();
   for (const model of nnModels.slice(1)) model.dispose();
   for (const models of awareAttacks.values()) for (const model of models) model.dispose();
+  for (const model of nnAtModels.values()) model.dispose();
+  for (const r of rounded) r.model.dispose();
   return { results, models: { target, shadow, defense, attack }, exports, timings };
 }
 

@@ -1,7 +1,7 @@
 // The plain-text summary printed to the console after an evaluation (the HTML report is html.ts).
 import type { EvaluationResults, RunStatistic } from '../experiment/results.js';
 import { eps, fix3, fix3pm, modesOf, publishedAt, runsOf, attacksOf } from './format.js';
-import { computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, type Verdict } from './verdict.js';
+import { computeVerdict, VERDICT_METRIC_LABELS, VERDICT_METRICS, type Verdict } from './verdict.js';
 import { nearDuplicateConsole } from './nearDuplicates.js';
 import { timingConsole } from './timing.js';
 
@@ -24,15 +24,15 @@ export function formatVerdict(verdict: Verdict): string {
   const lines: string[] = [];
   for (const t of verdict.tables) {
     lines.push(`VERDICT, mixing = ${t.mixing}: the strongest attack per metric, beside the label-only floor ` +
-      `(${verdict.floorAttack} attack) and the undefended value (eps=0)`);
-    const rows: string[][] = [['metric', 'eps', 'distortion', 'strongest', 'attack', 'floor', 'undefended', 'removed']];
+      `(the stronger of ${(verdict.floorAttacks ?? ['gap']).join(', ')}; "set by" names it) and the undefended value (eps=0)`);
+    const rows: string[][] = [['metric', 'eps', 'distortion', 'strongest', 'attack', 'floor', 'set by', 'undefended', 'removed']];
     for (const metric of VERDICT_METRICS) {
       t.rows.forEach((row, i) => {
         const c = row.metrics[metric];
         rows.push([
           i === 0 ? VERDICT_METRIC_LABELS[metric] : '', eps(row.epsilon), fix3pm(row.distortion.value, row.distortion.halfWidth),
           c ? fix3pm(c.value, c.halfWidth) : '—', c ? c.attack + (c.inverted ? ' (flipped)' : '') : '',
-          fix3pm(c?.floor?.value, c?.floor?.halfWidth), fix3pm(c?.undefended?.value, c?.undefended?.halfWidth),
+          fix3pm(c?.floor?.value, c?.floor?.halfWidth), c?.floor?.attack ?? '', fix3pm(c?.undefended?.value, c?.undefended?.halfWidth),
           c?.removed === undefined || row.epsilon === 0 ? '' : `${Math.round(c.removed * 100)}%`,
         ]);
       });
@@ -42,7 +42,7 @@ export function formatVerdict(verdict: Verdict): string {
     for (const f of t.flags) lines.push(`!! ${f.text}`);
     lines.push('');
   }
-  if (verdict.excluded.length) lines.push(`(upper bounds not counted as attacks: ${verdict.excluded.join(', ')}; floor: ${FLOOR_ATTACK})`);
+  if (verdict.excluded.length) lines.push(`(upper bounds not counted as attacks: ${verdict.excluded.join(', ')}; floor: the stronger of ${(verdict.floorAttacks ?? ['gap']).join(', ')})`);
   return lines.join('\n');
 }
 

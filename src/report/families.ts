@@ -12,10 +12,13 @@ export interface AttackFamily {
 const KNOWN: Array<AttackFamily & { match: (attack: string) => boolean }> = [
   { id: 'nn', legend: 'NN attack (shadow model, naive)', match: (a) => a === 'nn' },
   { id: 'nn/defense-aware', legend: 'NN attack (defense-aware)', match: (a) => a === 'nn/defense-aware' },
+  { id: 'nn-at', legend: 'NN-AT (adversarially trained NN attack)', match: (a) => a === 'nn-at' || a.startsWith('nn-at/') },
+  { id: 'nn-r', legend: 'NN-R (NN attack on rounded scores)', match: (a) => /^nn-r\d+(\/|$)/.test(a) },
   { id: 'metric', legend: 'metric attacks (shadow-calibrated thresholds)', match: (a) => /^(correctness|confidence|entropy|modified-entropy)\/(per-class|global)$/.test(a) },
   { id: 'hindsight', legend: 'best threshold in hindsight (upper bound)', match: (a) => a.endsWith('/hindsight') },
   { id: 'lira', legend: 'LiRA (per-example shadow models)', match: (a) => a === 'lira' || a.startsWith('lira/') },
   { id: 'gap', legend: 'gap attack (label only)', match: (a) => a === 'gap' },
+  { id: 'label-only', legend: 'noise robustness (label only)', match: (a) => a === 'label-only/noise' },
 ];
 
 /** The family of an attack id. */
@@ -55,8 +58,10 @@ export function strongestPerFamily(attacks: string[], strength: (attack: string)
  */
 export function familyColors(families: string[]): Map<string, string> {
   const out = new Map<string, string>();
-  const knownIds = KNOWN.map((f) => f.id).filter((id) => id !== 'gap');
-  const all = [...knownIds, ...families.filter((f) => !knownIds.includes(f) && f !== 'gap')];
+  // The label-only families are the floor, drawn in the reference color.
+  const floor = ['gap', 'label-only'];
+  const knownIds = KNOWN.map((f) => f.id).filter((id) => !floor.includes(id));
+  const all = [...knownIds, ...families.filter((f) => !knownIds.includes(f) && !floor.includes(f))];
   // Known families that are absent keep no color, so extra families still get distinct ones.
   const present = all.filter((f) => families.includes(f));
   present.forEach((f, i) => out.set(f, PALETTE[i % PALETTE.length]!));

@@ -6,7 +6,7 @@ import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } fr
 import { attacksOf, eps, fix3, fix3pm, modesOf, publishedAt, runsOf } from './format.js';
 import { familyColors, familyOf, strongestPerFamily } from './families.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
-import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACK, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
+import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACKS, labelOnlyFloor, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
 import { nearDuplicateSection } from './nearDuplicates.js';
 import { htmlTable } from './table.js';
 import { timingSection } from './timing.js';
@@ -153,12 +153,12 @@ function verdictCell(c: VerdictCell | undefined, epsilon: number, floorShown: Ve
  * per defended ε, so that each strongest value stands in a column right under the floor and the
  * undefended value it is compared with.
  */
-function verdictTable(t: VerdictTable, floorAttack: string): string {
+function verdictTable(t: VerdictTable, floorName: string): string {
   const head = `<tr><th class="name">setting</th><th>distortion E‖n‖₁</th>${VERDICT_METRICS.map((m) => `<th>${escapeXml(VERDICT_METRIC_LABELS[m])}</th>`).join('')}</tr>`;
   const first = t.rows[0];
   const floors = VERDICT_METRICS.map((m) => first?.metrics[m]?.floor);
-  let rows = `<tr class="floor"><td class="name">label-only floor (${escapeXml(floorAttack)} attack)</td><td>—</td>` +
-    floors.map((f) => `<td>${pm(f)}<span class="att">${escapeXml(floorAttack)}</span></td>`).join('') + '</tr>';
+  let rows = `<tr class="floor"><td class="name">label-only floor (${escapeXml(floorName)})</td><td>—</td>` +
+    floors.map((f) => `<td>${pm(f)}<span class="att">${escapeXml(f ? `set by ${f.attack}` : '')}</span></td>`).join('') + '</tr>';
   for (const row of t.rows) {
     const label = row.epsilon === 0 ? 'undefended (ε = 0)' : `ε = ${eps(row.epsilon)}`;
     rows += `<tr${row.epsilon === 0 ? ' class="undefended"' : ''}><td class="name">${escapeXml(label)}</td><td>${pm(row.distortion)}</td>` +
@@ -167,21 +167,27 @@ function verdictTable(t: VerdictTable, floorAttack: string): string {
   let s = `<table class="verdict"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
   if (t.sentences.length) s += `<ul>${t.sentences.map((x) => `<li>${escapeXml(x)}</li>`).join('')}</ul>`;
   if (t.flags.length) s += `<ul class="flags">${t.flags.map((f) => `<li>${escapeXml(f.text)}</li>`).join('')}</ul>`;
-  else s += `<p class="note">No setting leaks more than the undefended model, and no attack's signal is inverted beyond the floor (${escapeXml(floorAttack)}).</p>`;
+  else s += `<p class="note">No setting leaks more than the undefended model, and no attack's signal is inverted beyond the floor (${escapeXml(floorName)}).</p>`;
   return s;
+}
+
+/** "the gap and label-only/noise attacks": the label-only attacks the floor is the stronger of. */
+function floorNameOf(v: Verdict): string {
+  const names = v.floorAttacks ?? [];
+  return names.length > 1 ? `the stronger of the ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} attacks` : `the ${names[0] ?? 'gap'} attack`;
 }
 
 function verdictSection(v: Verdict): string {
   const tables = v.tables.filter((t) => t.rows.length);
   if (!tables.length) return '';
   let s = '<h2>Verdict</h2><p class="note">Per mixing rule and distortion budget ε: the strongest attack by each metric ' +
-    `(its name beneath the value), under the <b>label-only floor</b> (the ${escapeXml(v.floorAttack)} attack: no label-preserving ` +
+    `(its name beneath the value), under the <b>label-only floor</b> (${escapeXml(floorNameOf(v))}, whichever is stronger per metric, named beneath; no label-preserving ` +
     'defense can go below it) and the <b>undefended</b> value (ε = 0). AUC is direction-free, max(AUC, 1 − AUC): an attacker who sees ' +
     'an inverted signal flips it. "removed": the share of the leakage above the floor that the defense removed, ' +
     '(undefended − defended) / (undefended − floor). Red: the defended model leaks more than the undefended one.' +
     (v.excluded.length ? ` Upper bounds that pick their threshold with the evaluation set's own membership (${escapeXml(v.excluded.join(', '))}) are not counted as attacks.` : '') +
     '</p>';
-  for (const t of tables) s += `<h3>Mixing rule: ${escapeXml(t.mixing)}</h3>${verdictTable(t, v.floorAttack)}`;
+  for (const t of tables) s += `<h3>Mixing rule: ${escapeXml(t.mixing)}</h3>${verdictTable(t, floorNameOf(v))}`;
   return s;
 }
 
@@ -189,7 +195,7 @@ function verdictSection(v: Verdict): string {
 function familySeries(runs: EpsilonResult[], attacks: string[], colors: Map<string, string>, repeated: boolean): LineSeries[] {
   const finite = runs.filter((x) => Number.isFinite(x.epsilon));
   const mean = (a: string) => finite.reduce((t, x) => t + (x.attacks[a]?.accuracy ?? 0), 0) / Math.max(1, finite.length);
-  return distinct(strongestPerFamily(attacks, mean, [familyOf(FLOOR_ATTACK).id]).map(({ attack, family }) => {
+  return distinct(strongestPerFamily(attacks, mean, FLOOR_FAMILIES).map(({ attack, family }) => {
     const at = finite.filter((x) => x.attacks[attack]);
     const series: LineSeries = {
       name: family.legend === attack ? attack : `${family.legend}: ${attack}`, markers: true, color: colors.get(family.id),
@@ -213,9 +219,12 @@ function distinct<T extends { color?: string }>(series: T[]): T[] {
   });
 }
 
-/** The label-only floor (the gap attack's values) as a named reference line. */
-function floorLine(x: number[], y: number[]): ReferenceLine {
-  return { name: `${familyOf(FLOOR_ATTACK).legend}: the floor`, x, y, color: REFERENCE_COLOR, dash: '7 4' };
+/** The families of the label-only attacks: drawn as the floor line, not as curves. */
+const FLOOR_FAMILIES = FLOOR_ATTACKS.map((a) => familyOf(a).id);
+
+/** The label-only floor as a named reference line (`attacks`: the label-only attacks that set it). */
+function floorLine(x: number[], y: number[], attacks: string[]): ReferenceLine {
+  return { name: `label-only floor (${[...new Set(attacks)].join(', ')})`, x, y, color: REFERENCE_COLOR, dash: '7 4' };
 }
 
 function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string[] | undefined, ids: () => string, colors: Map<string, string>): string {
@@ -244,8 +253,8 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
   if (swept) {
     const xs = finite.map((x) => x.epsilon);
     const refs: ReferenceLine[] = [{ x: [Math.min(...xs), Math.max(...xs)], y: [0.5, 0.5] }];
-    const floorRuns = finite.filter((x) => x.attacks[FLOOR_ATTACK]);
-    if (floorRuns.length) refs.push(floorLine(floorRuns.map((x) => x.epsilon), floorRuns.map((x) => x.attacks[FLOOR_ATTACK]!.accuracy)));
+    const floors = finite.map((x) => ({ epsilon: x.epsilon, floor: labelOnlyFloor(x.attacks, 'accuracy') })).filter((x) => x.floor);
+    if (floors.length) refs.push(floorLine(floors.map((x) => x.epsilon), floors.map((x) => x.floor!.value), floors.map((x) => x.floor!.attack)));
     const series = familySeries(runs, drawn, colors, repeated);
     if (published) {
       series.push({
@@ -269,11 +278,11 @@ function modeSection(r: EvaluationResults, mode: MixingMode, plotAttacks: string
     (repeated ? ' (curves vertically averaged over the runs)' : '') + '. Black dashed: the label-only floor; grey dashed: chance.</p><div class="grid">';
   for (const run of runs) {
     const present = drawn.filter((a) => run.attacks[a]);
-    const picked = distinct(strongestPerFamily(present, (a) => verdictValue(run.attacks[a]!, 'auc'), [familyOf(FLOOR_ATTACK).id])
+    const picked = distinct(strongestPerFamily(present, (a) => verdictValue(run.attacks[a]!, 'auc'), FLOOR_FAMILIES)
       .map(({ attack, family }) => ({ attack, family, color: colors.get(family.id) })));
     const refs: ReferenceLine[] = [{ x: [1e-3, 1], y: [1e-3, 1] }];
-    const gap = run.attacks[FLOOR_ATTACK];
-    if (gap) refs.push(floorLine(gap.roc.fpr, gap.roc.tpr));
+    const floor = labelOnlyFloor(run.attacks, 'auc');
+    if (floor) refs.push(floorLine(run.attacks[floor.attack]!.roc.fpr, run.attacks[floor.attack]!.roc.tpr, [floor.attack]));
     s += figure(linePlot({
       id: ids(), title: `ROC, ε = ${eps(run.epsilon)} (${mode})`, width: 580, height: 340,
       x: { log: true, min: 1e-3, max: 1, label: 'false positive rate' },

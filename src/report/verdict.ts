@@ -1,14 +1,21 @@
 // The verdict: per mixing rule and epsilon, the strongest attack by each headline metric beside the
-// label-only floor (the gap attack: no label-preserving defense can go below it, SPEC §6) and beside
+// label-only floor (the stronger of the gap and noise-robustness attacks: no label-preserving defense
+// can go below it, SPEC §6; the verdict names which one set it) and beside
 // the undefended value (epsilon 0), with how much of the leakage above the floor the defense removed
 // and where it leaks more than no defense at all. Computed from any results object: whatever attacks
 // and mixing rules it holds.
+import { NOISE_ROBUSTNESS_ID } from '../attacks/noiseRobustness.js';
 import type { AttackSummary } from '../attacks/summary.js';
 import type { EpsilonResult, EvaluationResults } from '../experiment/results.js';
 import { modesOf, runsOf } from './format.js';
 
-/** The attack whose values are the floor. */
-export const FLOOR_ATTACK = 'gap';
+/**
+ * The label-only attacks (SPEC §6): the floor is, per metric, the strongest of those present.
+ *
+ * @example
+ * console.log(FLOOR_ATTACKS); // ['gap', 'label-only/noise']
+ */
+export const FLOOR_ATTACKS: readonly string[] = Object.freeze(['gap', NOISE_ROBUSTNESS_ID]);
 
 /**
  * The headline metrics of the verdict, in table order.
@@ -59,6 +66,40 @@ export interface VerdictValue {
 }
 
 /**
+ * The label-only floor by one metric: its value, the attack that set it, and every part's value.
+ *
+ * @example
+ * const floor: LabelOnlyFloor = { attack: 'label-only/noise', value: 0.73, parts: { gap: { value: 0.69 }, 'label-only/noise': { value: 0.73 } } };
+ */
+export interface LabelOnlyFloor extends VerdictValue {
+  /** The label-only attack that set the floor (the strongest part). */
+  attack: string;
+  /** Each label-only attack present, by id. */
+  parts: Record<string, VerdictValue>;
+}
+
+/**
+ * The label-only floor of one setting's attacks by one metric: the strongest of `FLOOR_ATTACKS`
+ * present (the first listed on ties), with every part; undefined when none is present.
+ *
+ * @example
+ * const s = (accuracy: number) => ({ accuracy, balancedAccuracy: accuracy, auc: accuracy, advantage: 0, tprAt1Fpr: 0, tprAt01Fpr: 0, roc: { fpr: [0, 1], tpr: [0, 1] } });
+ * const floor = labelOnlyFloor({ gap: s(0.69), 'label-only/noise': s(0.73), nn: s(0.8) }, 'accuracy');
+ * console.log(floor?.attack, floor?.value); // 'label-only/noise' 0.73
+ */
+export function labelOnlyFloor(attacks: Record<string, AttackSummary>, metric: VerdictMetric): LabelOnlyFloor | undefined {
+  let floor: LabelOnlyFloor | undefined;
+  const parts: Record<string, VerdictValue> = {};
+  for (const attack of FLOOR_ATTACKS) {
+    const part = valueOf(attacks[attack], metric);
+    if (!part || !Number.isFinite(part.value)) continue;
+    parts[attack] = part;
+    if (!floor || part.value > floor.value) floor = { ...part, attack, parts };
+  }
+  return floor;
+}
+
+/**
  * The strongest attack by one metric at one setting, beside the floor and the undefended value.
  *
  * @example
@@ -71,8 +112,8 @@ export interface VerdictCell {
   halfWidth?: number;
   /** The AUC is below 0.5: the value is 1 - AUC, what an attacker gets by flipping the score. */
   inverted?: boolean;
-  /** The floor attack's value at this setting (absent without a floor attack). */
-  floor?: VerdictValue;
+  /** The label-only floor at this setting and the attack that set it (absent without a label-only attack). */
+  floor?: VerdictValue & { attack: string };
   /** The strongest value at epsilon 0 under the same mixing rule (absent without an epsilon-0 run). */
   undefended?: VerdictValue;
   /** (undefended - value) / (undefended - floor): the share of the leakage above the floor removed. */
@@ -118,10 +159,12 @@ export interface VerdictFlag {
  * The verdict for one mixing rule: a row per epsilon, one sentence per defended epsilon, the flags.
  *
  * @example
- * const table: VerdictTable = { mixing: 'paper', rows: [], sentences: [], flags: [] };
+ * const table: VerdictTable = { mixing: 'paper', floor: {}, rows: [], sentences: [], flags: [] };
  */
 export interface VerdictTable {
   mixing: string;
+  /** The label-only floor per metric at the first setting (the undefended one when present), with its parts. */
+  floor: Partial<Record<VerdictMetric, LabelOnlyFloor>>;
   rows: VerdictRow[];
   /** Plain-language summary, one sentence per defended epsilon. */
   sentences: string[];
@@ -139,7 +182,8 @@ export interface VerdictTable {
  * console.log(v.tables[0].flags[0].text); // ε = 1: nn has AUC 0.310, an inverted signal worth 0.690 ...
  */
 export interface Verdict {
-  floorAttack: string;
+  /** The label-only attacks the floor is the strongest of (`FLOOR_ATTACKS`). */
+  floorAttacks: string[];
   /** Attacks not considered for "strongest". */
   excluded: string[];
   tables: VerdictTable[];
@@ -201,7 +245,8 @@ function tableFor(r: EvaluationResults, mixing: EpsilonResult['mixing']): Verdic
     for (const metric of VERDICT_METRICS) {
       const cell = strongest(run, metric);
       if (!cell) { metrics[metric] = undefined; continue; }
-      const floor = valueOf(run.attacks[FLOOR_ATTACK], metric);
+      const lo = labelOnlyFloor(run.attacks, metric);
+      const floor = lo && (lo.halfWidth === undefined ? { value: lo.value, attack: lo.attack } : { value: lo.value, halfWidth: lo.halfWidth, attack: lo.attack });
       const undefended = base ? strongest(base, metric) : undefined;
       if (floor) cell.floor = floor;
       if (undefended) {
@@ -224,7 +269,7 @@ function tableFor(r: EvaluationResults, mixing: EpsilonResult['mixing']): Verdic
     }
     if (run.epsilon > 0) {
       // Inverted signals: an attack whose AUC is below 0.5 by more than the floor is above 0.5.
-      const floorAuc = run.attacks[FLOOR_ATTACK] ? verdictValue(run.attacks[FLOOR_ATTACK]!, 'auc') : 0.5;
+      const floorAuc = labelOnlyFloor(run.attacks, 'auc')?.value ?? 0.5;
       for (const [attack, s] of Object.entries(run.attacks)) {
         if (isUpperBound(attack) || !(s.auc < 0.5) || !(1 - s.auc > Math.max(floorAuc, 0.5) + NOTHING_ABOVE_FLOOR)) continue;
         flags.push({
@@ -240,9 +285,9 @@ function tableFor(r: EvaluationResults, mixing: EpsilonResult['mixing']): Verdic
         const label = metric === 'accuracy' ? 'accuracy' : 'direction-free AUC';
         if (c.removed !== undefined) {
           parts.push(`${c.removed >= 0 ? `removed ${pct(c.removed)}` : `added ${pct(-c.removed)} more`} of the ${label} leakage above the label-only floor ` +
-            `(strongest ${c.attack} ${f3(c.value)}; undefended ${f3(c.undefended!.value)}; floor ${f3(c.floor!.value)})`);
+            `(strongest ${c.attack} ${f3(c.value)}; undefended ${f3(c.undefended!.value)}; floor ${f3(c.floor!.value)}, set by ${c.floor!.attack})`);
         } else if (c.floor && c.undefended) {
-          parts.push(`had no ${label} leakage above the floor to remove (undefended ${f3(c.undefended.value)}, floor ${f3(c.floor.value)}; defended ${f3(c.value)})`);
+          parts.push(`had no ${label} leakage above the floor to remove (undefended ${f3(c.undefended.value)}, floor ${f3(c.floor.value)} set by ${c.floor.attack}; defended ${f3(c.value)})`);
         }
       }
       if (parts.length) {
@@ -253,7 +298,13 @@ function tableFor(r: EvaluationResults, mixing: EpsilonResult['mixing']): Verdic
     rows.push({ epsilon: run.epsilon, distortion: rowsDistortion(run), metrics });
   }
   if (base) flags.push(...strongerAttacks(runs, base, flags));
-  return { mixing, rows, sentences, flags };
+  const floor: Partial<Record<VerdictMetric, LabelOnlyFloor>> = {};
+  const at = base ?? runs[0];
+  for (const metric of VERDICT_METRICS) {
+    const f = at && labelOnlyFloor(at.attacks, metric);
+    if (f) floor[metric] = f;
+  }
+  return { mixing, floor, rows, sentences, flags };
 }
 
 /**
@@ -306,5 +357,5 @@ function rowsDistortion(run: EpsilonResult): VerdictValue {
 export function computeVerdict(r: EvaluationResults): Verdict {
   const excluded = new Set<string>();
   for (const run of r.runs) for (const a of Object.keys(run.attacks)) if (isUpperBound(a)) excluded.add(a);
-  return { floorAttack: FLOOR_ATTACK, excluded: [...excluded], tables: modesOf(r).map((m) => tableFor(r, m)) };
+  return { floorAttacks: [...FLOOR_ATTACKS], excluded: [...excluded], tables: modesOf(r).map((m) => tableFor(r, m)) };
 }

@@ -62,7 +62,7 @@ t('plots: at most 6 curves per chart, colors never repeat on a chart, the floor 
   }
   assert.ok(lineCharts >= 2 * 4, `${lineCharts} line charts`);
   for (const legend of ['NN attack (shadow model, naive)', 'NN attack (defense-aware)', 'metric attacks (shadow-calibrated thresholds)',
-    'best threshold in hindsight (upper bound)', 'gap attack (label only): the floor']) {
+    'best threshold in hindsight (upper bound)', 'label-only floor (gap)']) {
     assert.ok(html.includes(legend), `legend ${legend}`);
   }
   // Every attack is still in the accuracy table.
