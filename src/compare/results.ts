@@ -1,6 +1,7 @@
 // The results of `memguard compare` (results.json): one entry per defense setting with its utility
 // and every attack, the seed floor and the label-only floor; and how repeated runs combine into
 // means with 95% intervals (the experiment's Student t interval, src/experiment/repeats.ts).
+import { NOISE_ROBUSTNESS_ID } from '../attacks/noiseRobustness.js';
 import type { AttackSummary } from '../attacks/summary.js';
 import { meanSummary, SUMMARY_METRICS } from '../attacks/summary.js';
 import { MemGuardInputError } from '../errors.js';
@@ -94,8 +95,8 @@ export interface CompareResults {
   notes?: string[];
 }
 
-/** The attacks that see the predicted label only (the floor's candidates). */
-export const LABEL_ONLY_ATTACKS = ['gap', 'label-only', 'label-only/noise-robustness'];
+/** The attacks that see the predicted label only (the floor's candidates): the gap attack and noise robustness. */
+export const LABEL_ONLY_ATTACKS: readonly string[] = Object.freeze(['gap', NOISE_ROBUSTNESS_ID]);
 
 function meanAttack(list: AttackSummary[]): AttackSummary {
   const out = meanSummary(list);

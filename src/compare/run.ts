@@ -5,6 +5,10 @@
 // (worker pool, and the resumable store of store.ts).
 import { labelAccuracy, type LabeledConfidenceSet } from '../attacks/confidence.js';
 import type { LiraAttack } from '../attacks/lira.js';
+import type { AttackResult } from '../attacks/metricAttacks.js';
+import { trainAdversarialNnAttack, NN_AT_DEFAULTS } from '../attacks/nnAdversarial.js';
+import { roundedNnAttack, roundScores } from '../attacks/nnRounded.js';
+import { calibrateNoiseRobustness, noiseRobustnessAttack } from '../attacks/noiseRobustness.js';
 import { runAttackSuite, type ReleasedSet } from '../attacks/suite.js';
 import type { AttackSummary } from '../attacks/summary.js';
 import type { ScoresTable } from '../data/csv/scores.js';
@@ -22,7 +26,7 @@ import { Mlp } from '../nn/mlp.js';
 import { isUpperBound, VERDICT_METRICS, verdictValue } from '../report/verdict.js';
 import { POSTHOC_DEFENSES, recipeFit, TRAINING_DEFENSES, type DefenseParams, type Rows, type TrainContext } from './defenses.js';
 import { combineCompareRepeats, LABEL_ONLY_ATTACKS, type CompareEntry, type CompareResults, type LabelOnlyFloor } from './results.js';
-import type { FitMany } from './store.js';
+import { keyOf, type FitMany, type ModelStore } from './store.js';
 import { distortionAndLabelLoss, type Release } from './utility.js';
 
 type Net = TrainingConfig & { hidden: number[] };
@@ -55,6 +59,12 @@ export interface CompareConfig {
   lira: number;
   /** The knob grids: SPEC §10's, or the quick run's few settings. */
   grids: 'full' | 'quick';
+  /** NN-AT (SPEC §11) with this many search steps, one network per radius (rho = MemGuard's epsilon, 0.3 otherwise); null: skip. */
+  nnAt: { steps: number } | null;
+  /** NN-R: the NN attack on scores rounded to these decimals (naive and defense-aware). */
+  nnRounded: number[];
+  /** The label-only noise-robustness attack: noisy copies per record and shadow rows it is calibrated on; null: skip. */
+  noiseRobustness: { copies: number; calibrationRows: number } | null;
 }
 
 /**
@@ -77,6 +87,9 @@ export const COMPARE_PAPER: CompareConfig = Object.freeze({
   stackOn: 2,
   lira: 8,
   grids: 'full' as const,
+  nnAt: { steps: NN_AT_DEFAULTS.steps },
+  nnRounded: [1, 2],
+  noiseRobustness: { copies: 100, calibrationRows: 250 },
 });
 
 /**
@@ -95,6 +108,7 @@ export const COMPARE_QUICK: CompareConfig = Object.freeze({
   stackOn: 1,
   lira: 4,
   grids: 'quick' as const,
+  noiseRobustness: { copies: 20, calibrationRows: 100 },
 });
 
 /**
@@ -122,6 +136,8 @@ export interface CompareOptions {
   repeats?: number;
   /** Trains independent models (worker pool, resumable store); default one after another here. */
   fitMany?: FitMany;
+  /** Where trainings that are not a FitJob (NN-AT) are kept for a resumed run. */
+  store?: ModelStore;
   onProgress?: (e: CompareProgress) => void;
 }
 
@@ -244,10 +260,10 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const s = cfg.seed;
   const seeds = {
     target: s, shadow: s + 1, seedFloor: s + 2, defense: s + 3, attackerDefense: s + 4, attack: s + 5, awareAttack: s + 6,
-    releaseCoin: s + 7, attackerCoin: s + 8, lira: s + 9, posthoc: s + 40,
+    releaseCoin: s + 7, attackerCoin: s + 8, lira: s + 9, nnRounded: s + 30, nnAt: s + 31, noiseRobustness: s + 32, posthoc: s + 40,
   };
   const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * 100);
-  const STAGES = 6;
+  const STAGES = 7;
   let stageNo = 0;
   const stage = (name: string) => `stage ${++stageNo}/${STAGES}: ${name}`;
 
@@ -324,17 +340,55 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const shadowOutputs = models.map((m) => m.shadow.predict(shadowRows.features));
   const shadowVectors = shadowSet.vectors as Float32Array;
   const nnJobs = attackSeeds.map((j) => attackJob(shadowVectors.subarray(0, nShadowIn), shadowVectors.subarray(nShadowIn), seeds.attack + j, cfg.attack));
+  // NN-R: the NN attack on rounded scores, per number of decimals.
+  const roundedJobs = (v: Float32Array) => cfg.nnRounded.map((decimals) =>
+    attackJob(roundScores(v.subarray(0, nShadowIn), decimals), roundScores(v.subarray(nShadowIn), decimals), seeds.nnRounded, cfg.attack));
+  const nnRJobs = roundedJobs(shadowVectors);
   const awareJobs = shadowOutputs.slice(1).map((v) => attackSeeds.map((j) => attackJob(v.subarray(0, nShadowIn), v.subarray(nShadowIn), seeds.awareAttack + j, cfg.attack)));
-  await train(stage(`train ${nnJobs.length + awareJobs.flat().length} NN attacks`), [...nnJobs, ...awareJobs.flat()]);
+  const awareRJobs = shadowOutputs.slice(1).map((v) => roundedJobs(v));
+  await train(stage(`train ${nnJobs.length + nnRJobs.length + awareJobs.flat().length + awareRJobs.flat().length} NN attacks`),
+    [...nnJobs, ...nnRJobs, ...awareJobs.flat(), ...awareRJobs.flat()]);
   const nn = nnJobs.map((j) => j.model);
   lap('NN attacks');
+
+  // NN-AT (undefended shadow), one network per radius: SPEC §11's rho = the defense's epsilon for MemGuard, 0.3 for the others.
+  const radii = cfg.nnAt ? [...new Set([NN_AT_DEFAULTS.rho, ...(cfg.defenses.includes('memguard') ? cfg.epsilons : [])])] : [];
+  const nnAt = new Map<number, Mlp>();
+  const nnAtStage = stage(`train ${radii.length} NN-AT attacks (in this thread)`);
+  radii.forEach((rho, i) => {
+    progress({ stage: nnAtStage, done: i, total: radii.length });
+    const { epochs, learningRate, batchSize, schedule, seed } = recipeFit(cfg.attack, seeds.nnAt);
+    const settings = { hidden: cfg.attack.hidden, epochs, learningRate, batchSize, schedule, seed, rho, steps: cfg.nnAt!.steps };
+    const mem = shadowVectors.subarray(0, nShadowIn), non = shadowVectors.subarray(nShadowIn);
+    const trainIt = () => trainAdversarialNnAttack(mem, non, k, settings);
+    nnAt.set(rho, options.store ? options.store.cached(keyOf('nn-at', mem, non, k, settings), trainIt, (layers) => Mlp.fromParameters(layers)) : trainIt());
+  });
+  progress({ stage: nnAtStage, done: radii.length, total: radii.length });
+  lap('NN-AT');
+
+  // Label-only noise robustness: calibrated on the undefended shadow model, then run on each deployed model.
+  const noise = cfg.noiseRobustness;
+  const calibration = noise ? (() => {
+    const c = Math.min(noise.calibrationRows, shadowIn.n, shadowOut.n);
+    return calibrateNoiseRobustness(shadowModel, {
+      features: concat(shadowIn.features.subarray(0, c * data.d), shadowOut.features.subarray(0, c * data.d)),
+      labels: Int32Array.from([...shadowIn.labels.subarray(0, c), ...shadowOut.labels.subarray(0, c)]), d: data.d, isMember: membershipFlags(c, c),
+    }, { copies: noise.copies, seed: seeds.noiseRobustness });
+  })() : undefined;
+  const noiseOn = (m: Mlp): AttackResult[] => (calibration
+    ? [noiseRobustnessAttack(m, calibration, { features: evalRows.features, labels: evalRows.labels, d: data.d }, { seed: seeds.noiseRobustness + 1 })]
+    : []);
   const ev: Evaluation = { k, evalSet, shadowSet, nn, lira };
 
-  const attacksOn = (released: ReleasedSet, aware?: { shadow: LabeledConfidenceSet; nn: Mlp[] }): Record<string, AttackSummary> => {
-    const out = runAttackSuite(ev.shadowSet, released, { nn: ev.nn }, ev.lira);
-    const a = aware ? runAttackSuite(aware.shadow, released, { 'nn/defense-aware': aware.nn }) : undefined;
+  const rounded = (jobs: FitJob[], suffix: string) => Object.fromEntries(jobs.map((j, i) =>
+    [`nn-r${cfg.nnRounded[i]}${suffix}`, (v: Float32Array) => roundedNnAttack({ model: j.model, decimals: cfg.nnRounded[i]! }, v)]));
+  /** Every attack on one release: naive (undefended shadow) and defense-aware; `labelOnly`: the label-only results of the deployed model; `rho`: NN-AT's radius. */
+  const attacksOn = (released: ReleasedSet, labelOnly: AttackResult[], rho: number, aware?: { shadow: LabeledConfidenceSet; nn: Mlp[]; rounded: FitJob[] }): Record<string, AttackSummary> => {
+    const at = nnAt.get(rho);
+    const out = runAttackSuite(ev.shadowSet, released, { nn: ev.nn, ...(at ? { 'nn-at': [at] } : {}) }, ev.lira, { vectorAttacks: rounded(nnRJobs, ''), labelOnly });
+    const a = aware ? runAttackSuite(aware.shadow, released, { 'nn/defense-aware': aware.nn }, undefined, { vectorAttacks: rounded(aware.rounded, '') }) : undefined;
     for (const [id, summary] of Object.entries(a ?? out)) {
-      if (isUpperBound(id) || LABEL_ONLY_ATTACKS.includes(id) || id === 'lira') continue;
+      if (isUpperBound(id) || LABEL_ONLY_ATTACKS.includes(id) || id === 'lira' || id === 'nn-at') continue;
       out[id === 'nn' || id === 'nn/defense-aware' ? 'nn/defense-aware' : `${id}/defense-aware`] = summary;
     }
     return out;
@@ -352,10 +406,13 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   // Training-time settings (the first is 'none', the undefended reference itself).
   progress({ stage: stage('attack the training-time defenses'), done: 0, total: trainingSettings.length });
   const evalOutputs = models.map((m) => m.target.predict(evalRows.features));
+  const labelOnlyOf = new Map<string, AttackResult[]>();
   trainingSettings.forEach((setting, i) => {
     const vectors = evalOutputs[i]!;
-    const aware = i === 0 ? undefined : { shadow: { ...shadowSet, vectors: shadowOutputs[i]! }, nn: awareJobs[i - 1]!.map((j) => j.model) };
-    const attacks = attacksOn({ clean: { ...evalSet, vectors } }, aware);
+    const aware = i === 0 ? undefined : { shadow: { ...shadowSet, vectors: shadowOutputs[i]! }, nn: awareJobs[i - 1]!.map((j) => j.model), rounded: awareRJobs[i - 1]! };
+    const labelOnly = noiseOn(models[i]!.target);
+    labelOnlyOf.set(setting.id, labelOnly);
+    const attacks = attacksOn({ clean: { ...evalSet, vectors } }, labelOnly, NN_AT_DEFAULTS.rho, aware);
     addEntry({
       id: setting.id, defense: setting.defense.name, params: setting.params,
       utility: { ...distortionAndLabelLoss({ vectors }, refEval, k), testAccuracy: predictTest(models[i]!.target) }, attacks,
@@ -365,7 +422,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const seedVectors = seedFloorModel.predict(evalRows.features);
   const seedFloor = {
     ...distortionAndLabelLoss({ vectors: seedVectors }, refEval, k), testAccuracy: predictTest(seedFloorModel), referenceTestAccuracy: refTest,
-    attacks: attacksOn({ clean: { ...evalSet, vectors: seedVectors } }),
+    attacks: attacksOn({ clean: { ...evalSet, vectors: seedVectors } }, noiseOn(seedFloorModel), NN_AT_DEFAULTS.rho),
   };
   lap('training-time defenses');
 
@@ -374,16 +431,16 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const posthoc = POSTHOC_DEFENSES.filter((d) => cfg.defenses.includes(d.name))
     .flatMap((d) => (cfg.grids === 'full' ? d.grid : d.quickGrid).map((params) => ({ d, params })));
   const refTestScores = refModel.predict(tests.features), refTestLogits = refModel.logits(tests.features);
-  const posthocAware: FitJob[][] = posthoc.map(({ d, params }) => {
-    const v = d.release({ scores: shadowSet.vectors as Float32Array, logits: shadowLogits, k, seed: seeds.posthoc }, params);
-    return attackSeeds.map((j) => attackJob(v.subarray(0, nShadowIn), v.subarray(nShadowIn), seeds.awareAttack + j, cfg.attack));
-  });
-  if (posthoc.length) await train(stage(`post-hoc rivals: train ${posthocAware.flat().length} defense-aware attacks`), posthocAware.flat());
+  const posthocShadow = posthoc.map(({ d, params }) => d.release({ scores: shadowVectors, logits: shadowLogits, k, seed: seeds.posthoc }, params));
+  const posthocAware: FitJob[][] = posthocShadow.map((v) => attackSeeds.map((j) => attackJob(v.subarray(0, nShadowIn), v.subarray(nShadowIn), seeds.awareAttack + j, cfg.attack)));
+  const posthocAwareR = posthocShadow.map((v) => roundedJobs(v));
+  if (posthoc.length) await train(stage(`post-hoc rivals: train ${posthocAware.flat().length + posthocAwareR.flat().length} defense-aware attacks`), [...posthocAware.flat(), ...posthocAwareR.flat()]);
   else stageNo++;
   posthoc.forEach(({ d, params }, i) => {
     const vectors = d.release({ scores: refEval, logits: refLogits, k, seed: seeds.posthoc }, params);
-    const shadowReleased = d.release({ scores: shadowSet.vectors as Float32Array, logits: shadowLogits, k, seed: seeds.posthoc }, params);
-    const attacks = attacksOn({ clean: { ...evalSet, vectors } }, { shadow: { ...shadowSet, vectors: shadowReleased }, nn: posthocAware[i]!.map((j) => j.model) });
+    const rho = typeof params.epsilon === 'number' ? params.epsilon : NN_AT_DEFAULTS.rho;
+    const attacks = attacksOn({ clean: { ...evalSet, vectors } }, labelOnlyOf.get('none')!, rho,
+      { shadow: { ...shadowSet, vectors: posthocShadow[i]! }, nn: posthocAware[i]!.map((j) => j.model), rounded: posthocAwareR[i]! });
     const testReleased = d.release({ scores: refTestScores, logits: refTestLogits, k, seed: seeds.posthoc }, params);
     addEntry({
       id: settingId(d.name, params), defense: d.name, params,
@@ -416,7 +473,8 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const defendedShadows = searches.map(({ attackerSearch, g2 }) => grid.map(({ mixing, epsilon }) =>
     new MemGuard({ defenseClassifier: g2, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.attackerCoin } }).releaseSearch(attackerSearch, { epsilon }).released));
   const mgAware = defendedShadows.map((list) => list.map((v) => attackSeeds.map((j) => attackJob(v.subarray(0, nShadowIn), v.subarray(nShadowIn), seeds.awareAttack + j, cfg.attack))));
-  if (mgAware.length) await train(stage(`MemGuard: train ${mgAware.flat(2).length} defense-aware attacks`), mgAware.flat(2));
+  const mgAwareR = defendedShadows.map((list) => list.map((v) => roundedJobs(v)));
+  if (mgAware.length) await train(stage(`MemGuard: train ${mgAware.flat(2).length + mgAwareR.flat(2).length} defense-aware attacks`), [...mgAware.flat(2), ...mgAwareR.flat(2)]);
   else stageNo++;
   searches.forEach(({ search, g }, b) => {
     const i = baseIndex[b]!;
@@ -426,8 +484,9 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
       const expectation = new MemGuard({ defenseClassifier: g, epsilon, mixing, method: cfg.method, coin: { mode: 'expectation' } }).releaseSearch(search, { epsilon });
       const sampled = new MemGuard({ defenseClassifier: g, epsilon, mixing, method: cfg.method, coin: { mode: 'seed', seed: seeds.releaseCoin } }).releaseSearch(search, { epsilon });
       const clean = { ...evalSet, vectors: search.scores };
-      const attacks = attacksOn({ clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released },
-        { shadow: { ...shadowSet, vectors: defendedShadows[b]![j]! }, nn: mgAware[b]![j]!.map((x) => x.model) });
+      // MemGuard keeps every label, so a label-only attack sees its base model exactly.
+      const attacks = attacksOn({ clean, noisy: expectation.noisy, p: expectation.mixProbability, sampled: sampled.released }, labelOnlyOf.get(base.id)!, epsilon,
+        { shadow: { ...shadowSet, vectors: defendedShadows[b]![j]! }, nn: mgAware[b]![j]!.map((x) => x.model), rounded: mgAwareR[b]![j]! });
       const release: Release = { vectors: search.scores, noisy: expectation.noisy, p: expectation.mixProbability };
       const defense = base.id === 'none' ? 'memguard' : `memguard+${base.defense.name}`;
       const params: DefenseParams = { ...base.params, mixing, epsilon };
@@ -451,7 +510,8 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
     config: {
       dataset: data.name ?? 'user dataset', seed: cfg.seed, seeds, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
       attackSeeds: attackSeeds.length, epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, method: cfg.method, defenses: cfg.defenses,
-      stackOn: stackBases, lira: cfg.lira, grids: cfg.grids, testRows: tests.n, engine: refModel.engine.build,
+      stackOn: stackBases, lira: cfg.lira, grids: cfg.grids, nnAt: cfg.nnAt, nnRounded: cfg.nnRounded, noiseRobustness: cfg.noiseRobustness,
+      ...(calibration ? { noiseRobustnessCalibration: { level: calibration.level, threshold: calibration.threshold, shadowAccuracy: calibration.shadowAccuracy } } : {}), testRows: tests.n, engine: refModel.engine.build,
       splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },
     reference: { trainAccuracy: labelAccuracy(refModel.predict(members.features), k, members.labels), testAccuracy: refTest },
@@ -466,7 +526,9 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   };
   for (const m of models) { m.target.dispose(); m.shadow.dispose(); }
   seedFloorModel.dispose();
-  for (const j of [...nnJobs, ...awareJobs.flat(), ...posthocAware.flat(), ...gJobs.flatMap((g) => [g.own, g.attackers]), ...mgAware.flat(2)]) j.model.dispose();
+  for (const j of [...nnJobs, ...nnRJobs, ...awareJobs.flat(), ...awareRJobs.flat(), ...posthocAware.flat(), ...posthocAwareR.flat(),
+    ...gJobs.flatMap((g) => [g.own, g.attackers]), ...mgAware.flat(2), ...mgAwareR.flat(2)]) j.model.dispose();
+  for (const m of nnAt.values()) m.dispose();
   return { results, exports, timings, stackBases };
 }
 

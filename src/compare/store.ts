@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../data/files.js';
 import type { MatrixInput, VectorInput } from '../nn/matrix.js';
 import { parseModel, serializeModel } from '../nn/modelFile.js';
-import type { FitJob } from '../nn/mlp.js';
+import type { FitJob, LayerParameters, Mlp } from '../nn/mlp.js';
 
 /** Trains jobs in place (as `ExperimentOptions.fitMany`). */
 export type FitMany = (jobs: FitJob[]) => Promise<unknown>;
@@ -42,6 +42,23 @@ export function trainingKey(job: FitJob): string {
   h.update(bytesOf(job.y));
   const { onEpoch: _ignored, ...options } = job.options;
   h.update(JSON.stringify(options));
+  return h.digest('hex').slice(0, 24);
+}
+
+/**
+ * A key from raw parts (typed arrays by their bytes, anything else by its JSON): for trainings that
+ * are not a `FitJob` (NN-AT).
+ *
+ * @example
+ * console.log(keyOf('nn-at', new Float32Array([1, 2]), { rho: 0.3 })); // 24 hex digits
+ */
+export function keyOf(...parts: unknown[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    if (ArrayBuffer.isView(p)) h.update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+    else h.update(JSON.stringify(p) ?? 'undefined');
+    h.update('|');
+  }
   return h.digest('hex').slice(0, 24);
 }
 
@@ -90,6 +107,26 @@ export class ModelStore {
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(this.path(key), serializeModel(job.model));
     this.counts.trained++;
+  }
+
+  /**
+   * A model trained by `train` (e.g. NN-AT, which trains its own way), loaded instead when a model
+   * with the same `key` (a hash of everything that determines it) is stored.
+   */
+  cached(key: string, train: () => Mlp, load: (layers: LayerParameters[]) => Mlp): Mlp {
+    const path = this.path(key);
+    if (existsSync(path)) {
+      try {
+        const model = load(parseModel(readFileSync(path, 'utf8')));
+        this.counts.loaded++;
+        return model;
+      } catch { /* retrain a damaged file */ }
+    }
+    const model = train();
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(path, serializeModel(model));
+    this.counts.trained++;
+    return model;
   }
 
   /** `fitMany` through the store: stored models load, the rest train (concurrently) and are saved. */

@@ -37,6 +37,8 @@ export const COMPARE_FAMILIES: Array<{ id: string; title: string; match: (attack
   { id: 'nn', title: "NN attack (the paper's, undefended shadow)", match: (a) => a === 'nn' },
   { id: 'nn/defense-aware', title: 'NN attack, defense-aware shadow', match: (a) => a === 'nn/defense-aware' },
   { id: 'metric', title: 'metric attacks (shadow-calibrated, naive or aware)', match: (a) => familyOf(a.replace(/\/defense-aware$/, '')).id === 'metric' },
+  { id: 'nn-at', title: 'NN-AT (adversarially trained NN attack)', match: (a) => a === 'nn-at' },
+  { id: 'nn-r', title: 'NN-R (rounded scores, naive or aware)', match: (a) => /^nn-r\d/.test(a) },
   { id: 'lira', title: 'offline LiRA', match: (a) => a === 'lira' },
   { id: 'label-only', title: 'label-only attacks (the floor)', match: (a) => LABEL_ONLY_ATTACKS.includes(a) },
 ];
