@@ -21,8 +21,11 @@ import type { Engine } from '../wasm/engine.js';
 export interface Predictor {
   readonly inputSize: number;
   readonly outputSize: number;
+  /** Class probabilities for rows `x` (rows x outputSize). */
   predict<X extends MatrixInput>(x: X): MatrixOutput<X>;
+  /** The scores whose softmax `predict` gives (rows x outputSize). */
   logits<X extends MatrixInput>(x: X): MatrixOutput<X>;
+  /** Frees the model's WebAssembly memory; it is unusable afterwards. */
   dispose(): void;
 }
 
@@ -64,14 +67,17 @@ export class StackedModel implements Predictor {
     return sideBySide(this.levelOne, x);
   }
 
+  /** The second-level model's class probabilities for rows `x`. */
   predict<X extends MatrixInput>(x: X): MatrixOutput<X> {
     return this.answer(x, true);
   }
 
+  /** The second-level model's logits for rows `x`. */
   logits<X extends MatrixInput>(x: X): MatrixOutput<X> {
     return this.answer(x, false);
   }
 
+  /** Frees every model's WebAssembly memory. */
   dispose(): void {
     for (const m of this.levelOne) m.dispose();
     this.levelTwo.dispose();

@@ -85,6 +85,7 @@ export interface RecipeContext {
   /** The recipe's knobs: its defaults overridden by the caller's values (a knob without a default may be absent). */
   knobs: Record<string, number | undefined>;
   seed: number;
+  /** Where the recipe reports each epoch or round of each stage. */
   progress: (p: TrainProgress) => void;
   /** Trains independent models (SELENA's sub-models); default one after another in this thread. */
   fitMany: (jobs: FitJob[]) => Promise<unknown>;
@@ -161,6 +162,7 @@ export interface DefenseRecipe {
   knobs: Knob[];
   /** True when the recipe needs the reference rows (AdvReg's non-members, DMP's distillation data). */
   usesReference: boolean;
+  /** Trains a target under this defense (`trainTarget` validates the context first). */
   train(ctx: RecipeContext): Promise<RecipeResult>;
 }
 

@@ -37,6 +37,7 @@ export interface TrainTargetOptions {
   training: TargetTraining;
   /** Seeds every initialization, shuffle, mask and split (default 0). */
   seed?: number;
+  /** Called after each epoch (or round) of each stage of the recipe. */
   onProgress?: (progress: TrainProgress) => void;
   /**
    * Trains independent models at once (SELENA's sub-models), each exactly as
