@@ -31,6 +31,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/serve.js')).serve,
   },
   {
+    name: 'train', summary: 'train a target model under a training-time defense (L2, DP-SGD, RelaxLoss, SELENA, ...) on your CSV',
+    load: async () => (await import('./commands/train.js')).train,
+  },
+  {
     name: 'train-defense', summary: 'train the defense classifier g on member / non-member confidence vectors',
     load: async () => (await import('./commands/trainDefense.js')).trainDefense,
   },
