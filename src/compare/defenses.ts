@@ -1,12 +1,13 @@
 // The defenses `memguard compare` runs, as two small interfaces: a training-time defense trains a
-// target model (same architecture, same members, optional reference rows); a post-hoc defense turns
-// the undefended model's released vectors into other vectors (MemGuard's slot). MemGuard itself is
-// run by the comparison directly (it needs its defense classifier trained per base model).
-// The registries hold what the engine offers today; the recipe and post-hoc libraries plug in here.
-import type { TrainingConfig } from '../experiment/run.js';
+// target model (same architecture, same members, optional reference rows) through the recipes of
+// src/defenses/ (`trainTarget`); a post-hoc defense turns the undefended model's released vectors
+// into other vectors (MemGuard's slot). MemGuard itself is run by the comparison directly (it needs
+// its defense classifier trained per base model).
+import type { Predictor } from '../defenses/predictor.js';
+import { DEFENSE_NAMES, DEFENSES, type DefenseName } from '../defenses/registry.js';
+import type { TargetTraining } from '../defenses/recipe.js';
+import type { TrainTargetTask } from '../parallel/tasks.js';
 import type { FitOptions } from '../nn/mlp.js';
-import { Mlp } from '../nn/mlp.js';
-import type { FitMany } from './store.js';
 
 /** A defense's knob values at one setting, by knob name (e.g. `{ epochs: 10 }`). */
 export type DefenseParams = Record<string, number | string>;
@@ -18,18 +19,32 @@ export interface Rows {
   n: number;
 }
 
+/**
+ * A trained target as the comparison uses it: the predictor, and DP-SGD's accounting when it has one.
+ *
+ * @example
+ * const t: TrainedModel = { model: Mlp.create([2, 2]), params: {} };
+ */
+export interface TrainedModel {
+  model: Predictor;
+  params: Record<string, number | string | number[]>;
+  dp?: Record<string, number>;
+}
+
+/** Runs one `trainTarget` (in this thread, on a worker, or from the resumable store). */
+export type RecipeRunner = (task: TrainTargetTask) => Promise<TrainedModel>;
+
 /** What a training-time defense trains on: the architecture, the recipe, the members and the reference rows. */
 export interface TrainContext {
-  /** Layer sizes, input to output. */
-  sizes: number[];
+  d: number;
+  classes: number;
   /** The undefended recipe (SGD with step decay). */
-  training: TrainingConfig;
+  training: TargetTraining;
   seed: number;
   members: Rows;
   /** The only other data a defense may use (SPEC §10: [1000, 2000) for the target; the attacker's analogue for a shadow). */
   reference: Rows;
-  /** Trains independent models (worker pool, resumable store). */
-  fitMany: FitMany;
+  run: RecipeRunner;
 }
 
 /**
@@ -45,7 +60,7 @@ export interface TrainingDefense {
   /** The knob settings swept (full run) and the few of the quick run. */
   grid: DefenseParams[];
   quickGrid: DefenseParams[];
-  train(ctx: TrainContext, params: DefenseParams): Promise<Mlp>;
+  train(ctx: TrainContext, params: DefenseParams): Promise<TrainedModel>;
 }
 
 /** What a post-hoc defense sees: the undefended model's outputs (and logits) on the queries. */
@@ -70,7 +85,7 @@ export interface PostHocDefense {
 }
 
 /** The undefended recipe's fit options. */
-export function recipeFit(t: TrainingConfig, seed: number, epochs = t.epochs): FitOptions {
+export function recipeFit(t: TargetTraining, seed: number, epochs = t.epochs): FitOptions {
   const milestones = t.milestones.filter((m) => m < epochs);
   return {
     epochs, learningRate: t.learningRate, batchSize: t.batchSize, seed, optimizer: 'sgd',
@@ -78,36 +93,34 @@ export function recipeFit(t: TrainingConfig, seed: number, epochs = t.epochs): F
   };
 }
 
-async function trainRecipe(ctx: TrainContext, epochs: number): Promise<Mlp> {
-  const model = Mlp.create(ctx.sizes, { seed: ctx.seed });
-  await ctx.fitMany([{ model, x: ctx.members.features, y: ctx.members.labels, options: recipeFit(ctx.training, ctx.seed, epochs) }]);
-  return model;
+/** The swept knob's grid (SPEC §10: each defense sweeps one knob; the others keep their defaults). */
+function gridOf(name: DefenseName): DefenseParams[] {
+  const swept = DEFENSES[name].knobs.find((k) => k.grid.length > 1);
+  return swept ? swept.grid.map((v) => ({ [swept.name]: v })) : [{}];
 }
 
-/** The quick grid of early stopping: the same fractions of training as the full grid's 5..80 of 200 epochs. */
-function fractionOfTraining(ctx: TrainContext, epochs: number): number {
-  return ctx.training.epochs >= 200 ? epochs : Math.max(1, Math.round((epochs * ctx.training.epochs) / 200));
+/** The quick run's grid: the swept knob's first and last values. */
+function quickGridOf(name: DefenseName): DefenseParams[] {
+  const g = gridOf(name);
+  return g.length > 2 ? [g[0]!, g[g.length - 1]!] : g;
 }
 
 /**
- * The training-time defenses available to the comparison, in report order.
+ * The training-time defenses of SPEC §10 (the recipes of src/defenses/), in report order.
  *
  * @example
- * console.log(TRAINING_DEFENSES.map((d) => d.name)); // ['none', 'early-stopping', ...]
+ * console.log(TRAINING_DEFENSES.map((d) => d.name)); // ['none', 'l2', 'dropout', ...]
  */
-export const TRAINING_DEFENSES: TrainingDefense[] = [
-  {
-    name: 'none', grid: [{}], quickGrid: [{}],
-    train: (ctx) => trainRecipe(ctx, ctx.training.epochs),
-  },
-  {
-    // SPEC §10: the undefended recipe, stopped after `epochs` (of 200).
-    name: 'early-stopping',
-    grid: [5, 10, 20, 40, 80].map((epochs) => ({ epochs })),
-    quickGrid: [10, 40].map((epochs) => ({ epochs })),
-    train: (ctx, p) => trainRecipe(ctx, fractionOfTraining(ctx, Number(p.epochs))),
-  },
-];
+export const TRAINING_DEFENSES: TrainingDefense[] = DEFENSE_NAMES.map((name) => ({
+  name,
+  grid: gridOf(name),
+  quickGrid: quickGridOf(name),
+  train: (ctx, params) => ctx.run({
+    defense: name, params: params as Record<string, number>, d: ctx.d, classes: ctx.classes, seed: ctx.seed, training: ctx.training,
+    members: { x: ctx.members.features, y: ctx.members.labels },
+    reference: DEFENSES[name].usesReference ? { x: ctx.reference.features, y: ctx.reference.labels } : undefined,
+  }),
+}));
 
 /**
  * The post-hoc rivals available to the comparison (MemGuard aside).

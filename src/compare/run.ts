@@ -3,7 +3,7 @@
 // model and on the strongest training-time defenses; each attacked with an undefended shadow and a
 // defense-aware one; the utility axes and the seed floor. Every training goes through `fitMany`
 // (worker pool, and the resumable store of store.ts).
-import { labelAccuracy, type LabeledConfidenceSet } from '../attacks/confidence.js';
+import { labelAccuracy, predictedLabels, type LabeledConfidenceSet } from '../attacks/confidence.js';
 import type { LiraAttack } from '../attacks/lira.js';
 import type { AttackResult } from '../attacks/metricAttacks.js';
 import { trainAdversarialNnAttack, NN_AT_DEFAULTS } from '../attacks/nnAdversarial.js';
@@ -24,7 +24,10 @@ import type { MixingMode } from '../memguard/phase2.js';
 import type { FitJob } from '../nn/mlp.js';
 import { Mlp } from '../nn/mlp.js';
 import { isUpperBound, VERDICT_METRICS, verdictValue } from '../report/verdict.js';
-import { POSTHOC_DEFENSES, recipeFit, TRAINING_DEFENSES, type DefenseParams, type Rows, type TrainContext } from './defenses.js';
+import type { Predictor } from '../defenses/predictor.js';
+import { loadPredictor, serializePredictor } from '../defenses/predictor.js';
+import { trainTarget } from '../defenses/train.js';
+import { POSTHOC_DEFENSES, recipeFit, TRAINING_DEFENSES, type DefenseParams, type RecipeRunner, type Rows, type TrainContext, type TrainedModel } from './defenses.js';
 import { combineCompareRepeats, LABEL_ONLY_ATTACKS, type CompareEntry, type CompareResults, type LabelOnlyFloor } from './results.js';
 import { keyOf, type FitMany, type ModelStore } from './store.js';
 import { distortionAndLabelLoss, type Release } from './utility.js';
@@ -136,7 +139,9 @@ export interface CompareOptions {
   repeats?: number;
   /** Trains independent models (worker pool, resumable store); default one after another here. */
   fitMany?: FitMany;
-  /** Where trainings that are not a FitJob (NN-AT) are kept for a resumed run. */
+  /** Runs one training-time defense (default: `trainTarget` in this thread, its sub-models through `fitMany`). */
+  runRecipe?: RecipeRunner;
+  /** Where whole defense trainings and NN-AT are kept for a resumed run (FitJobs go through `fitMany`). */
   store?: ModelStore;
   onProgress?: (e: CompareProgress) => void;
 }
@@ -300,14 +305,39 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
     };
   };
   const train = (name: string, jobs: FitJob[]) => tracked(name)(jobs);
-  const stage1 = tracked(stage(`train ${2 * trainingSettings.length + 1} target-sized models${cfg.lira ? ` and ${cfg.lira} LiRA shadows` : ''}`));
-  const ctx = (seed: number, m: Rows, ref: Rows): TrainContext => ({ sizes, training: cfg.target, seed, members: m, reference: ref, fitMany: stage1 });
+  const stage1 = stage(`train ${2 * trainingSettings.length + 1} target-sized models${cfg.lira ? ` and ${cfg.lira} LiRA shadows` : ''}`);
+  // Stage 1 counts models: every defense's target and shadow, the seed floor, the LiRA shadows.
+  let modelsDone = 0;
+  const modelsTotal = 2 * trainingSettings.length + 1 + cfg.lira;
+  const oneDone = () => progress({ stage: stage1, done: ++modelsDone, total: modelsTotal });
+  progress({ stage: stage1, done: 0, total: modelsTotal });
+  const fitStage1: FitMany = async (jobs) => { await fitMany(jobs); for (const _ of jobs) oneDone(); };
+  const inThread: RecipeRunner = async (task) => {
+    const t = await trainTarget({ ...task, fitMany });
+    return { model: t.model, params: t.params, ...(t.dp ? { dp: { ...t.dp } } : {}) };
+  };
+  const runner = options.runRecipe ?? inThread;
+  const run: RecipeRunner = async (task) => {
+    const produce = async () => {
+      const t = await runner(task);
+      const text = JSON.stringify({ model: serializePredictor(t.model), params: t.params, dp: t.dp });
+      t.model.dispose();
+      return text;
+    };
+    const key = keyOf('recipe', task.defense, task.params ?? {}, task.training, task.seed ?? 0, task.d, task.classes ?? 0,
+      task.members.x as Float32Array, task.members.y as Int32Array, (task.reference?.x ?? null) as Float32Array | null, (task.reference?.y ?? null) as Int32Array | null);
+    const text = options.store ? await options.store.cachedText(key, produce) : await produce();
+    const saved = JSON.parse(text) as { model: unknown; params: TrainedModel['params']; dp?: Record<string, number> };
+    oneDone();
+    return { model: loadPredictor(saved.model), params: saved.params, ...(saved.dp ? { dp: saved.dp } : {}) };
+  };
+  const ctx = (seed: number, m: Rows, ref: Rows): TrainContext => ({ d: data.d, classes: k, training: cfg.target, seed, members: m, reference: ref, run });
   const modelPromises = trainingSettings.map(({ defense, params }) => Promise.all([
     defense.train(ctx(seeds.target, members, reference), params),
     defense.train(ctx(seeds.shadow, shadowIn, shadowRef), params),
   ]));
   const seedFloorModel = Mlp.create(sizes, { seed: seeds.seedFloor });
-  const seedFloorTrained = stage1([{ model: seedFloorModel, x: members.features, y: members.labels, options: recipeFit(cfg.target, seeds.seedFloor) }]);
+  const seedFloorTrained = fitStage1([{ model: seedFloorModel, x: members.features, y: members.labels, options: recipeFit(cfg.target, seeds.seedFloor) }]);
   const liraPromise = cfg.lira > 0
     ? trainLiraAttack({
       pool: take(data.features, data.labels, (options.splits
@@ -315,17 +345,22 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
         : rowsAt(data.shuffle, scaledRanges(data.shuffle.length).shadowTrain[0], data.shuffle.length)).subarray(0, 2 * Math.min(cfg.rowsPerSplit, data.n))),
       evaluation: evalRows, sizes, count: cfg.lira, seed: seeds.lira,
       fit: (seed) => recipeFit(cfg.target, seed),
-      train: stage1,
+      train: fitStage1,
     })
     : undefined;
-  const models = (await Promise.all(modelPromises)).map(([target, shadow]) => ({ target, shadow }));
+  // Every training settles before any error is thrown, so none is left running (or unhandled) behind it.
+  const settled = await Promise.allSettled([...modelPromises, seedFloorTrained, ...(liraPromise ? [liraPromise] : [])]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const trained = await Promise.all(modelPromises);
+  const models = trained.map(([target, shadow]) => ({ target: target.model, shadow: shadow.model, dp: target.dp }));
   await seedFloorTrained;
   const lira: LiraAttack | undefined = await liraPromise;
   lap('target-sized models');
 
   const refModel = models[0]!.target, shadowModel = models[0]!.shadow;
   const refEval = refModel.predict(evalRows.features);
-  const predictTest = (m: Mlp) => labelAccuracy(m.predict(tests.features), k, tests.labels);
+  const predictTest = (m: Predictor) => labelAccuracy(m.predict(tests.features), k, tests.labels);
   const refTest = predictTest(refModel);
   const shadowSet: LabeledConfidenceSet = { vectors: shadowModel.predict(shadowRows.features), labels: shadowRows.labels, k, isMember: shadowIsMember };
   const evalSet = { vectors: refEval, labels: evalRows.labels, k, isMember: evalIsMember };
@@ -366,17 +401,18 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   progress({ stage: nnAtStage, done: radii.length, total: radii.length });
   lap('NN-AT');
 
+  const oracle = (m: Predictor) => (m instanceof Mlp ? m : (x: Float32Array) => predictedLabels(m.predict(x), k));
   // Label-only noise robustness: calibrated on the undefended shadow model, then run on each deployed model.
   const noise = cfg.noiseRobustness;
   const calibration = noise ? (() => {
     const c = Math.min(noise.calibrationRows, shadowIn.n, shadowOut.n);
-    return calibrateNoiseRobustness(shadowModel, {
+    return calibrateNoiseRobustness(oracle(shadowModel), {
       features: concat(shadowIn.features.subarray(0, c * data.d), shadowOut.features.subarray(0, c * data.d)),
       labels: Int32Array.from([...shadowIn.labels.subarray(0, c), ...shadowOut.labels.subarray(0, c)]), d: data.d, isMember: membershipFlags(c, c),
     }, { copies: noise.copies, seed: seeds.noiseRobustness });
   })() : undefined;
-  const noiseOn = (m: Mlp): AttackResult[] => (calibration
-    ? [noiseRobustnessAttack(m, calibration, { features: evalRows.features, labels: evalRows.labels, d: data.d }, { seed: seeds.noiseRobustness + 1 })]
+  const noiseOn = (m: Predictor): AttackResult[] => (calibration
+    ? [noiseRobustnessAttack(oracle(m), calibration, { features: evalRows.features, labels: evalRows.labels, d: data.d }, { seed: seeds.noiseRobustness + 1 })]
     : []);
   const ev: Evaluation = { k, evalSet, shadowSet, nn, lira };
 
@@ -416,6 +452,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
     addEntry({
       id: setting.id, defense: setting.defense.name, params: setting.params,
       utility: { ...distortionAndLabelLoss({ vectors }, refEval, k), testAccuracy: predictTest(models[i]!.target) }, attacks,
+      ...(models[i]!.dp ? { dp: models[i]!.dp } : {}),
     }, vectors);
     progress({ stage: `stage ${stageNo}/${STAGES}: attack the training-time defenses`, done: i + 1, total: trainingSettings.length });
   });
@@ -511,7 +548,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
       dataset: data.name ?? 'user dataset', seed: cfg.seed, seeds, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,
       attackSeeds: attackSeeds.length, epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, method: cfg.method, defenses: cfg.defenses,
       stackOn: stackBases, lira: cfg.lira, grids: cfg.grids, nnAt: cfg.nnAt, nnRounded: cfg.nnRounded, noiseRobustness: cfg.noiseRobustness,
-      ...(calibration ? { noiseRobustnessCalibration: { level: calibration.level, threshold: calibration.threshold, shadowAccuracy: calibration.shadowAccuracy } } : {}), testRows: tests.n, engine: refModel.engine.build,
+      ...(calibration ? { noiseRobustnessCalibration: { level: calibration.level, threshold: calibration.threshold, shadowAccuracy: calibration.shadowAccuracy } } : {}), testRows: tests.n, engine: seedFloorModel.engine.build,
       splitSizes: Object.fromEntries(Object.entries(splits).map(([role, rows]) => [role, Math.min(cfg.rowsPerSplit, rows.length)])),
     },
     reference: { trainAccuracy: labelAccuracy(refModel.predict(members.features), k, members.labels), testAccuracy: refTest },

@@ -38,8 +38,14 @@ export function trainingKey(job: FitJob): string {
   }
   h.update(`x:${job.x instanceof Float32Array ? 'f32' : typeof job.x};`);
   h.update(bytesOf(job.x));
-  h.update(`y:${job.y instanceof Int32Array ? 'i32' : job.y instanceof Float32Array ? 'f32' : 'other'};`);
-  h.update(bytesOf(job.y));
+  const y = job.y;
+  if (typeof y === 'object' && y !== null && 'soft' in y) {
+    h.update('y:soft;');
+    h.update(bytesOf(y.soft));
+  } else {
+    h.update(`y:${y instanceof Int32Array ? 'i32' : y instanceof Float32Array ? 'f32' : 'other'};`);
+    h.update(bytesOf(y as VectorInput));
+  }
   const { onEpoch: _ignored, ...options } = job.options;
   h.update(JSON.stringify(options));
   return h.digest('hex').slice(0, 24);
@@ -129,18 +135,34 @@ export class ModelStore {
     return model;
   }
 
+  /** Text produced by `produce` (e.g. a whole defense's training, as JSON), or the stored text under `key`. */
+  async cachedText(key: string, produce: () => Promise<string>): Promise<string> {
+    const path = this.path(key);
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      if (text.endsWith('\n')) { this.counts.loaded++; return text; }
+    }
+    const text = await produce();
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(path, text.endsWith('\n') ? text : text + '\n');
+    this.counts.trained++;
+    return text;
+  }
+
   /** `fitMany` through the store: stored models load, the rest train (concurrently) and are saved. */
   fitMany(train: FitMany, onLoaded?: (job: FitJob) => void): FitMany {
     return async (jobs) => {
       const todo: Array<{ job: FitJob; key: string }> = [];
       for (const job of jobs) {
+        // A custom loss is code, which no key can capture: such a job always trains.
+        if (job.options.lossGradient) { todo.push({ job, key: '' }); continue; }
         const key = trainingKey(job);
         if (this.load(job, key)) onLoaded?.(job);
         else todo.push({ job, key });
       }
       await Promise.all(todo.map(async ({ job, key }) => {
         await train([job]);
-        this.save(job, key);
+        if (key) this.save(job, key);
       }));
     };
   }

@@ -24,7 +24,7 @@ function memorizable(n: number, d: number, k: number): string {
 }
 
 const TINY = ['--quick', '--target-hidden', '32', '--epochs', '30', '--learning-rate', '0.1', '--batch-size', '16', '--defense-hidden', '8',
-  '--defense-epochs', '10', '--attack-hidden', '8', '--attack-epochs', '10', '--lira', '3', '--epsilons', '0.3,1', '--seed', '5'];
+  '--defense-epochs', '10', '--attack-hidden', '8', '--attack-epochs', '10', '--lira', '3', '--epsilons', '0.3,1', '--seed', '5', '--defenses', 'early-stopping,stacking,memguard'];
 const args = (out: string, threads = '1') => ['compare', '--features', join(dir, 'data.csv'), '--label', 'y', ...TINY, '--threads', threads, '--out', out];
 const freshRun = () => (fresh ??= memguard([...args(join(dir, 'fresh')), '--quiet']));
 
@@ -138,7 +138,7 @@ t('a killed run resumes from the models it wrote, retrains none of them, and wri
 t('usage errors: an unknown defense, --features without --label', async () => {
   const bad = await memguard(['compare', '--defenses', 'none,frob']);
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /unknown defense "frob"; available: none, early-stopping/);
+  assert.match(bad.stderr, /unknown defense "frob"; available: none, l2, dropout, .*, stacking, memguard/);
   const half = await memguard(['compare', '--features', 'x.csv']);
   assert.is(half.code, 2);
   assert.match(half.stderr, /--features and --label go together/);

@@ -153,7 +153,7 @@ export const compare: Command = {
     let written: string[], out;
     try {
       out = await runCompare({
-        config, dataset: data, splits, repeats, store,
+        config, dataset: data, splits, repeats, store, runRecipe: pool.runRecipe(),
         fitMany: store.fitMany(pool.fitMany() ?? (async (jobs) => { for (const j of jobs) j.model.fit(j.x, j.y, j.options); })),
         onProgress: (e) => progress.update(e.stage, e.done, e.total),
       });
