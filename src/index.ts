@@ -76,3 +76,20 @@ export { TIMING_SEARCHES } from './experiment/timing.js';
 export type { TimingResult, TimingRow, TimingSearch } from './experiment/timing.js';
 export { combineRepeats, meanInterval } from './experiment/repeats.js';
 export type { MembershipRows, PositionRange, SplitName, Splits } from './data/splits.js';
+
+// Post-hoc rivals of MemGuard (SPEC §10), with MemGuard through the same call shape
+export { POSTHOC_NAMES } from './posthoc/defense.js';
+export type { PostHocDefense, PostHocName, PostHocOptions, PostHocResult } from './posthoc/defense.js';
+export { memGuardDefense } from './posthoc/memguardDefense.js';
+export { UniformMixing, UNIFORM_LEAD } from './posthoc/uniform.js';
+export type { UniformMixingOptions } from './posthoc/uniform.js';
+export { TemperatureScaling, MAX_TEMPERATURE } from './posthoc/temperature.js';
+export type { TemperatureOptions, TemperatureResult } from './posthoc/temperature.js';
+export { HampOutput } from './posthoc/hampOutput.js';
+export type { HampOutputOptions } from './posthoc/hampOutput.js';
+export { Rounding } from './posthoc/rounding.js';
+export type { RoundingOptions } from './posthoc/rounding.js';
+export { TopK } from './posthoc/topK.js';
+export type { TopKOptions } from './posthoc/topK.js';
+export { LabelOnly } from './posthoc/labelOnly.js';
+export type { LabelOnlyOptions } from './posthoc/labelOnly.js';

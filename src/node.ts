@@ -2,6 +2,11 @@
 // plus everything in 'memguard/ndarray' (the main API, ndarray results for ndarray inputs).
 export * from './ndarray.js';
 export { loadLocation, readShuffleIndex, LOCATION, LOCATION_DIR } from './data/datasets.js';
+export {
+  loadFashionMnist, fashionMnistSplits, FASHION_MNIST, FASHION_MNIST_DIR, FASHION_MNIST_HELD_OUT, FASHION_MNIST_NAME,
+  FASHION_MNIST_SHA256, FASHION_MNIST_SPLITS,
+} from './data/fashionMnist.js';
+export { FASHION_MNIST_CONFIG, FASHION_MNIST_TARGET } from './experiment/fashionMnist.js';
 export type { Dataset } from './data/datasets.js';
 export { CsvTokenizer } from './data/csv/tokenizer.js';
 export type { RecordSink } from './data/csv/tokenizer.js';

@@ -1,6 +1,7 @@
 // The public defense: MemGuard between a classifier and its callers (SPEC §1-§5).
-import { check, MemGuardInputError } from '../errors.js';
-import { outputLike, toRows, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
+import { check } from '../errors.js';
+import { outputLike, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
+import { confidenceRows, type ConfidenceRows } from './confidenceRows.js';
 import type { Mlp } from '../nn/mlp.js';
 import { crossingNoise, MIXING_MODES, mixingProbability, type MixingMode } from './phase2.js';
 import { ReleaseCoin, type CoarseKeying, type CoinOptions } from './coin.js';
@@ -272,38 +273,8 @@ export class MemGuard {
   }
 
   /** SPEC §5 input checks; returns probabilities (and logits when given). */
-  private validate(rows: MatrixInput, input: 'probabilities' | 'logits'):
-    { scores: Float32Array; logits: Float32Array | undefined; count: number } {
-    const k = this.k;
-    check(input === 'probabilities' || input === 'logits', () => `protect: input must be 'probabilities' or 'logits', got ${String(input)}`);
-    // Probabilities are checked row by row below, so the error names the first invalid row whatever
-    // its problem (a non-finite entry is not reported ahead of an earlier negative one).
-    const { data, rows: count } = toRows(rows, k, `protect (${input})`, input === 'logits');
-    if (input === 'logits') {
-      const e = this.defenseClassifier.engine;
-      const scores = count === 0 ? new Float32Array(0) : e.withScratch([count * k], (ptr) => {
-        e.writeF32(ptr, data);
-        e.abi.softmaxForward(count, k, ptr, ptr);
-        return e.readF32(ptr, count * k);
-      });
-      return { scores, logits: data.slice(), count };
-    }
-    for (let r = 0; r < count; r++) {
-      let sum = 0;
-      for (let j = 0; j < k; j++) {
-        const v = data[r * k + j]!;
-        if (!Number.isFinite(v)) throw new MemGuardInputError(`protect (probabilities): row ${r}, column ${j} is ${v} (must be finite)`);
-        if (v < 0 || v > 1) {
-          throw new MemGuardInputError(`protect: row ${r}, column ${j} is ${v}; probabilities must be in [0, 1] (pass input: 'logits' for logits)`);
-        }
-        sum += v;
-      }
-      if (Math.abs(sum - 1) > this.sumTolerance) {
-        throw new MemGuardInputError(`protect: row ${r} sums to ${sum}; probabilities must sum to 1 (within ${this.sumTolerance})`);
-      }
-    }
-    // A copy: the results must not alias (or be aliased by) the caller's buffer.
-    return { scores: data.slice(), logits: undefined, count };
+  private validate(rows: MatrixInput, input: 'probabilities' | 'logits'): ConfidenceRows {
+    return confidenceRows(rows, this.k, input, this.sumTolerance, this.defenseClassifier.engine);
   }
 }
 
