@@ -7,7 +7,13 @@ import type { Predictor } from '../defenses/predictor.js';
 import { DEFENSE_NAMES, DEFENSES, type DefenseName } from '../defenses/registry.js';
 import type { TargetTraining } from '../defenses/recipe.js';
 import type { TrainTargetTask } from '../parallel/tasks.js';
-import type { FitOptions } from '../nn/mlp.js';
+import type { FitOptions, Mlp } from '../nn/mlp.js';
+import { HampOutput } from '../posthoc/hampOutput.js';
+import { LabelOnly } from '../posthoc/labelOnly.js';
+import { Rounding } from '../posthoc/rounding.js';
+import { TemperatureScaling } from '../posthoc/temperature.js';
+import { TopK } from '../posthoc/topK.js';
+import { UniformMixing } from '../posthoc/uniform.js';
 
 /** A defense's knob values at one setting, by knob name (e.g. `{ epochs: 10 }`). */
 export type DefenseParams = Record<string, number | string>;
@@ -63,24 +69,27 @@ export interface TrainingDefense {
   train(ctx: TrainContext, params: DefenseParams): Promise<TrainedModel>;
 }
 
-/** What a post-hoc defense sees: the undefended model's outputs (and logits) on the queries. */
+/** What a post-hoc defense sees: the undefended model's logits on the queries, the model, its training features. */
 export interface PostHocContext {
-  scores: Float32Array;
   logits: Float32Array;
   k: number;
   seed: number;
+  model: Mlp;
+  /** The model's training features (HAMP draws its random inputs from their marginals). */
+  marginals: Float32Array;
 }
 
 /**
  * A post-hoc defense (SPEC §10): released vectors from the undefended model's outputs.
  *
  * @example
- * const rival: PostHocDefense = { name: 'identity', grid: [{}], quickGrid: [{}], release: (ctx) => ctx.scores.slice() };
+ * const rival: PostHocDefense = { name: 'identity', grid: () => [{}], quickGrid: () => [{}], release: (ctx) => ctx.logits.slice() };
  */
 export interface PostHocDefense {
   name: string;
-  grid: DefenseParams[];
-  quickGrid: DefenseParams[];
+  /** Its settings; budget-driven rivals sweep MemGuard's budgets. */
+  grid(epsilons: number[]): DefenseParams[];
+  quickGrid(epsilons: number[]): DefenseParams[];
   release(ctx: PostHocContext, params: DefenseParams): Float32Array;
 }
 
@@ -128,7 +137,32 @@ export const TRAINING_DEFENSES: TrainingDefense[] = DEFENSE_NAMES.map((name) => 
  * @example
  * console.log(POSTHOC_DEFENSES.map((d) => d.name));
  */
-export const POSTHOC_DEFENSES: PostHocDefense[] = [];
+export const POSTHOC_DEFENSES: PostHocDefense[] = [
+  {
+    name: 'uniform', grid: (e) => e.map((epsilon) => ({ epsilon })), quickGrid: (e) => e.map((epsilon) => ({ epsilon })),
+    release: (c, p) => new UniformMixing({ k: c.k, epsilon: Number(p.epsilon) }).protect(c.logits, { input: 'logits' }).released,
+  },
+  {
+    name: 'temperature', grid: (e) => e.map((epsilon) => ({ epsilon })), quickGrid: (e) => e.map((epsilon) => ({ epsilon })),
+    release: (c, p) => new TemperatureScaling({ k: c.k, epsilon: Number(p.epsilon) }).protect(c.logits, { input: 'logits' }).released,
+  },
+  {
+    name: 'hamp-output', grid: () => [{}], quickGrid: () => [{}],
+    release: (c) => new HampOutput({ model: c.model, seed: c.seed, marginals: c.marginals }).protect(c.logits, { input: 'logits' }).released,
+  },
+  {
+    name: 'rounding', grid: () => [1, 2, 3].map((decimals) => ({ decimals })), quickGrid: () => [1, 3].map((decimals) => ({ decimals })),
+    release: (c, p) => new Rounding({ k: c.k, decimals: Number(p.decimals) }).protect(c.logits, { input: 'logits' }).released,
+  },
+  {
+    name: 'top-k', grid: () => [1, 3].map((top) => ({ top })), quickGrid: () => [1, 3].map((top) => ({ top })),
+    release: (c, p) => new TopK({ k: c.k, top: Number(p.top) }).protect(c.logits, { input: 'logits' }).released,
+  },
+  {
+    name: 'label-only', grid: () => [{}], quickGrid: () => [{}],
+    release: (c) => new LabelOnly({ k: c.k }).protect(c.logits, { input: 'logits' }).released,
+  },
+];
 
 /** Every defense name `--defenses` accepts. */
 export function defenseNames(): string[] {

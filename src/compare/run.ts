@@ -387,7 +387,8 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   lap('NN attacks');
 
   // NN-AT (undefended shadow), one network per radius: SPEC §11's rho = the defense's epsilon for MemGuard, 0.3 for the others.
-  const radii = cfg.nnAt ? [...new Set([NN_AT_DEFAULTS.rho, ...(cfg.defenses.includes('memguard') ? cfg.epsilons : [])])] : [];
+  const budgeted = cfg.defenses.some((d) => ['memguard', 'uniform', 'temperature'].includes(d));
+  const radii = cfg.nnAt ? [...new Set([NN_AT_DEFAULTS.rho, ...(budgeted ? cfg.epsilons : [])])] : [];
   const nnAt = new Map<number, Mlp>();
   const nnAtStage = stage(`train ${radii.length} NN-AT attacks (in this thread)`);
   radii.forEach((rho, i) => {
@@ -466,19 +467,22 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   // Post-hoc rivals on the reference model; the defense-aware attacker post-processes its shadow the same way.
   const refLogits = refModel.logits(evalRows.features), shadowLogits = shadowModel.logits(shadowRows.features);
   const posthoc = POSTHOC_DEFENSES.filter((d) => cfg.defenses.includes(d.name))
-    .flatMap((d) => (cfg.grids === 'full' ? d.grid : d.quickGrid).map((params) => ({ d, params })));
-  const refTestScores = refModel.predict(tests.features), refTestLogits = refModel.logits(tests.features);
-  const posthocShadow = posthoc.map(({ d, params }) => d.release({ scores: shadowVectors, logits: shadowLogits, k, seed: seeds.posthoc }, params));
+    .flatMap((d) => (cfg.grids === 'full' ? d.grid(cfg.epsilons) : d.quickGrid(cfg.epsilons)).map((params) => ({ d, params })));
+  const refTestLogits = refModel.logits(tests.features);
+  // The attacker post-processes its own shadow model's outputs the same way (HAMP: with its shadow model and data).
+  const shadowMlp = shadowModel instanceof Mlp ? shadowModel : undefined, refMlp = refModel instanceof Mlp ? refModel : undefined;
+  const posthocCtx = (logits: Float32Array, model: Mlp | undefined, marginals: Float32Array, seed: number) => ({ logits, k, seed, model: model!, marginals });
+  const posthocShadow = posthoc.map(({ d, params }) => d.release(posthocCtx(shadowLogits, shadowMlp, shadowIn.features, seeds.posthoc + 1), params));
   const posthocAware: FitJob[][] = posthocShadow.map((v) => attackSeeds.map((j) => attackJob(v.subarray(0, nShadowIn), v.subarray(nShadowIn), seeds.awareAttack + j, cfg.attack)));
   const posthocAwareR = posthocShadow.map((v) => roundedJobs(v));
   if (posthoc.length) await train(stage(`post-hoc rivals: train ${posthocAware.flat().length + posthocAwareR.flat().length} defense-aware attacks`), [...posthocAware.flat(), ...posthocAwareR.flat()]);
   else stageNo++;
   posthoc.forEach(({ d, params }, i) => {
-    const vectors = d.release({ scores: refEval, logits: refLogits, k, seed: seeds.posthoc }, params);
-    const rho = typeof params.epsilon === 'number' ? params.epsilon : NN_AT_DEFAULTS.rho;
+    const vectors = d.release(posthocCtx(refLogits, refMlp, members.features, seeds.posthoc), params);
+    const rho = typeof params.epsilon === 'number' && nnAt.has(params.epsilon) ? params.epsilon : NN_AT_DEFAULTS.rho;
     const attacks = attacksOn({ clean: { ...evalSet, vectors } }, labelOnlyOf.get('none')!, rho,
       { shadow: { ...shadowSet, vectors: posthocShadow[i]! }, nn: posthocAware[i]!.map((j) => j.model), rounded: posthocAwareR[i]! });
-    const testReleased = d.release({ scores: refTestScores, logits: refTestLogits, k, seed: seeds.posthoc }, params);
+    const testReleased = d.release(posthocCtx(refTestLogits, refMlp, members.features, seeds.posthoc + 2), params);
     addEntry({
       id: settingId(d.name, params), defense: d.name, params,
       utility: { ...distortionAndLabelLoss({ vectors }, refEval, k), testAccuracy: labelAccuracy(testReleased, k, tests.labels) }, attacks,

@@ -162,7 +162,9 @@ function makeScale(axis: AxisOptions, values: number[]): Scale {
   const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   let min = axis.min ?? (finite.length ? Math.min(...finite) : log ? 0.1 : 0);
   let max = axis.max ?? (finite.length ? Math.max(...finite) : 1);
-  if (!(max > min)) {
+  // A range of a few ulps (e.g. one value computed two ways) is one value: ticks at a step below the
+  // ulp would never advance.
+  if (!(max - min > 1e-9 * Math.max(1, Math.abs(min), Math.abs(max)))) {
     if (log) { min /= 10; max = (max > 0 ? max : 1) * 10; } else { min -= 1; max += 1; }
   }
   let ticks: number[];

@@ -24,7 +24,7 @@ function memorizable(n: number, d: number, k: number): string {
 }
 
 const TINY = ['--quick', '--target-hidden', '32', '--epochs', '30', '--learning-rate', '0.1', '--batch-size', '16', '--defense-hidden', '8',
-  '--defense-epochs', '10', '--attack-hidden', '8', '--attack-epochs', '10', '--lira', '3', '--epsilons', '0.3,1', '--seed', '5', '--defenses', 'early-stopping,stacking,memguard'];
+  '--defense-epochs', '10', '--attack-hidden', '8', '--attack-epochs', '10', '--lira', '3', '--epsilons', '0.3,1', '--seed', '5', '--defenses', 'early-stopping,stacking,uniform,hamp-output,memguard'];
 const args = (out: string, threads = '1') => ['compare', '--features', join(dir, 'data.csv'), '--label', 'y', ...TINY, '--threads', threads, '--out', out];
 const freshRun = () => (fresh ??= memguard([...args(join(dir, 'fresh')), '--quiet']));
 
@@ -53,12 +53,12 @@ t('compare --quick writes results.json, report.html and released/*.csv with the 
   const ids = results.defenses.map((e: { id: string }) => e.id);
   assert.is(new Set(ids).size, ids.length, 'ids are unique');
   const defenses = new Set(results.defenses.map((e: { defense: string }) => e.defense));
-  for (const d of ['none', 'early-stopping', 'memguard']) assert.ok(defenses.has(d), `has ${d}`);
+  for (const d of ['none', 'early-stopping', 'stacking', 'uniform', 'hamp-output', 'memguard']) assert.ok(defenses.has(d), `has ${d}`);
   assert.ok([...defenses].some((d) => String(d).startsWith('memguard+')), 'MemGuard on top of a training-time defense');
   for (const e of results.defenses) {
     assert.equal(Object.keys(e).filter((k) => ['id', 'defense', 'params', 'utility', 'attacks'].includes(k)).sort(), ['attacks', 'defense', 'id', 'params', 'utility']);
     for (const k of ['distortion', 'labelLoss', 'testAccuracy']) assert.type(e.utility[k], 'number', `${e.id} utility.${k}`);
-    for (const a of ['nn', 'nn/defense-aware', 'gap', 'lira']) assert.type(e.attacks[a]?.accuracy, 'number', `${e.id} attack ${a}`);
+    for (const a of ['nn', 'nn/defense-aware', 'nn-at', 'nn-r1', 'nn-r2/defense-aware', 'gap', 'label-only/noise', 'lira']) assert.type(e.attacks[a]?.accuracy, 'number', `${e.id} attack ${a}`);
     assert.ok(existsSync(join(out, 'released', `${e.id}.csv`)), `released/${e.id}.csv`);
   }
   // MemGuard: both mixing rules, each epsilon; label-preserving on the reference model.
@@ -138,7 +138,7 @@ t('a killed run resumes from the models it wrote, retrains none of them, and wri
 t('usage errors: an unknown defense, --features without --label', async () => {
   const bad = await memguard(['compare', '--defenses', 'none,frob']);
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /unknown defense "frob"; available: none, l2, dropout, .*, stacking, memguard/);
+  assert.match(bad.stderr, /unknown defense "frob"; available: none, l2, dropout, .*, stacking, uniform, .*, memguard/);
   const half = await memguard(['compare', '--features', 'x.csv']);
   assert.is(half.code, 2);
   assert.match(half.stderr, /--features and --label go together/);

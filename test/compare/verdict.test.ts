@@ -12,6 +12,7 @@ import { distortionAndLabelLoss } from '../../src/compare/utility.js';
 import { computeCompareVerdict } from '../../src/compare/verdict.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { renderCompareReport } from '../../src/report/compare.js';
+import { linePlot } from '../../src/report/svg.js';
 import { assertBalanced, HOSTILE } from '../report/markup.js';
 
 const t = suite('compare verdict and report');
@@ -85,6 +86,11 @@ t('the report: verdict first, at most 6 curves a panel with distinct colors, nam
     assert.ok(curves.length <= 6, `${curves.length} curves in one panel`);
     assert.is(new Set(curves).size, curves.length, 'distinct colors within a panel');
   }
+});
+
+t('a chart whose x values differ by a few ulps (one accuracy computed two ways) renders', () => {
+  const svg = linePlot({ x: {}, y: {}, series: [{ name: 'a', x: [0.3076923076923077, 0.30769230769230776], y: [0.5, 0.6] }] });
+  assert.ok(svg.startsWith('<svg') && svg.length < 100_000);
 });
 
 t('utility: distortion and label loss against the reference, in expectation over the coin', () => {

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadFeatureDataset, loadLocation } from '../../data/datasets.js';
 import { parseSplits } from '../../data/splits.js';
-import { POSTHOC_DEFENSES, TRAINING_DEFENSES, defenseNames } from '../../compare/defenses.js';
+import { POSTHOC_DEFENSES, TRAINING_DEFENSES, defenseNames, type DefenseParams } from '../../compare/defenses.js';
+import { fashionMnistSplits, loadFashionMnist } from '../../data/fashionMnist.js';
+import { FASHION_MNIST_TARGET } from '../../experiment/fashionMnist.js';
 import { writeCompare } from '../../compare/output.js';
 import { COMPARE_PAPER, COMPARE_QUICK, runCompare, type CompareConfig } from '../../compare/run.js';
 import { ModelStore } from '../../compare/store.js';
@@ -20,8 +22,9 @@ import { Progress } from '../progress.js';
 import { artifactGroups } from '../pipeline.js';
 
 const NAME = 'compare';
-const grid = (list: typeof TRAINING_DEFENSES | typeof POSTHOC_DEFENSES) =>
+const grid = (list: Array<{ name: string; grid: DefenseParams[] }>) =>
   list.map((d) => `  ${d.name.padEnd(22)} ${d.grid.map((p) => Object.entries(p).map(([k, v]) => `${k} ${v}`).join(' ') || '-').join(' | ')}`).join('\n');
+const posthocGrids = POSTHOC_DEFENSES.map((d) => ({ name: d.name, grid: d.grid(COMPARE_PAPER.epsilons) }));
 
 const HELP = `Usage: memguard compare [options]
 
@@ -32,6 +35,8 @@ utility axes (distortion against one undefended reference model, label loss, tes
 seed floor. Default: Location with the paper's models.
 
 Data (default: the bundled Location data, SPEC §6 roles):
+  --dataset NAME         location (default) or fashion-mnist (5,000 test images, the stand-in for the
+                         paper's image dataset; its measured ${FASHION_MNIST_TARGET.hidden.join('-')} target)
   --features FILE        a CSV with a header: numeric features and one integer label column
   --label COLUMN         its label column
   --split FILE           rows per role as JSON (as 'memguard experiment'); default: scaled from Location's
@@ -65,7 +70,8 @@ Running:
   -h, --help             this help
 
 Knob grids (SPEC §10):
-${grid(TRAINING_DEFENSES)}${POSTHOC_DEFENSES.length ? `\n${grid(POSTHOC_DEFENSES)}` : ''}
+${grid(TRAINING_DEFENSES)}
+${grid(posthocGrids)}
   memguard               epsilon ${COMPARE_PAPER.epsilons.join(' | ')}, mixing ${COMPARE_PAPER.mixingModes.join(' | ')}
 
 Writes, under DIR:
@@ -122,6 +128,7 @@ export const compare: Command = {
     if (seed !== undefined) config.seed = parseIntFlag(NAME, 'seed', seed, 0, 2 ** 31 - 1 - 1000 * 100);
     const repeatsText = text('repeats');
     const repeats = repeatsText === undefined ? 1 : parseIntFlag(NAME, 'repeats', repeatsText, 1, 100);
+    const hiddenGiven = text('target-hidden');
     const nets = [['target-hidden', 'epochs', 'target'], ['defense-hidden', 'defense-epochs', 'defense'], ['attack-hidden', 'attack-epochs', 'attack']] as const;
     for (const [hiddenFlag, epochsFlag, net] of nets) {
       const hidden = text(hiddenFlag);
@@ -133,16 +140,19 @@ export const compare: Command = {
     if (lr !== undefined) config.target.learningRate = parseNumberFlag(NAME, 'learning-rate', lr, { min: 0, exclusiveMin: true });
     const bs = text('batch-size');
     if (bs !== undefined) config.target.batchSize = parseIntFlag(NAME, 'batch-size', bs, 1, 1 << 20);
-    const dataset = text('dataset');
-    if (dataset !== undefined && dataset !== 'location') throw usage(NAME, `--dataset: only 'location' is available, got ${JSON.stringify(dataset)}`);
+    const dataset = parseChoice(NAME, 'dataset', text('dataset') ?? 'location', ['location', 'fashion-mnist'] as const);
+    const fashion = dataset === 'fashion-mnist';
+    // Fashion-MNIST's target is its own measured width (the quick run's small target fits 784 inputs as it is).
+    if (fashion && !v.quick && hiddenGiven === undefined) config.target = { ...config.target, hidden: [...FASHION_MNIST_TARGET.hidden] };
 
     const features = text('features'), label = text('label'), splitPath = text('split');
+    if (fashion && features !== undefined) throw usage(NAME, '--dataset and --features are alternatives');
     if ((features === undefined) !== (label === undefined)) throw usage(NAME, '--features and --label go together');
     if (splitPath !== undefined && features === undefined) throw usage(NAME, '--split needs --features and --label');
-    const data = features !== undefined ? loadFeatureDataset(existingFile('features', features), label!, config.seed) : loadLocation();
+    const data = features !== undefined ? loadFeatureDataset(existingFile('features', features), label!, config.seed) : fashion ? loadFashionMnist() : loadLocation();
     // A user's CSV: every role keeps all its rows (as 'memguard experiment'), except in the quick run.
     if (features !== undefined && !v.quick) config.rowsPerSplit = Infinity;
-    const splits = splitPath === undefined ? undefined : parseSplits(readFileSync(existingFile('split', splitPath), 'utf8'), data.n, splitPath);
+    const splits = fashion ? fashionMnistSplits() : splitPath === undefined ? undefined : parseSplits(readFileSync(existingFile('split', splitPath), 'utf8'), data.n, splitPath);
 
     const dir = text('out') ?? 'memguard-compare';
     const store = new ModelStore(join(dir, 'models'));
