@@ -138,6 +138,8 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
   const strengthened: Strengthened[] = [];
   const byDefense = new Map<string, CompareEntry[]>();
   for (const e of r.defenses) if (e !== none) byDefense.set(e.defense, [...(byDefense.get(e.defense) ?? []), e]);
+  const noisy: string[] = [];
+  const strong: string[] = [];
   for (const [defense, list] of byDefense) {
     const hits = list.map((e) => strengthenedBy(e, none));
     const settings = hits.filter((h) => h.length).length;
@@ -148,9 +150,15 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
     const { excess: _e, ...rest } = worst;
     strengthened.push({ ...rest, seedFloorReaches, settings, of: list.length });
     const setting = list.find((e) => e.id === worst.id)!;
-    sentences.push(`${defense} makes an attack STRONGER than no defense at ${settings} of its ${list.length} setting${list.length === 1 ? '' : 's'}; ` +
-      `worst: ${params(setting)}, ${worst.attack} ${VERDICT_METRIC_LABELS[worst.metric]} ${f3(worst.value)} vs ${f3(worst.undefended)} undefended` +
-      (seedFloorReaches ? ' (a second undefended model, differing only in seed, reaches it too: within seed noise).' : '.'));
+    const text = `${defense} makes an attack STRONGER than no defense at ${settings} of its ${list.length} setting${list.length === 1 ? '' : 's'}; ` +
+      `worst: ${params(setting)}, ${worst.attack} ${VERDICT_METRIC_LABELS[worst.metric]} ${f3(worst.value)} vs ${f3(worst.undefended)} undefended`;
+    if (seedFloorReaches) noisy.push(`${defense} (${worst.attack} ${VERDICT_METRIC_LABELS[worst.metric]} ${f3(worst.value)} vs ${f3(worst.undefended)})`);
+    else strong.push(text + '.');
+  }
+  // Beyond what a second undefended model reaches by its seed alone first; within that noise after, in one sentence.
+  sentences.push(...strong);
+  if (noisy.length) {
+    sentences.push(`These make an attack STRONGER than no defense too, but no more than a second undefended model differing only in seed does (within seed noise): ${noisy.join('; ')}.`);
   }
 
   // 2. MemGuard (on the undefended model) against each rival at the rival's distortion.
@@ -170,7 +178,7 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
     }
   }
   const rivalDefenses = [...new Set(rivals.map((e) => e.defense))];
-  const wins: string[] = [];
+  const wins: string[] = [], unmatched: string[] = [];
   for (const d of rivalDefenses) {
     const list = matchups.filter((m) => m.defense === d);
     const losses = list.filter((m) => !m.memguardWins).sort((a, b) => (b.memguardValue - b.rivalValue) - (a.memguardValue - a.rivalValue));
@@ -180,9 +188,10 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
         `the ${w.attack === 'nn' ? 'NN attack' : 'strongest attack'} reaches ${f3(w.memguardValue)} against MemGuard and ${f3(w.rivalValue)} against ${params(r.defenses.find((e) => e.id === w.rival)!)}.`);
     } else if (list.length) wins.push(d);
     const beyond = rivals.filter((e) => e.defense === d && !matchups.some((m) => m.rival === e.id));
-    if (beyond.length && !list.length) {
-      sentences.push(`${d} distorts the confidence vectors by ${f3(Math.min(...beyond.map((e) => e.utility.distortion)))} or more, beyond MemGuard's largest budget: no matched comparison.`);
-    }
+    if (beyond.length && !list.length) unmatched.push(`${d} (${f3(Math.min(...beyond.map((e) => e.utility.distortion)))})`);
+  }
+  if (unmatched.length) {
+    sentences.push(`No matched-distortion comparison with MemGuard (their least distortion is beyond its largest budget): ${unmatched.join(', ')}; see the test-accuracy rows of the table.`);
   }
   if (wins.length) sentences.push(`MemGuard beats ${wins.join(', ')} at matched distortion on the NN attack and on the strongest attack (margin ${COMPARE_MARGIN}).`);
 
