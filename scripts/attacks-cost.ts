@@ -23,13 +23,14 @@ const softmaxRows = (n: number, sharp: number) => {
   return out;
 };
 const members = softmaxRows(rows, 6), nonMembers = softmaxRows(rows, 3);
-const time = (f: () => unknown) => { const t = performance.now(); f(); return (performance.now() - t) / 1000; };
+// CPU seconds of this (single) thread's work: steadier than wall time on a shared machine.
+const time = (f: () => unknown) => { const t = process.cpuUsage(); f(); const u = process.cpuUsage(t); return (u.user + u.system) / 1e6; };
 const options = { hidden: [512, 256, 128], epochs, batchSize: 64, learningRate: 0.01, seed: 1 };
 const nn = time(() => trainNnAttack(members, nonMembers, k, options));
-console.log(`NN attack, ${2 * rows} rows, ${epochs} epochs: ${nn.toFixed(2)} s`);
+console.log(`NN attack, ${2 * rows} rows, ${epochs} epochs: ${nn.toFixed(2)} s CPU`);
 for (const steps of [1, 2, 3, 5]) {
   const at = time(() => trainAdversarialNnAttack(members, nonMembers, k, { ...options, rho: 0.3, steps }));
-  console.log(`NN-AT, ${steps} steps: ${at.toFixed(2)} s = ${(at / nn).toFixed(2)} x NN`);
+  console.log(`NN-AT, ${steps} steps: ${at.toFixed(2)} s CPU = ${(at / nn).toFixed(2)} x NN`);
 }
 
 const data = loadLocation();
@@ -39,5 +40,5 @@ const records = { features: data.features.subarray(0, n * data.d), labels: data.
 const binary = new Array(data.d).fill(1), sd = new Array(data.d).fill(0);
 const plain = time(() => target.predict(records.features));
 const noisy = time(() => noiseRobustnessScores(target, records, { flips: 3, tau: 0 }, { binary, sd }, { copies: 100, seed: 1 }));
-console.log(`predict ${n} records: ${plain.toFixed(3)} s; noise robustness ${n} x 100 copies: ${noisy.toFixed(2)} s ` +
+console.log(`predict ${n} records: ${plain.toFixed(3)} s CPU; noise robustness ${n} x 100 copies: ${noisy.toFixed(2)} s CPU ` +
   `(${(noisy / plain).toFixed(0)} x, ${((n * 100) / noisy / 1000).toFixed(1)}k forward passes/s)`);

@@ -78,7 +78,7 @@ export interface ExperimentConfig {
   timing: boolean;
   /**
    * NN-AT (SPEC §11), one attack seed: the NN attack adversarially trained with rho = epsilon at
-   * each epsilon > 0 and rho = `NN_AT_DEFAULTS.rho` undefended; `steps` per search. null: skip.
+   * each epsilon > 0 (at most 2) and rho = `NN_AT_DEFAULTS.rho` undefended; `steps` per search. null: skip.
    */
   nnAt: { steps: number } | null;
   /** NN-R (SPEC §11), one attack seed per entry: the NN attack on scores rounded to these decimals. */
@@ -405,9 +405,10 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   // at each setting) and trains an attack on them: one attack per (mixing, epsilon > 0).
   const awareAttacks = new Map<string, Mlp[]>();
   const defendedShadow = new Map<string, Float32Array>();
-  // NN-AT: one network per radius (rho = epsilon, NN_AT_DEFAULTS.rho at epsilon 0), trained in this
-  // thread alongside the defense-aware attacks.
-  const nnAtRho = (epsilon: number) => (epsilon > 0 && Number.isFinite(epsilon) ? epsilon : NN_AT_DEFAULTS.rho);
+  // NN-AT: one network per radius (rho = epsilon, NN_AT_DEFAULTS.rho at epsilon 0; at most 2, the
+  // simplex's L1 diameter, so epsilon = Infinity searches the whole simplex), trained in this thread
+  // alongside the defense-aware attacks.
+  const nnAtRho = (epsilon: number) => (epsilon > 0 ? Math.min(epsilon, 2) : NN_AT_DEFAULTS.rho);
   const radii = cfg.nnAt ? [...new Set(cfg.epsilons.map(nnAtRho))] : [];
   const nnAtTrainings = radii.map((rho) => ({
     epochs: cfg.attack.epochs,

@@ -157,7 +157,7 @@ function verdictTable(t: VerdictTable, floorName: string): string {
   const head = `<tr><th class="name">setting</th><th>distortion E‖n‖₁</th>${VERDICT_METRICS.map((m) => `<th>${escapeXml(VERDICT_METRIC_LABELS[m])}</th>`).join('')}</tr>`;
   const first = t.rows[0];
   const floors = VERDICT_METRICS.map((m) => first?.metrics[m]?.floor);
-  let rows = `<tr class="floor"><td class="name">label-only floor (${escapeXml(floorName)})</td><td>—</td>` +
+  let rows = '<tr class="floor"><td class="name">label-only floor</td><td>—</td>' +
     floors.map((f) => `<td>${pm(f)}<span class="att">${escapeXml(f ? `set by ${f.attack}` : '')}</span></td>`).join('') + '</tr>';
   for (const row of t.rows) {
     const label = row.epsilon === 0 ? 'undefended (ε = 0)' : `ε = ${eps(row.epsilon)}`;
