@@ -20,9 +20,14 @@ export { broadcastRow, columnSum, gatherRows, gatherInts } from './blas/vector';
 export {
   reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward,
 } from './nn/activations';
-export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy } from './nn/losses';
+export { softmaxCrossEntropy, sigmoidBinaryCrossEntropy, softmaxCrossEntropySoft, entropyPenalty } from './nn/losses';
 export { sgdStep, adamStep } from './nn/optimizers';
 export { mlpForward, mlpBackward, applyHead } from './nn/mlp';
+// nn training options (per batch from Mlp.fit / Trainer): weight decay, dropout masks, DP-SGD's
+// clipped per-example gradient sum and its seeded Gaussian noise.
+export { weightDecay, dropoutMasks } from './nn/regularizers';
+export { mlpClippedGradients } from './nn/privacy';
+export { addGaussianNoise } from './nn/random';
 
 // memguard: simplex projections and release repair (per row, from the projected optimizer, Phase II
 // release and the tests).

@@ -17,7 +17,13 @@ export type { MembershipClassifierOptions } from './memguard/defenseClassifier.j
 
 // The engine
 export { Mlp, ACTIVATIONS } from './nn/mlp.js';
-export type { Activation, EpochInfo, FitJob, FitOptions, GradientOf, Layer, LayerParameters, Optimizer } from './nn/mlp.js';
+export type {
+  Activation, DpOptions, EpochInfo, FitJob, FitOptions, FitResult, FitTargets, GradientOf, Layer, LayerParameters, LossBatch, Optimizer,
+} from './nn/mlp.js';
+export { Trainer } from './nn/trainer.js';
+export type { StepLoss, TrainerOptions } from './nn/trainer.js';
+export { dpEpsilon, noiseMultiplierFor, rdpSampledGaussian, RDP_ORDERS } from './privacy/accountant.js';
+export type { DpAccounting } from './privacy/accountant.js';
 export { serializeModel, parseModel, loadModel, MODEL_FORMAT, MODEL_VERSION } from './nn/modelFile.js';
 export type { ModelFile } from './nn/modelFile.js';
 export { setNdarrayFactory } from './nn/matrix.js';

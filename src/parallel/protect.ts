@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { check } from '../errors.js';
 import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memguard.js';
 import { emptyPhase1Batch, mergePhase1, runPhase1, type Phase1Batch } from '../memguard/phase1.js';
-import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
+import { outputLike, toLabels, toRows, toTargets, type MatrixInput, type MatrixOutput, type VectorInput } from '../nn/matrix.js';
+import { isSoft, toSoftTargets } from '../nn/training.js';
 import type { FitJob, Mlp } from '../nn/mlp.js';
 import { resolveBuild, type Engine } from '../wasm/engine.js';
 import { WorkerPool } from './pool.js';
@@ -169,9 +170,12 @@ export async function fitParallel(jobs: readonly FitJob[], options: ParallelOpti
     const { data, rows } = toRows(x, model.inputSize, `${what} x`);
     const head = model.head;
     check(head === 'softmax' || head === 'sigmoid', () => `${what}: a "${head}" head has no loss; use softmax or sigmoid`);
-    const labels = head === 'softmax' ? toLabels(y, rows, model.outputSize, `${what} y`) : toTargets(y, rows, `${what} y`);
-    const { onEpoch, ...rest } = fit;
-    return { model, onEpoch, task: { layers: model.parameters(), x: data.slice(), y: labels, options: rest } };
+    const soft = isSoft(y) ? toSoftTargets(y.soft, rows, model.outputSize, head).slice() : undefined;
+    const labels = soft ?? (head === 'softmax' ? toLabels(y as VectorInput, rows, model.outputSize, `${what} y`) : toTargets(y as VectorInput, rows, `${what} y`));
+    const { onEpoch, lossGradient, ...rest } = fit;
+    // A function cannot cross to a worker thread.
+    check(lossGradient === undefined, () => `${what}: a lossGradient hook cannot run in a worker; train this model with model.fit`);
+    return { model, onEpoch, task: { layers: model.parameters(), x: data.slice(), y: labels, ...(soft ? { soft: true } : {}), options: rest } };
   });
   if (tasks.length === 0) return [];
   const workers = Math.min(options.workers ?? availableParallelism(), tasks.length);

@@ -13,7 +13,9 @@ export interface FitTask {
   x: Float32Array;
   /** Integer labels (softmax head) or targets in [0, 1] (sigmoid head), one per row. */
   y: Int32Array | Float32Array;
-  options: Omit<FitOptions, 'onEpoch'>;
+  /** y holds soft targets, rows x classes (a softmax head's `{ soft }`). */
+  soft?: boolean;
+  options: Omit<FitOptions, 'onEpoch' | 'lossGradient'>;
 }
 
 /** The trained parameters and the mean loss of every epoch. */
@@ -65,7 +67,7 @@ export const TASKS: { [K in TaskName]: Handler<K> } = {
   fit(engine, task, progress) {
     const mlp = Mlp.fromParameters(task.layers, engine);
     try {
-      const { loss } = mlp.fit(task.x, task.y, { ...task.options, onEpoch: progress });
+      const { loss } = mlp.fit(task.x, task.soft ? { soft: task.y } : task.y, { ...task.options, onEpoch: progress });
       return { layers: mlp.parameters(), loss };
     } finally {
       mlp.dispose();

@@ -124,3 +124,40 @@ export function columnSum(rows: number, cols: number, x: Float32Array, out: Floa
   out.fill(0, 0, cols);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[j] = out[j]! + x[r * cols + j]!;
 }
+
+export function softmaxCrossEntropySoft(
+  rows: number, cols: number, logits: Float32Array, targets: Float32Array, dLogits: Float32Array | null,
+): number {
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, logits[o + j]!);
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j]! - m);
+    let mass = 0;
+    for (let j = 0; j < cols; j++) {
+      const t = targets[o + j]!;
+      if (t !== 0) total += t * (Math.log(sum) - (logits[o + j]! - m));
+      mass += t;
+    }
+    if (dLogits) for (let j = 0; j < cols; j++) dLogits[o + j] = ((Math.exp(logits[o + j]! - m) / sum) * mass - targets[o + j]!) / rows;
+  }
+  return total / rows;
+}
+
+export function entropyPenalty(rows: number, cols: number, logits: Float32Array, weight: number, dLogits: Float32Array): number {
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, logits[o + j]!);
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j]! - m);
+    const logP = Array.from({ length: cols }, (_, j) => logits[o + j]! - m - Math.log(sum));
+    const h = -logP.reduce((s, l) => s + Math.exp(l) * l, 0);
+    total -= weight * h;
+    for (let j = 0; j < cols; j++) dLogits[o + j] = dLogits[o + j]! + (weight / rows) * Math.exp(logP[j]!) * (logP[j]! + h);
+  }
+  return total / rows;
+}

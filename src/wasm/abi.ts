@@ -38,6 +38,15 @@ export interface Abi {
     desc: Ptr, nLayers: number, batch: number, x: Ptr, acts: Ptr, dLogits: Ptr, dx: Ptr, paramGrads: number, scratch: Ptr,
   ): void;
   applyHead(act: number, rows: number, cols: number, logits: Ptr, y: Ptr): void;
+  softmaxCrossEntropySoft(rows: number, cols: number, logits: Ptr, targets: Ptr, dLogits: Ptr): number;
+  entropyPenalty(rows: number, cols: number, logits: Ptr, weight: number, dLogits: Ptr): number;
+  weightDecay(desc: Ptr, nLayers: number, lambda: number): number;
+  dropoutMasks(n: number, rate: number, rng: Ptr, mask: Ptr): void;
+  mlpClippedGradients(
+    desc: Ptr, nLayers: number, batch: number, x: Ptr, acts: Ptr, dLogits: Ptr,
+    lossScale: number, clip: number, deltas: Ptr, norms: Ptr, accumulate: number,
+  ): void;
+  addGaussianNoise(n: number, x: Ptr, std: number, scale: number, rng: Ptr): void;
 
   // memguard: simplex
   argmaxFirst(k: number, v: Ptr): number;
