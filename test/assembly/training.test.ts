@@ -141,6 +141,28 @@ for (const build of builds) {
     [ps, pm, px].forEach((p) => e.release(p));
   });
 
+  t('the noise is standard normal: Kolmogorov-Smirnov over 200,000 draws, moments, both tails', () => {
+    const n = 200000;
+    const ps = put(Int32Array.from([11, 22, 33, 44])), px = put(new Float32Array(n));
+    e.abi.addGaussianNoise(n, px, 1, 1, ps);
+    const z = e.readF32(px, n).sort();
+    // Normal CDF via erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
+    const cdf = (v: number) => {
+      const x = Math.abs(v) / Math.SQRT2, k = 1 / (1 + 0.3275911 * x);
+      const erf = 1 - k * (0.254829592 + k * (-0.284496736 + k * (1.421413741 + k * (-1.453152027 + k * 1.061405429)))) * Math.exp(-x * x);
+      return v >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+    };
+    let d = 0;
+    z.forEach((v, i) => { const c = cdf(v); d = Math.max(d, Math.abs(c - i / n), Math.abs(c - (i + 1) / n)); });
+    assert.ok(d < 1.63 / Math.sqrt(n), `KS distance ${d}`);
+    const mean = z.reduce((a, v) => a + v, 0) / n, variance = z.reduce((a, v) => a + (v - mean) ** 2, 0) / n;
+    assert.ok(Math.abs(mean) < 0.01 && Math.abs(variance - 1) < 0.015, `mean ${mean}, variance ${variance}`);
+    // Beyond the ziggurat's base (3.4426) lives 2 x 2.88e-4 of the mass: the tail sampler runs.
+    const tail = z.filter((v) => Math.abs(v) > 3.4426).length / n;
+    assert.ok(tail > 0.0004 && tail < 0.0008, `tail mass ${tail}`);
+    [ps, px].forEach((p) => e.release(p));
+  });
+
   t('masked forward/backward match the reference; a zero mask entry stops the gradient', () => {
     for (const acts of [[1, 1, 3], [2, 0, 3]]) {
       const batch = 6;

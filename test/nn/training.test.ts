@@ -135,6 +135,9 @@ t('dropout: identity at inference, seeded masks reproduce, different seeds diffe
   a.fit(x, y, o); b.fit(x, y, o); c.fit(x, y, { ...o, seed: 7 });
   allClose(flat(b), flat(a), 0, 0, 'same seed, same masks, same parameters');
   assert.not.equal(flat(c), flat(a), 'another seed, other masks');
+  const d = make();
+  d.fit(x, y, { ...o, dropout: 0 });
+  assert.not.equal(flat(d), flat(a), 'dropout changes training');
   // Inference: deterministic and equal to a dropout-free copy of the same parameters.
   allClose(a.predict(x), a.predict(x), 0, 0, 'predict is deterministic');
   allClose(a.logits(x), Mlp.fromParameters(a.parameters()).logits(x), 0, 0, 'no masks at inference');
@@ -144,12 +147,15 @@ t('dropout: identity at inference, seeded masks reproduce, different seeds diffe
     { in: 1, out: 200, activation: 'linear', weight: new Float32Array(200).fill(1), bias: new Float32Array(200) },
     { in: 200, out: 1, activation: 'sigmoid', weight: new Float32Array(200).fill(1 / 200), bias: new Float32Array(1) },
   ]);
-  let sum = 0, count = 0, zeros = 0;
+  let sum = 0, squares = 0, count = 0, zeros = 0;
   lin.fit(new Float32Array(64).fill(1), new Float32Array(64), {
     epochs: 20, batchSize: 64, dropout: 0.3, seed: 9,
-    lossGradient: (batch) => { for (const v of batch.logits) { sum += v; count++; if (v === 0) zeros++; } return 0; },
+    lossGradient: (batch) => { for (const v of batch.logits) { sum += v; squares += v * v; count++; if (v === 0) zeros++; } return 0; },
   });
   assert.ok(Math.abs(sum / count - 1) < 0.01, `mean masked output ${sum / count}, unmasked 1`);
+  // Each logit is the mean of 200 units kept with probability 0.7 at 1/0.7: std sqrt(0.3/0.7/200).
+  const std = Math.sqrt(squares / count - (sum / count) ** 2), expectedStd = Math.sqrt(0.3 / 0.7 / 200);
+  assert.ok(Math.abs(std / expectedStd - 1) < 0.15, `masked output std ${std} vs ${expectedStd}`);
   assert.is(zeros, 0);
   allClose(lin.logits([1]), [1], 1e-6, 1e-6, 'unchanged by zero-gradient training');
 });
@@ -196,6 +202,29 @@ t('Trainer: a CE step equals one full-batch fit step; inputGradient is d loss / 
   assert.ok(Number.isFinite(loss));
   allClose(inputGradient!, before.inputGradient(x, { logitWeights: dl }), 1e-5, 1e-6, 'input gradient');
   throwsTyped(() => trainer.step(x, () => 0), MemGuardInputError, /after dispose/);
+});
+
+t('Trainer: dropout masks come from its seed (same seed, same steps; another seed differs); weight decay alone shrinks weights', () => {
+  const { x, y } = classes(16, 4, 2, 25);
+  const hook = ceHook(y);
+  const loss = (logits: Float32Array, dLogits: Float32Array, rows: number) =>
+    hook({ epoch: 1, rows, classes: 2, indices: Int32Array.from({ length: rows }, (_, i) => i), logits, dLogits });
+  const run = (seed: number) => {
+    const m = Mlp.create([4, 32, 2], { seed: 26 });
+    const trainer = m.trainer({ learningRate: 0.2, dropout: 0.5, seed, optimizer: 'adam' });
+    for (let i = 0; i < 3; i++) trainer.step(x, loss);
+    trainer.dispose();
+    return flat(m);
+  };
+  allClose(run(1), run(1), 0, 0, 'same seed');
+  assert.not.equal(run(1), run(2), 'other seed');
+  const m = Mlp.create([4, 8, 2], { seed: 27 });
+  const w0 = weightNorm(m);
+  const trainer = m.trainer({ learningRate: 0.5, weightDecay: 0.1 });
+  const { loss: l } = trainer.step(x, () => 0);
+  trainer.dispose();
+  assert.ok(Math.abs(weightNorm(m) - w0 * 0.95) < 1e-5 * w0, 'w <- (1 - lr lambda) w');
+  assert.ok(Math.abs(l - 0.05 * w0 * w0) < 1e-4 * w0 * w0, 'loss is the L2 term');
 });
 
 t('DP-SGD: sigma 0, C = Infinity, q = 1 is plain full-batch SGD', () => {

@@ -179,6 +179,31 @@ fit('fitParallel trains independent models at once, each as Mlp.fit would', asyn
   });
 });
 
+fit('fitParallel carries the SPEC §10 options (soft targets, dropout, weight decay, DP-SGD, validation) bit for bit; a lossGradient is refused', async () => {
+  const f = locationFixture();
+  const x = locationRows().slice(0, 200 * 30);
+  const soft = new Float32Array(200 * 30);
+  for (let r = 0; r < 200; r++) { soft.fill(0.1 / 29, r * 30, (r + 1) * 30); soft[r * 30 + f.memberLabels[r % 300]!] = 0.9; }
+  const labels = Int32Array.from({ length: 200 }, (_, r) => f.memberLabels[r % 300]!);
+  const jobs = [
+    { y: { soft }, options: { epochs: 2, dropout: 0.3, weightDecay: 1e-3, entropyWeight: 0.1, seed: 4 } },
+    { y: labels, options: { epochs: 2, learningRate: 0.1, seed: 5, dp: { noiseMultiplier: 1, clip: 1, sampleRate: 0.25 }, validation: { x, y: labels } } },
+  ];
+  const models = jobs.map((_, i) => Mlp.create([30, 16, 30], { seed: 40 + i }));
+  const twins = models.map((m) => Mlp.fromParameters(m.parameters()));
+  await fitParallel(jobs.map((j, i) => ({ model: models[i]!, x, y: j.y, options: j.options })), { pool });
+  jobs.forEach((j, i) => {
+    twins[i]!.fit(x, j.y, j.options);
+    twins[i]!.parameters().forEach((l, k) => sameBits(models[i]!.parameters()[k]!.weight, l.weight, `job ${i} layer ${k}`));
+  });
+  let refused: unknown;
+  try {
+    await fitParallel([{ model: models[0]!, x, y: labels, options: { epochs: 1, lossGradient: () => 0 } }], { pool });
+  } catch (err) { refused = err; }
+  assert.instance(refused, MemGuardInputError);
+  assert.match((refused as Error).message, /lossGradient hook cannot run in a worker/);
+});
+
 fit.run();
 
 // ---- errors and lifecycle --------------------------------------------------------------------------
