@@ -79,7 +79,7 @@ export const FASHION_MNIST_DIR: string = fileURLToPath(new URL('../../data/fashi
 
 /** Where to get the data file when it is missing (it is not in the npm package). */
 const WHERE_TO_GET = 'it is not in the npm package (2.8 MB): copy data/fashion-mnist/fashion-mnist.csv.gz from the memguard ' +
-  'repository, or rebuild it with `node --import tsx scripts/fashion-mnist-data.ts fashion_mnist_t10k.csv.gz` from the ' +
+  'repository, or rebuild it with the repository\'s `node --import tsx scripts/fashion-mnist-data.ts fashion_mnist_t10k.csv.gz` from the ' +
   `Fashion-MNIST test set as CSV (label,p0,...,p783; sha256 ${FASHION_MNIST_SOURCE_SHA256})`;
 
 /**

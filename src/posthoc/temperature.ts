@@ -85,7 +85,7 @@ export class TemperatureScaling implements PostHocDefense {
     const z = logits ?? Float32Array.from(scores, Math.log);
     const temperature = this.temperature ?? fitTemperature(scores, z, k, count, this.epsilon!);
     const result = releaseWith(k, scores, logits, (s, _z, out, r) => {
-      if (temperature === 1 && !logits) out.set(s);
+      if (temperature === 1) out.set(s); // s is softmax(z) already: epsilon 0 releases it as is
       else scaledSoftmax(z.subarray(r * k, (r + 1) * k), temperature, out);
     });
     return { ...result, temperature };

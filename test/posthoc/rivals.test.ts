@@ -35,6 +35,9 @@ rivals('temperature: the mean distortion over the call equals epsilon; the relea
     }
   }
   assert.is(new TemperatureScaling({ k, epsilon: 0 }).protect(s).distortion.every((d) => d === 0), true, 'epsilon 0 releases s');
+  const z = randomLogits(20, k, new Random(12));
+  const atZero = new TemperatureScaling({ k, epsilon: 0 }).protect(z, { input: 'logits' });
+  assert.equal(Array.from(atZero.released), Array.from(atZero.scores), 'epsilon 0 on logits releases softmax(z) as computed for s');
 });
 
 rivals('temperature: a fixed T on logits releases softmax(z / T); an unreachable budget stops at MAX_TEMPERATURE', () => {
