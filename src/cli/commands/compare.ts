@@ -178,7 +178,7 @@ export const compare: Command = {
     ctx.out('Verdict:\n' + verdict.sentences.map((s) => `  - ${s}\n`).join(''));
     ctx.out(`\nwrote ${resolve(dir)}/\n`);
     for (const line of artifactGroups(written)) ctx.out(`  ${line}\n`);
-    ctx.out(`  models/        ${store.counts.trained} trained now, ${store.counts.loaded} loaded from an earlier run\n`);
+    ctx.out(`  models/        ${store.counts.trained} trained now, ${store.counts.loaded} loaded (written by an earlier run, or the same training met twice in this one)\n`);
     ctx.out(`\nwall time ${formatSeconds(wall)} (${out.results.defenses.length} settings, ${repeats} run${repeats === 1 ? '' : 's'}, ${threads} thread${threads === 1 ? '' : 's'})\n`);
     ctx.out('stage timings:\n');
     const w = Math.max(...Object.keys(out.timings).map((s) => s.length));
