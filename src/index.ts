@@ -35,6 +35,19 @@ export type { Build, ResolvedBuild, EngineOptions } from './wasm/engine.js';
 export { Random } from './random.js';
 export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './errors.js';
 
+// Training-time defenses (SPEC §10): one entry point, one registry, one file per recipe
+export { trainTarget } from './defenses/train.js';
+export type { TrainTargetOptions, TrainedTarget } from './defenses/train.js';
+export { DEFENSES, DEFENSE_NAMES } from './defenses/registry.js';
+export type { DefenseName } from './defenses/registry.js';
+export type {
+  DefenseRecipe, DpGuarantee, Knob, LabeledRows, RecipeContext, RecipeDetails, RecipeResult, TargetTraining, TrainProgress,
+} from './defenses/recipe.js';
+export { StackedModel, serializePredictor, loadPredictor, sideBySide, STACK_FORMAT } from './defenses/predictor.js';
+export type { Predictor } from './defenses/predictor.js';
+export { hampLabel } from './defenses/hamp.js';
+export { selenaExclusions } from './defenses/selena.js';
+
 // Evaluation (attacks, metrics, report): runtime-neutral parts. Node-only helpers (dataset files,
 // CSV files, experiment outputs, worker threads) are in 'memguard/node'.
 export * from './attacks/confidence.js';

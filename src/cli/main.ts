@@ -19,12 +19,20 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/experiment.js')).experiment,
   },
   {
+    name: 'compare', summary: 'MemGuard against every rival defense at matched utility (SPEC §11), with a report',
+    load: async () => (await import('./commands/compare.js')).compare,
+  },
+  {
     name: 'protect', summary: 'protect a CSV of confidence vectors (streamed) and write the released vectors',
     load: async () => (await import('./commands/protect.js')).protect,
   },
   {
     name: 'serve', summary: 'serve MemGuard over HTTP (micro-batched, for model servers in any language)', ownsSignals: true,
     load: async () => (await import('./commands/serve.js')).serve,
+  },
+  {
+    name: 'train', summary: 'train a target model under a training-time defense (L2, DP-SGD, RelaxLoss, SELENA, ...) on your CSV',
+    load: async () => (await import('./commands/train.js')).train,
   },
   {
     name: 'train-defense', summary: 'train the defense classifier g on member / non-member confidence vectors',

@@ -7,6 +7,8 @@ import type { MemGuard, ProtectOptions, ProtectResult } from '../memguard/memgua
 import { WorkerPool } from '../parallel/pool.js';
 import { fitParallel, PARALLEL_MIN_ROWS, protectAsync } from '../parallel/protect.js';
 import { parseIntFlag } from './args.js';
+import type { RecipeRunner } from '../compare/defenses.js';
+import { loadPredictor } from '../defenses/predictor.js';
 
 /** Upper bound on `--threads` (a typo such as 1000 should not spawn 1000 engines). */
 export const MAX_THREADS = 64;
@@ -49,6 +51,18 @@ export class CliPool {
   fitMany(): ExperimentOptions['fitMany'] {
     if (!this.parallel) return undefined;
     return (jobs) => fitParallel(jobs, { pool: this.get() });
+  }
+
+  /**
+   * Runs whole training-time defenses (trainTarget) on the pool, one per worker, the model coming
+   * back as a predictor file; undefined with one thread (they run in this thread).
+   */
+  runRecipe(): RecipeRunner | undefined {
+    if (!this.parallel) return undefined;
+    return async (task) => {
+      const out = await this.get().run('trainTarget', task);
+      return { model: loadPredictor(out.model), params: out.params, ...(out.dp ? { dp: out.dp } : {}) };
+    };
   }
 
   /** `guard.protect(rows, options)`, with Phase I over the pool when there are enough rows to split. */

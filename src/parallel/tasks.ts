@@ -4,6 +4,9 @@
 // without a copy.
 import { Mlp, type EpochInfo, type FitOptions, type LayerParameters } from '../nn/mlp.js';
 import { phase1Buffers, runPhase1, type Phase1Batch } from '../memguard/phase1.js';
+import { serializePredictor } from '../defenses/predictor.js';
+import type { TrainProgress } from '../defenses/recipe.js';
+import { trainTarget, type TrainTargetOptions } from '../defenses/train.js';
 import type { Engine } from '../wasm/engine.js';
 
 /** Training one model: its initial parameters, the data, and `FitOptions` without the callback. */
@@ -51,11 +54,22 @@ export interface WorkerMemory {
   jsHeapUsed: number;
 }
 
+/** A whole training-time defense (SPEC §10) in one worker: `trainTarget`'s options without callbacks (sub-models train one after another there). */
+export type TrainTargetTask = Omit<TrainTargetOptions, 'onProgress' | 'fitMany'>;
+
+/** The trained target as a predictor file (`loadPredictor`), with `trainTarget`'s params and DP accounting. */
+export interface TrainTargetTaskResult {
+  model: string;
+  params: Record<string, number | string | number[]>;
+  dp?: Record<string, number>;
+}
+
 /** Every task: its input, its output and what it reports while running. */
 export interface Tasks {
   fit: { input: FitTask; output: FitTaskResult; progress: EpochInfo };
   phase1: { input: Phase1Task; output: Phase1Batch; progress: never };
   memory: { input: null; output: WorkerMemory; progress: never };
+  trainTarget: { input: TrainTargetTask; output: TrainTargetTaskResult; progress: TrainProgress };
 }
 
 export type TaskName = keyof Tasks;
@@ -81,6 +95,14 @@ export const TASKS: { [K in TaskName]: Handler<K> } = {
       g.dispose();
     }
   },
+  // Async work in a worker: the pool awaits the promise (see worker.ts).
+  trainTarget(_engine, task, progress) {
+    return trainTarget({ ...task, onProgress: progress }).then((t) => {
+      const out = { model: serializePredictor(t.model), params: t.params, ...(t.dp ? { dp: { ...t.dp } } : {}) };
+      t.model.dispose();
+      return out;
+    }) as unknown as TrainTargetTaskResult;
+  },
   memory(engine) {
     return { wasmBytes: engine.abi.memory.buffer.byteLength, wasmInUse: engine.heap.bytesInUse, jsHeapUsed: process.memoryUsage().heapUsed };
   },
@@ -92,7 +114,7 @@ export function transferables(name: TaskName, output: Tasks[TaskName]['output'])
   const add = (a: ArrayBufferView) => {
     if (a.buffer instanceof ArrayBuffer && !buffers.includes(a.buffer)) buffers.push(a.buffer);
   };
-  if (name === 'memory') return buffers;
+  if (name === 'memory' || name === 'trainTarget') return buffers;
   if (name === 'fit') for (const l of (output as FitTaskResult).layers) { add(l.weight); add(l.bias); }
   else {
     const b = output as Phase1Batch;

@@ -31,12 +31,13 @@ const port = parentPort;
 const engine = loadEngine({ build: (workerData as { build?: Build } | undefined)?.build ?? 'auto' });
 port.postMessage({ type: 'ready' } satisfies TaskReply);
 
-port.on('message', (request: TaskRequest) => {
+port.on('message', async (request: TaskRequest) => {
   const { id, name } = request;
   try {
     const handler = TASKS[name] as (e: typeof engine, input: unknown, progress: (p: unknown) => void) => Tasks[TaskName]['output'];
     if (typeof handler !== 'function') throw new TypeError(`WorkerPool: unknown task "${String(name)}"`);
-    const output = handler(engine, request.input, (data) => port.postMessage({ id, type: 'progress', data } satisfies TaskReply));
+    // A task may return a promise (trainTarget); the pool sends one task at a time, so awaiting keeps that.
+    const output = await handler(engine, request.input, (data) => port.postMessage({ id, type: 'progress', data } satisfies TaskReply));
     port.postMessage({ id, type: 'done', output } satisfies TaskReply, transferables(name, output));
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

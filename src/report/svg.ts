@@ -53,6 +53,8 @@ export interface LineSeries {
   dash?: string;
   /** Draw a dot at each point. */
   markers?: boolean;
+  /** The shape of those dots (default circle); also drawn in the legend, so curves differ by shape as well as color. */
+  marker?: MarkerShape;
   /** A shaded band (e.g. a 95% interval) from `lo` to `hi` at each `x`. */
   band?: { lo: ArrayLike<number>; hi: ArrayLike<number> };
 }
@@ -65,6 +67,20 @@ export interface ReferenceLine {
   /** Default grey; a named reference's color must differ from every series'. */
   color?: string;
   dash?: string;
+}
+
+/** Point marker shapes. */
+export const MARKER_SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross'] as const;
+export type MarkerShape = typeof MARKER_SHAPES[number];
+
+/** One marker of `shape` centered at (x, y). */
+function markerSvg(shape: MarkerShape, x: number, y: number, color: string): string {
+  const c = escapeXml(color), r = 3.2;
+  if (shape === 'square') return `<rect x="${r2(x - r)}" y="${r2(y - r)}" width="${r2(2 * r)}" height="${r2(2 * r)}" fill="${c}"/>`;
+  if (shape === 'triangle') return `<path d="M${r2(x)} ${r2(y - r - 0.6)}L${r2(x + r + 0.4)} ${r2(y + r)}L${r2(x - r - 0.4)} ${r2(y + r)}Z" fill="${c}"/>`;
+  if (shape === 'diamond') return `<path d="M${r2(x)} ${r2(y - r - 0.8)}L${r2(x + r + 0.8)} ${r2(y)}L${r2(x)} ${r2(y + r + 0.8)}L${r2(x - r - 0.8)} ${r2(y)}Z" fill="${c}"/>`;
+  if (shape === 'cross') return `<path d="M${r2(x - r)} ${r2(y - r)}L${r2(x + r)} ${r2(y + r)}M${r2(x - r)} ${r2(y + r)}L${r2(x + r)} ${r2(y - r)}" stroke="${c}" stroke-width="1.8" fill="none"/>`;
+  return `<circle cx="${r2(x)}" cy="${r2(y)}" r="2.6" fill="${c}"/>`;
 }
 
 export interface LinePlotOptions extends PlotFrame {
@@ -146,7 +162,9 @@ function makeScale(axis: AxisOptions, values: number[]): Scale {
   const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   let min = axis.min ?? (finite.length ? Math.min(...finite) : log ? 0.1 : 0);
   let max = axis.max ?? (finite.length ? Math.max(...finite) : 1);
-  if (!(max > min)) {
+  // A range of a few ulps (e.g. one value computed two ways) is one value: ticks at a step below the
+  // ulp would never advance.
+  if (!(max - min > 1e-9 * Math.max(1, Math.abs(min), Math.abs(max)))) {
     if (log) { min /= 10; max = (max > 0 ? max : 1) * 10; } else { min -= 1; max += 1; }
   }
   let ticks: number[];
@@ -234,13 +252,14 @@ function axesSvg(f: Frame, o: PlotFrame, xa: AxisOptions, ya: AxisOptions): stri
 /** Height of a legend drawn under the plot. */
 const legendBelowHeight = (items: number) => 8 + 16 * items;
 
-function legendSvg(f: Frame, items: Array<{ name: string; color: string; dash: string; fill?: boolean }>, below = false): string {
+function legendSvg(f: Frame, items: Array<{ name: string; color: string; dash: string; fill?: boolean; marker?: MarkerShape }>, below = false): string {
   let s = '';
   const x = below ? f.left : f.left + f.pw + 12;
   items.forEach((it, i) => {
     const y = below ? f.top + f.ph + 50 + i * 16 : f.top + 8 + i * 16;
     if (it.fill) s += `<rect x="${x}" y="${y - 5}" width="18" height="10" fill="${escapeXml(it.color)}" fill-opacity="0.35" stroke="${escapeXml(it.color)}"/>`;
     else s += `<line x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}" stroke="${escapeXml(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${escapeXml(it.dash)}"` : ''}/>`;
+    if (it.marker) s += markerSvg(it.marker, x + 9, y, it.color);
     s += `<text x="${x + 23}" y="${y}" dy="0.32em" font-size="11" fill="#222">${escapeXml(it.name)}</text>`;
   });
   return s;
@@ -292,7 +311,7 @@ export function linePlot(o: LinePlotOptions): string {
   const f = frame(o, makeScale(o.x, xsVals), makeScale(o.y, ysVals), below ? 0 : legendWidthFor(names, showLegend), below ? legendBelowHeight(names.length) : 0);
   let body = axesSvg(f, o, o.x, o.y);
   body += `<g clip-path="url(#${f.id}-clip)" fill="none">`;
-  const legend: Array<{ name: string; color: string; dash: string }> = [];
+  const legend: Array<{ name: string; color: string; dash: string; marker?: MarkerShape }> = [];
   const styles = o.series.map((s, i) => ({ color: s.color ?? seriesStyle(i).color, dash: s.dash ?? '' }));
   // Two lines that look the same cannot be told apart: a color may repeat only with another dash
   // pattern (the report's charts go further and never repeat a color; test/report/html.test.ts).
@@ -316,13 +335,13 @@ export function linePlot(o: LinePlotOptions): string {
   }
   o.series.forEach((s, i) => {
     const { color, dash } = styles[i]!;
-    legend.splice(i, 0, { name: s.name, color, dash });
+    legend.splice(i, 0, { name: s.name, color, dash, marker: s.markers && s.marker ? s.marker : undefined });
     const d = pathData(f, s.x, s.y);
     if (d) body += `<path d="${d}" stroke="${escapeXml(color)}" stroke-width="1.8"${dash ? ` stroke-dasharray="${escapeXml(dash)}"` : ''}><title>${escapeXml(s.name)}</title></path>`;
     if (s.markers) {
       for (let j = 0; j < Math.min(s.x.length, s.y.length); j++) {
         if (!Number.isFinite(s.x[j]!) || !Number.isFinite(s.y[j]!)) continue;
-        body += `<circle cx="${r2(f.px(s.x[j]!))}" cy="${r2(f.py(s.y[j]!))}" r="2.6" fill="${escapeXml(color)}"/>`;
+        body += markerSvg(s.marker ?? 'circle', f.px(s.x[j]!), f.py(s.y[j]!), color);
       }
     }
   });
