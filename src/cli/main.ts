@@ -36,7 +36,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-function topHelp(): string {
+/** The `memguard --help` text: every command with its one-line summary. */
+export function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
   return `Usage: memguard <command> [options]
 
