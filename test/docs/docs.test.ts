@@ -29,16 +29,17 @@ export function anchors(markdown: string): Set<string> {
 }
 
 function stripCode(markdown: string): string {
-  return markdown.replace(/^```[\s\S]*?^```/gm, '');
+  return markdown.replace(/^( *)```[\s\S]*?^\1```$/gm, '');
 }
 
 interface Block { page: string; line: number; lang: string; run: boolean; code: string }
 
 function codeBlocks(page: string): Block[] {
   const text = read(page), blocks: Block[] = [];
-  for (const m of text.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)) {
-    const [lang = '', ...flags] = m[1]!.trim().split(/\s+/);
-    blocks.push({ page, line: text.slice(0, m.index).split('\n').length, lang, run: flags.includes('run'), code: m[2]! });
+  for (const m of text.matchAll(/^( *)```([^\n]*)\n([\s\S]*?)^\1```$/gm)) {
+    const [lang = '', ...flags] = m[2]!.trim().split(/\s+/);
+    const code = m[3]!.replace(new RegExp(`^${m[1]}`, 'gm'), '');
+    blocks.push({ page, line: text.slice(0, m.index).split('\n').length, lang, run: flags.includes('run'), code });
   }
   return blocks;
 }
@@ -122,6 +123,7 @@ docs('code blocks marked `run` run (TypeScript against the sources; shell with t
   mkdirSync(dir, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'memguard-docs-'));
   const entries: Record<string, string> = { memguard: 'src/index.ts', 'memguard/ndarray': 'src/ndarray.ts', 'memguard/node': 'src/node.ts', 'memguard/client': 'src/serve/client.ts' };
+  const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href; // the cwd is outside the repository
   const failures: string[] = [];
   try {
     for (const [i, b] of blocks.entries()) {
@@ -132,9 +134,9 @@ docs('code blocks marked `run` run (TypeScript against the sources; shell with t
           entries[name] ? `from '${pathToFileURL(join(ROOT, entries[name]!)).href}'` : whole);
         const file = join(dir, `${i}.ts`);
         writeFileSync(file, `${code}\nexport {};\n`);
-        r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+        r = spawnSync(process.execPath, ['--import', tsx, file], { cwd: work, encoding: 'utf8', timeout: 120_000 });
       } else if (b.lang === 'sh') {
-        const cli = `memguard() { node --import ${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href)} ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))} "$@"; }`;
+        const cli = `memguard() { ${JSON.stringify(process.execPath)} --import ${JSON.stringify(tsx)} ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))} "$@"; }`;
         r = spawnSync('bash', ['-euo', 'pipefail', '-c', `${cli}\n${b.code}`], { cwd: work, encoding: 'utf8', timeout: 120_000 });
       } else { failures.push(`${where}: cannot run a ${b.lang} block`); continue; }
       if (r.status !== 0) failures.push(`${where}: exit ${r.status}\n${(r.stderr || r.stdout).slice(-2000)}`);
