@@ -53,7 +53,7 @@ export async function run({ quick }: SuiteOptions): Promise<void> {
   const rows: string[][] = [];
 
   // ---- GEMM: the products of one training step (forward NN, weight gradient TN, input gradient NT;
-  // no input gradient for the first layer) of each SPEC section 6 model shape, dense operands ----------
+  // no input gradient for the first layer) of each design §6 model shape, dense operands ----------
   for (const [name, sizes] of [['target 446-1024-512-256-128-30', [446, 1024, 512, 256, 128, 30]], ['attack 30-512-256-128-1', [30, 512, 256, 128, 1]]] as const) {
     const shapes: Array<[number, number, number, number, number]> = [];
     for (let l = 0; l + 1 < sizes.length; l++) {

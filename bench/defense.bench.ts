@@ -1,6 +1,6 @@
 // The defense at work: protected queries per second on the 2,000 Location evaluation vectors of
-// SPEC section 6 (members [0, 1000), non-members [2000, 3000); k = 30), through a defense
-// classifier of the SPEC section 2 shape (30-256-128-64-1). The target model (SPEC shape
+// design §6 (members [0, 1000), non-members [2000, 3000); k = 30), through a defense
+// classifier of the design §2 shape (30-256-128-64-1). The target model (design §6 shape
 // 446-1024-512-256-128-30) and the defense classifier are trained here first, with fewer epochs
 // and momentum so the suite stays short; the target still fits its training set (accuracy 1.00),
 // so the vectors have the member/non-member gap the defense works against.

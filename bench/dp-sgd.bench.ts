@@ -1,5 +1,5 @@
 // A DP-SGD training step against a plain SGD step on the Location target 446-1024-512-256-128-30
-// (SPEC §10; issue 15 aims at <= 2x), both through the library's own `Mlp.fit` in the same run:
+// (design §10; issue 15 aims at <= 2x), both through the library's own `Mlp.fit` in the same run:
 // one epoch over 1,024 Location rows is 16 steps either way (plain: batches of 64; DP-SGD: Poisson
 // batches at q = 1/16, expected 64, clip 1, noise multiplier 1.1). The noise kernel alone (one
 // Gaussian per parameter) is timed too, since it is the part that does not shrink with the batch.

@@ -1,6 +1,6 @@
 // GEMM throughput (GFLOP/s = 2 m n k per call) of the WASM kernel, relaxed (where the runtime
 // validates it), SIMD and scalar builds, against
-// the plain-JS reference, on the layer shapes of the SPEC section 6 models and of the defense/attack
+// the plain-JS reference, on the layer shapes of the design §6 models and of the defense/attack
 // MLPs at batch 64, in the three layouts backprop uses (forward X W = NN, dW = X^T D = TN,
 // dX = D W^T = NT), plus a few inference batch sizes. Every kernel's output is checked against the
 // reference before it is timed, so a broken kernel cannot post a figure.

@@ -2,7 +2,7 @@
 // closed-loop load on the loopback interface: concurrency 1, 8 and 64 with 1-row and 32-row
 // requests; throughput, p50/p99/max latency and the batch-size histogram (from /metrics), next to
 // the batched API's rows/s (protectParallel on 2 workers) from the same run. Then the timing
-// channel (SPEC §7): the AUC of response time as a membership score on the 2,000 Location
+// channel (design §7): the AUC of response time as a membership score on the 2,000 Location
 // evaluation vectors, without and with the fixed deadline. Bounded in requests and time per
 // scenario; stops by itself. `--quick`: tiny budgets (a smoke run; the numbers mean nothing).
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,5 +1,5 @@
 // ONNX model files against memguard's JSON (issue 18): load and write times and sizes for the
-// SPEC §2 defense classifier (30 -> 256 -> 128 -> 64 -> 1) and the paper's Location target
+// design §2 defense classifier (30 -> 256 -> 128 -> 64 -> 1) and the paper's Location target
 // (446 -> 1024 -> 512 -> 256 -> 128 -> 30), each figure the median of REPS runs, JSON measured
 // in the same run as the reference. Run: node --import tsx bench/onnx.ts
 import { Mlp } from '../src/nn/mlp.js';

@@ -1,6 +1,6 @@
 // The post-hoc rivals (src/posthoc/) on 2,000 confidence vectors of width 30 (Location's k; random
 // peaked rows, as a trained target's are), each against label only, the trivial rule through the
-// same machinery (input checks, per-row rule, SPEC §5 check), measured in the same run. HAMP's
+// same machinery (input checks, per-row rule, design §5 check), measured in the same run. HAMP's
 // includes its model's forward pass on 2,000 random inputs (a 446-256-30 MLP, Location's width).
 import { Mlp } from '../src/nn/mlp.js';
 import type { PostHocDefense } from '../src/posthoc/defense.js';

@@ -1,4 +1,4 @@
-// The cost and the leak of each timing design of `memguard serve` (SPEC §7, §8.1), measured the way
+// The cost and the leak of each timing design of `memguard serve` (design §7, §8.1), measured the way
 // a user meets them: `memguard serve` in its own process (2 worker threads, --logits), closed-loop
 // 1-row clients in this process over loopback (keep-alive), for each design (fixed-work, the
 // default; deadline; off) and for an unprotected echo server (bench/echo-server.ts: same JSON in

@@ -1,5 +1,5 @@
 // One MLP training step at batch 64 (forward, loss and its gradient, backward, plain SGD update) for
-// the two models SPEC section 6 trains most: the target model 446-1024-512-256-128-30 (softmax
+// the two models design §6 trains most: the target model 446-1024-512-256-128-30 (softmax
 // cross-entropy, on Location rows) and the defense classifier 30-256-128-64-1 (sigmoid binary
 // cross-entropy, on sorted confidence vectors). WASM SIMD and scalar run the library's own
 // `Mlp.fit` (one epoch of 64 rows = one step, no shuffle); the plain-JS baseline runs the reference

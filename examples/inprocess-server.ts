@@ -1,6 +1,6 @@
 // A JavaScript server that calls the library in-process, timing-safe: `search: { fixedWork: true }`
 // gives every row the same Phase I work, so the time of an answer says nothing about membership
-// (SPEC §7). Without it, the default search's wall time separates members from non-members (AUC
+// (design §7). Without it, the default search's wall time separates members from non-members (AUC
 // about 0.35 on Location). Run: MEMGUARD_KEY=<hex> node --import tsx examples/inprocess-server.ts g.json [port] [default]
 // (the third argument 'default' drops fixedWork, to measure the leak).
 import { readFileSync } from 'node:fs';

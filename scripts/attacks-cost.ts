@@ -1,7 +1,7 @@
 // Cost of the issue-16 attacks against references measured in the same run (BENCHMARKS.md,
 // "Attacks of issue 16"): NN-AT's training against the plain NN attack's on the same vectors and
 // epochs, and the noise-robustness attack's batched queries (2,000 records x 100 copies through a
-// SPEC §6 target-sized network) against one plain predict of the 2,000 records.
+// design §6 target-sized network) against one plain predict of the 2,000 records.
 // Usage: node --import tsx scripts/attacks-cost.ts [epochs]
 import { trainAdversarialNnAttack } from '../src/attacks/nnAdversarial.js';
 import { trainNnAttack } from '../src/attacks/nnAttack.js';

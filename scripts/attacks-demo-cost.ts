@@ -1,4 +1,4 @@
-// What the issue-16 attacks add to the demo: the SPEC §6 pipeline at paper settings (defense-aware
+// What the issue-16 attacks add to the demo: the design §6 pipeline at paper settings (defense-aware
 // attacker on, 2 worker threads, as `memguard demo`), once without NN-AT, NN-R and noise robustness
 // and once with them, one after the other in this process; wall time, process CPU time (all
 // threads) and the stage timings of each. The near-duplicate and timing stages, which the new

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const PAGE_DIST = join(ROOT, 'page-dist');
 
-/** The Content-Security-Policy the page is served and tested under (SPEC §9's strict policy). */
+/** The Content-Security-Policy the page is served and tested under (design §9's strict policy). */
 export const PAGE_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
 
 /** Copies page/ and dist/ (JavaScript and source maps) into `out`; returns `out`. */

@@ -1,7 +1,7 @@
-// Every training-time defense (SPEC §10) at its default knob on Location: wall time and train/test
+// Every training-time defense (design §10) at its default knob on Location: wall time and train/test
 // accuracy, one Markdown row per recipe as it finishes; then SELENA's 26 trainings with its 25
 // sub-models on a pool of 1 vs 2 workers. Members [0, 1000), reference [1000, 2000) for the recipes
-// that use it; test accuracy on the rows no SPEC §6 role uses, [3500, 4000) and [4500, 5010).
+// that use it; test accuracy on the rows no design §6 role uses, [3500, 4000) and [4500, 5010).
 //
 //   node --import tsx scripts/defense-recipes.ts [--defenses none,l2,...] [--epochs N] [--workers 2]
 //   node --import tsx scripts/defense-recipes.ts --selena-workers 1,2 [--epochs N]

@@ -1,4 +1,4 @@
-// Measures how much the SPEC §6 target MLP leaks on Fashion-MNIST for a few widths and epoch counts,
+// Measures how much the design §6 target MLP leaks on Fashion-MNIST for a few widths and epoch counts,
 // at epsilon 0 (no defense): train/test accuracy, the NN attack and the gap attack. The demo's
 // Fashion-MNIST target is chosen from these numbers (BENCHMARKS.md, "Fashion-MNIST").
 //   node --import tsx scripts/fashion-mnist-width.ts [candidate names...]

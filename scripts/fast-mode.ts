@@ -1,5 +1,5 @@
 // Phase I fast mode (`search: { mode: 'fast' }`) against the default search on the paper's
-// experiment (SPEC §6): the whole attack suite (NN, defense-aware NN, metric attacks; accuracy,
+// experiment (design §6): the whole attack suite (NN, defense-aware NN, metric attacks; accuracy,
 // AUC, TPR at 1% FPR), mean released distortion and Phase I time, at epsilon 0.5 and 1, paper
 // mixing. The fast mode ships only if every attack is within +-0.01 of the default and the
 // distortion at most 5% higher (issue 8 item 3). Same seeds, so both runs train the same models.

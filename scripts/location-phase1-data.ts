@@ -1,4 +1,4 @@
-// The Phase I workload of SPEC §6 with the paper's models: the target model's logits for the 2,000
+// The Phase I workload of design §6 with the paper's models: the target model's logits for the 2,000
 // Location evaluation queries (members [0, 1000), non-members [2000, 3000)) and the paper's defense
 // classifier, trained exactly as `runExperiment` trains them (PAPER_CONFIG, seed 1). Training takes
 // about a minute on two threads, so the result is cached (gitignored) and reused by the Phase I
@@ -71,7 +71,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--fixture')) {
     const rows = [...Array.from({ length: 100 }, (_, i) => i * 10), ...Array.from({ length: 100 }, (_, i) => 1000 + i * 10)];
     const logits = rows.map((r) => Array.from(w.logits.subarray(r * w.k, (r + 1) * w.k)));
-    const doc = { about: 'scripts/location-phase1-data.ts --fixture: the paper defense classifier and 200 target logits (100 members, 100 non-members) of SPEC §6', rows, isMember: rows.map((r) => w.isMember[r]), logits, defense: JSON.parse(serializeModel(w.defense)) };
+    const doc = { about: 'scripts/location-phase1-data.ts --fixture: the paper defense classifier and 200 target logits (100 members, 100 non-members) of design §6', rows, isMember: rows.map((r) => w.isMember[r]), logits, defense: JSON.parse(serializeModel(w.defense)) };
     mkdirSync(dirname(FIXTURE), { recursive: true });
     writeFileSync(FIXTURE, gzipSync(JSON.stringify(doc), { level: 9 }));
     console.log(`wrote ${FIXTURE}`);

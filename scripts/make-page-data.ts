@@ -1,5 +1,5 @@
 // Makes the demo page's data file once: page/data/location-demo.json (shipped in the repository).
-// Runs the SPEC §6 pipeline at the paper's settings (target, shadow, defense classifier, NN attack;
+// Runs the design §6 pipeline at the paper's settings (target, shadow, defense classifier, NN attack;
 // no defense-aware attacker, which the page does not show), then Phase I on the evaluation rows.
 //
 //   node --import tsx scripts/make-page-data.ts [--out page/data/location-demo.json] [--workers 2] [--quick]
@@ -38,7 +38,7 @@ const { results, models } = await runExperiment({
   },
 });
 
-// The evaluation rows (SPEC §6): members [0,1000), non-members [2000,3000).
+// The evaluation rows (design §6): members [0,1000), non-members [2000,3000).
 const data = loadLocation();
 const k = data.classes;
 const splits = locationSplits(data.shuffle);

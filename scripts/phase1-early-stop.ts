@@ -1,5 +1,5 @@
 // Phase I early stop against the paper-literal search (issue 8 item 1): on the 2,000 Location
-// evaluation queries with the paper's defense classifier (SPEC §6; scripts/location-phase1-data.ts),
+// evaluation queries with the paper's defense classifier (design §6; scripts/location-phase1-data.ts),
 // on the 10,000-row random property set of test/memguard/protect.test.ts (k in {2, 3, 10, 30, 100},
 // untrained g, at the default 299 steps) and on 60,000 rows of five independent random sets the
 // rules were not tuned on, every row of the default search must have the literal search's status,

@@ -1,5 +1,5 @@
 // The Python the serve tests drive `memguard serve` with: Debian's python3 with httpx (a client that
-// is not ours, SPEC §8.1). `ensurePythonHttpx()` installs python3-httpx with apt-get when it is
+// is not ours, design §8.1). `ensurePythonHttpx()` installs python3-httpx with apt-get when it is
 // missing (CI runs as root), as scripts/test-runtimes.mjs installs chromium.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -21,7 +21,7 @@ import { startStaticServer } from './static-server.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNTIMES_DIR = process.env.MEMGUARD_RUNTIMES_DIR || join(homedir(), '.cache', 'memguard-runtimes');
 const CHROMIUM = '/usr/bin/chromium';
-/** The strict policy the package must load under (SPEC §9); inline scripts need their hash added. */
+/** The strict policy the package must load under (design §9); inline scripts need their hash added. */
 export const STRICT_CSP = "script-src 'self' 'wasm-unsafe-eval'";
 /** The build compared across runtimes: SIMD and scalar give identical bits; relaxed SIMD (FMA) does not. */
 const COMPARED_BUILD = 'simd';

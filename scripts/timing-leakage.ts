@@ -1,4 +1,4 @@
-// The timing channel (SPEC §7, issue 9 item 5) on the 2,000 Location evaluation queries with the
+// The timing channel (design §7, issue 9 item 5) on the 2,000 Location evaluation queries with the
 // paper's defense classifier: AUC of Phase I steps, of passes of g, and of single-query wall time
 // as a membership score, for the default search, the paper-literal search and fixed work.
 //

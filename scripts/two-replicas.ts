@@ -1,4 +1,4 @@
-// Two `memguard serve` replicas behind Debian's nginx on loopback (issue 17 item 6, SPEC §8
+// Two `memguard serve` replicas behind Debian's nginx on loopback (issue 17 item 6, design §8
 // scale-out): bounded concurrent load through nginx, SIGTERM to one replica mid-load, and the
 // checks: every request answered 200 (nginx retried the ones the stopping replica refused or
 // dropped, or the replica drained them), every released row byte-identical to MemGuard.protect

@@ -35,7 +35,7 @@ export type { Build, ResolvedBuild, EngineOptions } from './wasm/engine.js';
 export { Random } from './random.js';
 export { MemGuardInputError, MemGuardFormatError, MemGuardWasmError } from './errors.js';
 
-// Training-time defenses (SPEC §10): one entry point, one registry, one file per recipe
+// Training-time defenses (design §10): one entry point, one registry, one file per recipe
 export { trainTarget } from './defenses/train.js';
 export type { TrainTargetOptions, TrainedTarget } from './defenses/train.js';
 export { DEFENSES, DEFENSE_NAMES } from './defenses/registry.js';
@@ -77,7 +77,7 @@ export type { TimingResult, TimingRow, TimingSearch } from './experiment/timing.
 export { combineRepeats, meanInterval } from './experiment/repeats.js';
 export type { MembershipRows, PositionRange, SplitName, Splits } from './data/splits.js';
 
-// Post-hoc rivals of MemGuard (SPEC §10), with MemGuard through the same call shape
+// Post-hoc rivals of MemGuard (design §10), with MemGuard through the same call shape
 export { POSTHOC_NAMES } from './posthoc/defense.js';
 export type { PostHocDefense, PostHocName, PostHocOptions, PostHocResult } from './posthoc/defense.js';
 export { memGuardDefense } from './posthoc/memguardDefense.js';

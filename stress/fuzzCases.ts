@@ -1,6 +1,6 @@
 // The protect fuzzer (issue 9 item 1): one deterministic *case* per (seed, index), i.e. a batch of
 // random and adversarial rows with random settings, run through `MemGuard.protect` and checked
-// against SPEC §4-§5 row by row. Used by stress/fuzz.ts (millions of vectors, worker processes)
+// against design §4-§5 row by row. Used by stress/fuzz.ts (millions of vectors, worker processes)
 // and by test/stress/fuzz.test.ts (a smoke run). Replay one case with `npm run fuzz -- --case I`.
 //
 // What "valid" means here (README "Guarantees"):

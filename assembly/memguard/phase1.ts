@@ -1,4 +1,4 @@
-// Phase I of MemGuard (SPEC §3), batched: the whole c3 search for every row of a batch in one call.
+// Phase I of MemGuard (design §3), batched: the whole c3 search for every row of a batch in one call.
 // Rows advance in lock-step "ticks": each tick runs ONE forward + backward pass of the defense
 // classifier g over the rows still searching (gathered into a compact batch), which gives both the
 // crossing test for a row's previous step and the gradient for its next one. Rows finish at
@@ -316,7 +316,7 @@ function stalled(r: i32, bestQ: f32, rules: i32): i32 {
  * and backward passes): rows that finish early are carried along as masked padding and rows still
  * searching at their B-th tick stop there (STOP_BUDGET) with the last success so far; a row that
  * does not step in a tick (padding, or restarting a round) does a decoy step on scratch. A batch
- * then costs the same whatever its rows, which closes the timing channel of SPEC §7 (measured:
+ * then costs the same whatever its rows, which closes the timing channel of design §7 (measured:
  * without the decoy, members' earlier finish showed as wall-time AUC 0.39 on an idle machine).
  */
 export function phase1(
@@ -398,7 +398,7 @@ export function phase1(
       stf(wDLogits, i, 0);
       if (ldi(wState, r) == DONE) {
         // Padding. Under fixed work it tests a decoy state as a searching row would, so that a pass
-        // costs the same for every row whatever its search did (SPEC §7).
+        // costs the same for every row whatever its search did (design §7).
         if (budget > 0) decoySink += i32(labelKept(k, row(wU, r, k), row(wOrder, r, k))) + i32(sameBits(k, row(wU, r, k), row(wSaved, r, k)));
         continue;
       }

@@ -1,4 +1,4 @@
-// Phase II's release candidates: s + r per row, repaired to a valid confidence vector (SPEC §5).
+// Phase II's release candidates: s + r per row, repaired to a valid confidence vector (design §5).
 import { repairRelease } from './simplex';
 
 /**

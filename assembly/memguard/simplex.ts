@@ -1,5 +1,5 @@
 // Euclidean projections onto the probability simplex and onto {simplex, label on top}, and the
-// release repair of SPEC §5. One row of k float32 at a time, in place; `scratch` holds k floats
+// release repair of design §5. One row of k float32 at a time, in place; `scratch` holds k floats
 // for sorting (the module never allocates). Values are sorted as float32, accumulated in float64 and
 // rounded to float32 once when stored: src/reference/simplex.ts is the operation-for-operation twin
 // (and explains why projecting onto the label cone and then the simplex is the exact projection).

@@ -72,7 +72,7 @@ export function softmaxForward(rows: i32, cols: i32, x: usize, y: usize): void {
     let m = f(xr, 0);
     for (let j = 1; j < cols; j++) m = max(m, f(xr, j));
     // The sum and the division in float64: a float32 running sum drifts by ~k ulps, and at k = 1000
-    // the rows then missed SPEC §5's |sum - 1| <= 1e-6 (found by the fuzzer, stress/fuzz.ts).
+    // the rows then missed design §5's |sum - 1| <= 1e-6 (found by the fuzzer, stress/fuzz.ts).
     let sum: f64 = 0;
     for (let j = 0; j < cols; j++) { const e = Mathf.exp(f(xr, j) - m); put(yr, j, e); sum += <f64>e; }
     for (let j = 0; j < cols; j++) put(yr, j, <f32>(<f64>f(yr, j) / sum));

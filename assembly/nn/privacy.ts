@@ -1,4 +1,4 @@
-// DP-SGD's per-example clipping without per-example gradient tensors (SPEC §10). For a fixed
+// DP-SGD's per-example clipping without per-example gradient tensors (design §10). For a fixed
 // forward pass backprop is linear in dLogits, row by row, and a dense layer's per-example weight
 // gradient is the outer product a_i delta_i, whose norm is ||a_i|| ||delta_i||. So one pass of
 // deltas gives every row's whole-model norm, the deltas are rescaled per row by min(1, C / norm),

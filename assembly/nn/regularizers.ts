@@ -9,7 +9,7 @@ const DESC_INTS: i32 = 8;
 
 /**
  * L2 on the weights only (biases are not decayed, as in the usual "weight decay" of the papers
- * SPEC §10 follows): adds lambda * W into every layer's weight gradient and returns the loss term
+ * design §10 follows): adds lambda * W into every layer's weight gradient and returns the loss term
  * lambda / 2 * sum W^2. Call after mlpBackward has written the gradients.
  */
 export function weightDecay(desc: usize, nLayers: i32, lambda: f32): f64 {

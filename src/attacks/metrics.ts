@@ -1,4 +1,4 @@
-// Metrics for binary membership scores (SPEC §6): member = the positive class, a higher score means
+// Metrics for binary membership scores (design §6): member = the positive class, a higher score means
 // "more likely a member", and the decision at threshold t is "member iff score >= t".
 //
 // Every metric takes optional per-sample weights (non-negative; a weight of 2 is the same as the

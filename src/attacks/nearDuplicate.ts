@@ -1,4 +1,4 @@
-// The near-duplicate query attack (SPEC §7): MemGuard's keyed coin makes a repeated query get the
+// The near-duplicate query attack (design §7): MemGuard's keyed coin makes a repeated query get the
 // same answer, but a query that differs in one feature is another query. For each evaluation record
 // the attacker asks m perturbed copies (one random binary feature flipped each), gets each answer
 // defended, scores every answer with its membership attack and keeps the most member-looking one

@@ -1,4 +1,4 @@
-// NN-AT (SPEC §11): the NN attack of nnAttack.ts hardened by adversarial training, the adaptive
+// NN-AT (design §11): the NN attack of nnAttack.ts hardened by adversarial training, the adaptive
 // attacker the MemGuard paper itself names. Madry style: in every batch half of the shadow vectors
 // are replaced by adversarial versions found against the current attack network, each pushed toward
 // the opposite membership by label-preserving steps on the simplex within an L1 radius rho. An
@@ -19,14 +19,14 @@ import { NN_ATTACK_DEFAULTS } from './nnAttack.js';
  * const search: AdversarialSearchOptions = { rho: 0.3, steps: 3 };
  */
 export interface AdversarialSearchOptions {
-  /** L1 radius around each vector (SPEC §11: the defense's epsilon for post-hoc defenses, 0.3 otherwise). */
+  /** L1 radius around each vector (design §11: the defense's epsilon for post-hoc defenses, 0.3 otherwise). */
   rho: number;
   /** Projected gradient steps per search (default `NN_AT_DEFAULTS.steps`). */
   steps?: number;
 }
 
 /**
- * Training settings of NN-AT: the NN attack's (SPEC §6; plain SGD only, as the paper's) plus the
+ * Training settings of NN-AT: the NN attack's (design §6; plain SGD only, as the paper's) plus the
  * search's.
  *
  * @example
@@ -45,7 +45,7 @@ export interface AdversarialNnAttackOptions extends AdversarialSearchOptions {
 }
 
 /**
- * NN-AT's defaults: rho 0.3 (SPEC §11 for defenses without an epsilon) and 3 steps, which keeps its
+ * NN-AT's defaults: rho 0.3 (design §11 for defenses without an epsilon) and 3 steps, which keeps its
  * training at about 2-3 times the plain NN attack's (BENCHMARKS.md, "Attacks of issue 16").
  *
  * @example
@@ -140,7 +140,7 @@ function scheduleFactor(schedule: AdversarialNnAttackOptions['schedule'], epoch:
 
 /**
  * Trains NN-AT on shadow members and non-members (rows x k confidence vectors): the NN attack's
- * network and schedule (SPEC §6 defaults), where in every batch a random half of the rows is
+ * network and schedule (design §6 defaults), where in every batch a random half of the rows is
  * replaced by `adversarialSearch` against the network as it is at that step, labelled with the
  * true membership. Score and decide with `nnAttack`. Deterministic for a seed.
  *

@@ -1,4 +1,4 @@
-// The NN membership attack of SPEC §6: an MLP on sorted confidence vectors, trained on a shadow
+// The NN membership attack of design §6: an MLP on sorted confidence vectors, trained on a shadow
 // model's outputs (members vs non-members), as in the MemGuard paper.
 import { membershipProbability, trainMembershipClassifier, type MembershipClassifierOptions } from '../memguard/defenseClassifier.js';
 import type { MatrixInput } from '../nn/matrix.js';
@@ -6,7 +6,7 @@ import type { Mlp } from '../nn/mlp.js';
 import type { AttackResult } from './metricAttacks.js';
 
 /**
- * SPEC §6: k -> 512 -> 256 -> 128 -> 1, SGD lr 0.01, x0.1 at epoch 300, 400 epochs, batch 64.
+ * design §6: k -> 512 -> 256 -> 128 -> 1, SGD lr 0.01, x0.1 at epoch 300, 400 epochs, batch 64.
  *
  * @example
  * console.log(NN_ATTACK_DEFAULTS.hidden, NN_ATTACK_DEFAULTS.epochs); // [512, 256, 128] 400

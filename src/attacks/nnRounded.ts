@@ -1,4 +1,4 @@
-// NN-R (SPEC §11): the NN attack on confidence scores rounded to a few decimals, in training and in
+// NN-R (design §11): the NN attack on confidence scores rounded to a few decimals, in training and in
 // inference. Rounding throws away the low digits where small defensive noise lives, so an attack on
 // rounded scores can see through noise that fools the plain NN attack (and it is what an attacker
 // of an API that rounds its outputs gets anyway).
@@ -10,7 +10,7 @@ import type { AttackResult } from './metricAttacks.js';
 import { nnAttack, trainNnAttack } from './nnAttack.js';
 
 /**
- * The decimals NN-R rounds to (SPEC §11): one attack per entry, ids `nn-r1` and `nn-r2`.
+ * The decimals NN-R rounds to (design §11): one attack per entry, ids `nn-r1` and `nn-r2`.
  *
  * @example
  * console.log(NN_R_DECIMALS.map((d) => `nn-r${d}`)); // ['nn-r1', 'nn-r2']
@@ -53,7 +53,7 @@ export function roundScores(vectors: ArrayLike<number>, decimals: number): Float
 }
 
 /**
- * Trains NN-R: the NN attack (SPEC §6 defaults unless `options` says otherwise) on the shadow
+ * Trains NN-R: the NN attack (design §6 defaults unless `options` says otherwise) on the shadow
  * members' and non-members' vectors (rows x k) rounded to `decimals`.
  *
  * @example

@@ -1,5 +1,5 @@
 // The label-only noise-robustness attack (Choquette-Choo et al., "Label-Only Membership Inference
-// Attacks", ICML 2021; SPEC §11): a model is more robust to small input noise around the records it
+// Attacks", ICML 2021; design §11): a model is more robust to small input noise around the records it
 // was trained on. Query the model's label on m noisy copies of each record; the score is the share
 // of copies still given the true label. It needs the model and the records, and sees labels only,
 // so no label-preserving defense (MemGuard included) changes it: it is part of the label-only floor.
@@ -28,7 +28,7 @@ export interface NoiseLevel {
 }
 
 /**
- * The levels tried by default: f in {1, 2, 3, 5, 10} (SPEC §11), paired with tau from 0.05 to 0.5.
+ * The levels tried by default: f in {1, 2, 3, 5, 10} (design §11), paired with tau from 0.05 to 0.5.
  *
  * @example
  * console.log(NOISE_LEVELS.map((l) => l.flips)); // [1, 2, 3, 5, 10]
@@ -66,7 +66,7 @@ export interface LabeledRecords {
  * const options: NoiseRobustnessOptions = { copies: 100, levels: NOISE_LEVELS, seed: 7 };
  */
 export interface NoiseRobustnessOptions {
-  /** Noisy copies per record (default 100, SPEC §11). */
+  /** Noisy copies per record (default 100, design §11). */
   copies?: number;
   levels?: readonly NoiseLevel[];
   /** Seeds the noise (default 0). */

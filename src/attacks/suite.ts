@@ -1,4 +1,4 @@
-// Every attack of the evaluation protocol (SPEC §6) on one set of released vectors, in expectation
+// Every attack of the evaluation protocol (design §6) on one set of released vectors, in expectation
 // over the Phase II coin and on one sampled release.
 import { check } from '../errors.js';
 import type { Mlp } from '../nn/mlp.js';

@@ -1,4 +1,4 @@
-// The timing channel of a deployed MemGuard (SPEC §7): Phase I's work depends on the query, so the
+// The timing channel of a deployed MemGuard (design §7): Phase I's work depends on the query, so the
 // time a response takes can tell members from non-members. `timingLeakage` measures it the way an
 // attacker would use it: the AUC of a per-row cost as a membership score (member = positive), for
 // the work itself (Phase I steps and passes of g, which a caller must never see) and for the wall

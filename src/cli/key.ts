@@ -1,4 +1,4 @@
-// The secret key of the release coin (SPEC §4), as the CLI accepts it. Never from a command-line
+// The secret key of the release coin (design §4), as the CLI accepts it. Never from a command-line
 // argument (it would be visible in the process list and the shell history):
 // - `MEMGUARD_KEY`: hex digits (an even number; an optional `hex:` prefix), or `base64:` followed
 //   by standard or URL-safe base64 (padding optional). Surrounding whitespace is ignored.

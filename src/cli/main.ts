@@ -15,11 +15,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/demo.js')).demo,
   },
   {
-    name: 'experiment', summary: 'run the SPEC §6 protocol on your own tabular data (CSV) and write the report',
+    name: 'experiment', summary: "run the paper's evaluation protocol on your own tabular data (CSV) and write the report",
     load: async () => (await import('./commands/experiment.js')).experiment,
   },
   {
-    name: 'compare', summary: 'MemGuard against every rival defense at matched utility (SPEC §11), with a report',
+    name: 'compare', summary: 'MemGuard against every rival defense at matched utility, with a report',
     load: async () => (await import('./commands/compare.js')).compare,
   },
   {
@@ -48,7 +48,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-function topHelp(): string {
+/** The `memguard --help` text: every command with its one-line summary. */
+export function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
   return `Usage: memguard <command> [options]
 

@@ -1,4 +1,4 @@
-// What `memguard demo` and `memguard experiment` share: the flags of the SPEC §6 pipeline, running it
+// What `memguard demo` and `memguard experiment` share: the flags of the design §6 pipeline, running it
 // (repeated with independent seeds when asked), writing its outputs and printing the summary. The
 // demo is this pipeline on the bundled Location data; `experiment` on a user's CSV.
 import { resolve } from 'node:path';

@@ -1,6 +1,6 @@
 // Reading a whole confidence-vector CSV for train-defense and evaluate: streamed in batches so
 // that every bad row is reported with its line number, and checked to hold probability vectors
-// (SPEC §5: entries in [0, 1] summing to 1), since both commands reason about confidence vectors.
+// (design §5: entries in [0, 1] summing to 1), since both commands reason about confidence vectors.
 import { MemGuardFormatError, MemGuardInputError } from '../errors.js';
 import { readScoresCsvBatches } from '../data/csv/scores.js';
 

@@ -48,13 +48,13 @@ export interface TrainContext {
   training: TargetTraining;
   seed: number;
   members: Rows;
-  /** The only other data a defense may use (SPEC §10: [1000, 2000) for the target; the attacker's analogue for a shadow). */
+  /** The only other data a defense may use (design §10: [1000, 2000) for the target; the attacker's analogue for a shadow). */
   reference: Rows;
   run: RecipeRunner;
 }
 
 /**
- * A training-time defense (SPEC §10) with its knob grid.
+ * A training-time defense (design §10) with its knob grid.
  *
  * @example
  * const es = TRAINING_DEFENSES.find((d) => d.name === 'early-stopping')!;
@@ -80,7 +80,7 @@ export interface PostHocContext {
 }
 
 /**
- * A post-hoc defense (SPEC §10): released vectors from the undefended model's outputs.
+ * A post-hoc defense (design §10): released vectors from the undefended model's outputs.
  *
  * @example
  * const rival: PostHocDefense = { name: 'identity', grid: () => [{}], quickGrid: () => [{}], release: (ctx) => ctx.logits.slice() };
@@ -102,7 +102,7 @@ export function recipeFit(t: TargetTraining, seed: number, epochs = t.epochs): F
   };
 }
 
-/** The swept knob's grid (SPEC §10: each defense sweeps one knob; the others keep their defaults). */
+/** The swept knob's grid (design §10: each defense sweeps one knob; the others keep their defaults). */
 function gridOf(name: DefenseName): DefenseParams[] {
   const swept = DEFENSES[name].knobs.find((k) => k.grid.length > 1);
   return swept ? swept.grid.map((v) => ({ [swept.name]: v })) : [{}];
@@ -115,7 +115,7 @@ function quickGridOf(name: DefenseName): DefenseParams[] {
 }
 
 /**
- * The training-time defenses of SPEC §10 (the recipes of src/defenses/), in report order.
+ * The training-time defenses of design §10 (the recipes of src/defenses/), in report order.
  *
  * @example
  * console.log(TRAINING_DEFENSES.map((d) => d.name)); // ['none', 'l2', 'dropout', ...]

@@ -1,4 +1,4 @@
-// `memguard compare` end to end (SPEC §11): the undefended reference model, every training-time
+// `memguard compare` end to end (design §11): the undefended reference model, every training-time
 // defense over its grid, the post-hoc rivals on the reference model, and MemGuard on the reference
 // model and on the strongest training-time defenses; each attacked with an undefended shadow and a
 // defense-aware one; the utility axes and the seed floor. Every training goes through `fitMany`
@@ -60,9 +60,9 @@ export interface CompareConfig {
   stackOn: number;
   /** Offline LiRA shadow models (0: no LiRA). */
   lira: number;
-  /** The knob grids: SPEC §10's, or the quick run's few settings. */
+  /** The knob grids: design §10's, or the quick run's few settings. */
   grids: 'full' | 'quick';
-  /** NN-AT (SPEC §11) with this many search steps, one network per radius (rho = MemGuard's epsilon, 0.3 otherwise); null: skip. */
+  /** NN-AT (design §11) with this many search steps, one network per radius (rho = MemGuard's epsilon, 0.3 otherwise); null: skip. */
   nnAt: { steps: number } | null;
   /** NN-R: the NN attack on scores rounded to these decimals (naive and defense-aware). */
   nnRounded: number[];
@@ -71,7 +71,7 @@ export interface CompareConfig {
 }
 
 /**
- * SPEC §11 on Location with the paper's models.
+ * design §11 on Location with the paper's models.
  *
  * @example
  * console.log(COMPARE_PAPER.epsilons); // [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1]
@@ -272,7 +272,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   let stageNo = 0;
   const stage = (name: string) => `stage ${++stageNo}/${STAGES}: ${name}`;
 
-  // Data and roles (SPEC §6), each cut to rowsPerSplit rows.
+  // Data and roles (design §6), each cut to rowsPerSplit rows.
   const data = options.dataset ?? loadLocation();
   const k = data.classes;
   const splits = options.splits ?? scaledSplits(data.shuffle);
@@ -386,7 +386,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const nn = nnJobs.map((j) => j.model);
   lap('NN attacks');
 
-  // NN-AT (undefended shadow), one network per radius: SPEC §11's rho = the defense's epsilon for MemGuard, 0.3 for the others.
+  // NN-AT (undefended shadow), one network per radius: design §11's rho = the defense's epsilon for MemGuard, 0.3 for the others.
   const budgeted = cfg.defenses.some((d) => ['memguard', 'uniform', 'temperature'].includes(d));
   const radii = cfg.nnAt ? [...new Set([NN_AT_DEFAULTS.rho, ...(budgeted ? cfg.epsilons : [])])] : [];
   const nnAt = new Map<number, Mlp>();
@@ -546,7 +546,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const none = entries[0]!;
   const results: CompareResults = {
     kind: 'compare', version: 1,
-    title: data.name === LOCATION_NAME ? 'MemGuard against every rival at matched utility, on Location (SPEC §11)' : `MemGuard against every rival at matched utility, on ${data.name ?? 'a user dataset'} (SPEC §11)`,
+    title: data.name === LOCATION_NAME ? 'MemGuard against every rival at matched utility, on Location' : `MemGuard against every rival at matched utility, on ${data.name ?? 'a user dataset'}`,
     createdAt: new Date().toISOString(),
     config: {
       dataset: data.name ?? 'user dataset', seed: cfg.seed, seeds, rowsPerSplit: cfg.rowsPerSplit, target: cfg.target, defense: cfg.defense, attack: cfg.attack,

@@ -1,4 +1,4 @@
-// The utility axes of SPEC §11, measured against the one undefended reference model: confidence
+// The utility axes of design §11, measured against the one undefended reference model: confidence
 // distortion (mean L1 distance of the released vectors from the reference's), label loss (argmax
 // differs from the reference's) and test accuracy; in expectation over MemGuard's coin when the
 // release is random.

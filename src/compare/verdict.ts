@@ -1,4 +1,4 @@
-// The comparison's verdict (SPEC §11): first every setting where a defense makes an attack STRONGER
+// The comparison's verdict (design §11): first every setting where a defense makes an attack STRONGER
 // than no defense (any attack, any headline metric), then where MemGuard loses to a rival at the
 // same distortion, then where it wins, the label-only and seed floors, and the matched-utility table.
 import type { AttackSummary } from '../attacks/summary.js';

@@ -1,4 +1,4 @@
-// The Location benchmark (SPEC §6), read offline from the copy shipped in `data/location/`
+// The Location benchmark (design §6), read offline from the copy shipped in `data/location/`
 // (provenance in data/location/README.md): 5,010 records x 446 binary features, 30 classes, plus
 // MemGuard's own shuffle permutation, which defines the splits (src/data/splits.ts).
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Fashion-MNIST (Xiao, Rasul, Vollgraf 2017; MIT), the image-dataset stand-in for the paper's
-// CH-MNIST: the 5,000 rows of the Fashion-MNIST test set that the SPEC §6 split uses, kept in
+// CH-MNIST: the 5,000 rows of the Fashion-MNIST test set that the design §6 split uses, kept in
 // `data/fashion-mnist/` in split-position order (built by scripts/fashion-mnist-data.ts; provenance in
 // data/fashion-mnist/README.md). Not in the npm package (2.8 MB): the loader says where to get it.
 import { createHash } from 'node:crypto';
@@ -52,7 +52,7 @@ export const FASHION_MNIST_SOURCE_SHA256 = 'c241ca59609a3c1265f892ba0d01fa364bf1
 export const FASHION_MNIST_SHA256 = '33bc240c1d5f20fa4a722401d5a862e0a445c118a12ba5d2e36e3eac0b71368a';
 
 /**
- * The SPEC §6 roles on Fashion-MNIST, as shuffle positions: the same positions and sizes as Location
+ * The design §6 roles on Fashion-MNIST, as shuffle positions: the same positions and sizes as Location
  * (1000/1000/1000/500/500/500), so the two datasets run the same protocol. Positions
  * `FASHION_MNIST_HELD_OUT` are in no role.
  *
@@ -122,7 +122,7 @@ export function loadFashionMnist(dir: string = FASHION_MNIST_DIR): Dataset {
 }
 
 /**
- * The SPEC §6 splits of the shipped Fashion-MNIST subset (`FASHION_MNIST_SPLITS`; its rows are in
+ * The design §6 splits of the shipped Fashion-MNIST subset (`FASHION_MNIST_SPLITS`; its rows are in
  * position order).
  *
  * @example

@@ -1,4 +1,4 @@
-// The evaluation splits of SPEC §6, as row indices: each role is a half-open range of positions in
+// The evaluation splits of design §6, as row indices: each role is a half-open range of positions in
 // the dataset's shuffle permutation (MemGuard's own `shuffle_index`), so every run and every tool
 // sees the same rows in the same order.
 import { check, MemGuardFormatError, MemGuardInputError } from '../errors.js';
@@ -13,7 +13,7 @@ import { check, MemGuardFormatError, MemGuardInputError } from '../errors.js';
 export type PositionRange = readonly [start: number, end: number];
 
 /**
- * The roles of SPEC §6 and their shuffle positions.
+ * The roles of design §6 and their shuffle positions.
  *
  * @example
  * console.log(LOCATION_SPLITS.targetTrain); // [0, 1000]: shuffle positions of the target's members
@@ -34,7 +34,7 @@ export const LOCATION_SPLITS = {
 } as const satisfies Record<string, PositionRange>;
 
 /**
- * The roles of SPEC §6: target train/test, evaluation non-members, shadow train/test.
+ * The roles of design §6: target train/test, evaluation non-members, shadow train/test.
  *
  * @example
  * const name: SplitName = 'shadowTrain';
@@ -63,7 +63,7 @@ export function rowsAt(shuffle: ArrayLike<number>, start: number, end: number): 
 }
 
 /**
- * The SPEC §6 splits of a dataset, from its shuffle permutation (at least 4,500 positions).
+ * The design §6 splits of a dataset, from its shuffle permutation (at least 4,500 positions).
  *
  * @example
  * const shuffle = Array.from({ length: 5010 }, (_, i) => (i * 7) % 5010); // e.g. loadLocation().shuffle
@@ -79,14 +79,14 @@ export function locationSplits(shuffle: ArrayLike<number>, ranges: Record<SplitN
   return out;
 }
 
-/** The dataset size the SPEC §6 positions are for (Location's 5,010 rows). */
+/** The dataset size the design §6 positions are for (Location's 5,010 rows). */
 export const LOCATION_ROWS = 5010;
 
 /** Fewest rows a role may have after scaling (an attack needs members and non-members to learn from). */
 export const MIN_ROLE_ROWS = 10;
 
 /**
- * The SPEC §6 positions scaled to a dataset of `n` rows, in the same proportions as Location's
+ * The design §6 positions scaled to a dataset of `n` rows, in the same proportions as Location's
  * 1000/1000/1000/500/500/500 of 5,010: each boundary `b` becomes `floor(b * n / 5010)`, so `n = 5010`
  * gives exactly `LOCATION_SPLITS`. Throws when a role would get fewer than `MIN_ROLE_ROWS` rows.
  */
@@ -97,7 +97,7 @@ export function scaledRanges(n: number): Record<SplitName, PositionRange> {
     const [a, b] = LOCATION_SPLITS[name];
     const range: PositionRange = [Math.floor((a * n) / LOCATION_ROWS), Math.floor((b * n) / LOCATION_ROWS)];
     if (range[1] - range[0] < MIN_ROLE_ROWS) {
-      throw new MemGuardInputError(`a dataset of ${n} rows is too small for the SPEC §6 splits: role ${name} would get ` +
+      throw new MemGuardInputError(`a dataset of ${n} rows is too small for the evaluation protocol's six roles: role ${name} would get ` +
         `${range[1] - range[0]} rows (at least ${MIN_ROLE_ROWS} needed, so at least ${Math.ceil((MIN_ROLE_ROWS * LOCATION_ROWS) / 500)} rows)`);
     }
     out[name] = range;
@@ -105,7 +105,7 @@ export function scaledRanges(n: number): Record<SplitName, PositionRange> {
   return out;
 }
 
-/** The SPEC §6 splits of any dataset: `scaledRanges` of its size, read through its shuffle permutation. */
+/** The design §6 splits of any dataset: `scaledRanges` of its size, read through its shuffle permutation. */
 export function scaledSplits(shuffle: ArrayLike<number>): Splits {
   return locationSplits(shuffle, scaledRanges(shuffle.length));
 }

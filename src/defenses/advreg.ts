@@ -1,4 +1,4 @@
-// Adversarial regularization (Nasr et al. CCS'18; SPEC §10). An inference model h guesses membership
+// Adversarial regularization (Nasr et al. CCS'18; design §10). An inference model h guesses membership
 // from the classifier's logits and the one-hot label: two branches (logits k->1024->512->64, label
 // k->128->64, ReLU) joined 128->256->64->1, sigmoid. Training alternates: h takes `hBatches` steps on
 // member vs reference batches (binary cross-entropy), then the classifier takes `classifierBatches`
@@ -11,7 +11,7 @@ import type { Trainer } from '../nn/trainer.js';
 import { Random } from '../random.js';
 import { pickLabels, pickRows, targetModel, type DefenseRecipe, type RecipeContext } from './recipe.js';
 
-/** h's branch and joint sizes (SPEC §10). */
+/** h's branch and joint sizes (design §10). */
 const LOGIT_BRANCH = [1024, 512, 64], LABEL_BRANCH = [128, 64], JOINT = [256, 64];
 /** h learns with Adam at this rate, as in Nasr et al.'s code. */
 const H_LEARNING_RATE = 1e-3;
@@ -130,7 +130,7 @@ function addPrivacyGradient(h: InferenceModel, logits: Float32Array, oneHot: Flo
 
 async function trainAdvReg(ctx: RecipeContext) {
   const reference = ctx.reference;
-  if (!reference) throw new MemGuardInputError('advreg: needs reference rows (the inference model\'s non-members; SPEC §10: Location [1000, 2000))');
+  if (!reference) throw new MemGuardInputError('advreg: needs reference rows (the inference model\'s non-members; design §10: Location [1000, 2000))');
   const { alpha, hBatches, classifierBatches } = ctx.knobs as { alpha: number; hBatches: number; classifierBatches: number };
   const t = ctx.training, k = ctx.classes, d = ctx.d, members = ctx.members;
   const rng = new Random(ctx.seed ^ 0xad4e9);

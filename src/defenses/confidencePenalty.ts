@@ -1,4 +1,4 @@
-// Confidence penalty (Pereyra et al. 2017): CE - alpha H(p), rewarding less confident outputs (SPEC §10).
+// Confidence penalty (Pereyra et al. 2017): CE - alpha H(p), rewarding less confident outputs (design §10).
 import { fitTarget, type DefenseRecipe } from './recipe.js';
 
 export const confidencePenalty: DefenseRecipe = {

@@ -1,4 +1,4 @@
-// DMP, Distillation for Membership Privacy (Shejwalkar & Houmansadr AAAI'21; SPEC §10): an
+// DMP, Distillation for Membership Privacy (Shejwalkar & Houmansadr AAAI'21; design §10): an
 // undefended teacher trained on the members labels the reference rows with its soft outputs; a
 // fresh student learns only from those (reference features, teacher outputs), never from a member
 // row or a label. The student is what is deployed.
@@ -12,7 +12,7 @@ export const dmp: DefenseRecipe = {
   usesReference: true,
   async train(ctx) {
     const reference = ctx.reference;
-    if (!reference) throw new MemGuardInputError('dmp: needs reference rows (the distillation data; SPEC §10: Location [1000, 2000))');
+    if (!reference) throw new MemGuardInputError('dmp: needs reference rows (the distillation data; design §10: Location [1000, 2000))');
     const teacher = fitTarget(ctx, ctx.members.y, {}, { stage: 'DMP teacher' });
     let soft: Float32Array;
     try {

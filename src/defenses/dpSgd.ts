@@ -1,4 +1,4 @@
-// DP-SGD (Abadi et al. CCS'16; SPEC §10): Poisson sampling at q = batch / N, per-example gradients
+// DP-SGD (Abadi et al. CCS'16; design §10): Poisson sampling at q = batch / N, per-example gradients
 // clipped to C, Gaussian noise sigma C, division by q N (all in the engine's FitOptions.dp). Given a
 // target epsilon, sigma is the one the RDP accountant says reaches it after this training's steps
 // (bisection: noiseMultiplierFor); the epsilon reported is the accountant's for the steps taken.

@@ -1,4 +1,4 @@
-// Dropout: inverted dropout after every hidden layer while training, off at inference (SPEC §10).
+// Dropout: inverted dropout after every hidden layer while training, off at inference (design §10).
 import { fitTarget, type DefenseRecipe } from './recipe.js';
 
 export const dropout: DefenseRecipe = {

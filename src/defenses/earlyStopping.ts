@@ -1,4 +1,4 @@
-// Early stopping: the undefended recipe, stopped after a set number of epochs (SPEC §10). The
+// Early stopping: the undefended recipe, stopped after a set number of epochs (design §10). The
 // learning-rate schedule stays the undefended one's (a milestone past the stop never fires).
 import { fitTarget, type DefenseRecipe } from './recipe.js';
 

@@ -1,4 +1,4 @@
-// HAMP's training half (Chen & Pattabiraman NDSS'24; SPEC §10): high-entropy soft labels, and an
+// HAMP's training half (Chen & Pattabiraman NDSS'24; design §10): high-entropy soft labels, and an
 // entropy bonus in the loss: KL(soft, p) - alpha H(p). (KL and soft cross-entropy differ by the
 // labels' own entropy, a constant, so the engine's soft-target loss has the same gradient.)
 import { check } from '../errors.js';

@@ -1,4 +1,4 @@
-// L2 regularizer: CE + lambda/2 * sum of squared weights (SPEC §10), as the engine's weight decay.
+// L2 regularizer: CE + lambda/2 * sum of squared weights (design §10), as the engine's weight decay.
 import { fitTarget, type DefenseRecipe } from './recipe.js';
 
 export const l2: DefenseRecipe = {

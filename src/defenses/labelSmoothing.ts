@@ -1,4 +1,4 @@
-// Label smoothing: soft targets (1 - eps) on the label plus eps / k on every class (SPEC §10).
+// Label smoothing: soft targets (1 - eps) on the label plus eps / k on every class (design §10).
 import { fitTarget, softTargets, type DefenseRecipe } from './recipe.js';
 
 export const labelSmoothing: DefenseRecipe = {

@@ -1,9 +1,9 @@
-// The undefended recipe (SPEC §6): the reference point every defense is measured against.
+// The undefended recipe (design §6): the reference point every defense is measured against.
 import { fitTarget, type DefenseRecipe } from './recipe.js';
 
 export const none: DefenseRecipe = {
   name: 'none',
-  description: 'no defense: the SPEC §6 target (softmax cross-entropy, SGD, step decay)',
+  description: 'no defense: the design §6 target (softmax cross-entropy, SGD, step decay)',
   knobs: [],
   usesReference: false,
   async train(ctx) {

@@ -1,4 +1,4 @@
-// What every training-time defense (SPEC §10) shares: the shape of a recipe, the data and settings
+// What every training-time defense (design §10) shares: the shape of a recipe, the data and settings
 // it is given, what it returns, and the one way a recipe trains an MLP of the target's architecture
 // (`fitTarget`), so each defense file holds only its own loss or procedure.
 import type { FitJob, FitOptions, Mlp, Optimizer } from '../nn/mlp.js';
@@ -6,7 +6,7 @@ import { Mlp as MlpClass } from '../nn/mlp.js';
 import type { Predictor } from './predictor.js';
 
 /**
- * The target model's architecture and undefended training (SPEC §6 on Location: hidden
+ * The target model's architecture and undefended training (design §6 on Location: hidden
  * [1024, 512, 256, 128], 200 epochs, SGD lr 0.01, batch 64, x0.1 at epoch 150). Every recipe starts
  * from these; a defense changes only what its recipe says.
  *
@@ -50,7 +50,7 @@ export interface TrainProgress {
 }
 
 /**
- * The differential-privacy guarantee of a DP-SGD training (RDP accountant, SPEC §10).
+ * The differential-privacy guarantee of a DP-SGD training (RDP accountant, design §10).
  *
  * @example
  * const dp: DpGuarantee = { epsilon: 8, delta: 1e-5, noiseMultiplier: 0.9, sampleRate: 0.064, steps: 3125, clip: 1 };
@@ -77,7 +77,7 @@ export interface DpGuarantee {
  */
 export interface RecipeContext {
   members: LabeledRows;
-  /** The only extra data a defense may use (SPEC §10: Location [1000, 2000)); undefined if none given. */
+  /** The only extra data a defense may use (design §10: Location [1000, 2000)); undefined if none given. */
   reference?: LabeledRows;
   d: number;
   classes: number;
@@ -128,7 +128,7 @@ export interface RecipeDetails {
 }
 
 /**
- * A knob of a defense: its name, SPEC §10's grid, and the default used when none is given.
+ * A knob of a defense: its name, design §10's grid, and the default used when none is given.
  *
  * @example
  * const lambda: Knob = { name: 'lambda', flag: 'lambda', default: 5e-3, grid: [1e-4, 1e-3, 5e-3, 1e-2, 5e-2], description: 'L2 weight' };
@@ -139,7 +139,7 @@ export interface Knob {
   flag: string;
   /** Undefined for a knob that is off unless given (DP-SGD's noise multiplier, instead of its target epsilon). */
   default: number | undefined;
-  /** The values SPEC §10 sweeps (empty when it names one value). */
+  /** The values design §10 sweeps (empty when it names one value). */
   grid: number[];
   description: string;
   /** Smallest allowed value, and whether it is excluded (default: > 0). */
@@ -150,7 +150,7 @@ export interface Knob {
 }
 
 /**
- * One training-time defense (SPEC §10): its name, knobs and recipe (`DEFENSES` holds them all).
+ * One training-time defense (design §10): its name, knobs and recipe (`DEFENSES` holds them all).
  *
  * @example
  * const recipe: DefenseRecipe = DEFENSES['dp-sgd'];
@@ -171,7 +171,7 @@ export function targetModel(ctx: RecipeContext, seed: number, hidden = ctx.train
   return MlpClass.create([ctx.d, ...hidden, ctx.classes], { seed });
 }
 
-/** The undefended recipe's fit settings (SPEC §6), reporting each epoch as `stage`. */
+/** The undefended recipe's fit settings (design §6), reporting each epoch as `stage`. */
 export function baseFitOptions(ctx: RecipeContext, seed: number, stage: string): FitOptions {
   const t = ctx.training;
   return {

@@ -1,5 +1,5 @@
-// Every training-time defense of SPEC §10 by its name (the `memguard train --defense` names), with
-// its knobs, their SPEC §10 grids and defaults, and a one-line description. Each recipe lives in its
+// Every training-time defense of design §10 by its name (the `memguard train --defense` names), with
+// its knobs, their design §10 grids and defaults, and a one-line description. Each recipe lives in its
 // own file; this is the one list of them.
 import { advreg } from './advreg.js';
 import { confidencePenalty } from './confidencePenalty.js';
@@ -17,7 +17,7 @@ import { selena } from './selena.js';
 import { stacking } from './stacking.js';
 
 /**
- * The names of the training-time defenses, in the order SPEC §10 lists them (`none` first).
+ * The names of the training-time defenses, in the order design §10 lists them (`none` first).
  *
  * @example
  * console.log(DEFENSE_NAMES.includes('dp-sgd')); // true
@@ -36,7 +36,7 @@ export const DEFENSE_NAMES = [
 export type DefenseName = (typeof DEFENSE_NAMES)[number];
 
 /**
- * Every training-time defense (SPEC §10) by name: its description, knobs (grid and default) and recipe.
+ * Every training-time defense (design §10) by name: its description, knobs (grid and default) and recipe.
  *
  * @example
  * for (const name of DEFENSE_NAMES) console.log(name, DEFENSES[name].knobs.map((k) => `${k.name}=${k.default}`).join(' '));

@@ -1,4 +1,4 @@
-// RelaxLoss (Chen et al. ICLR'22; SPEC §10): hold the members' mean loss near alpha instead of
+// RelaxLoss (Chen et al. ICLR'22; design §10): hold the members' mean loss near alpha instead of
 // driving it to 0. Even epochs (0-based) descend or ascend on |CE - alpha|; odd epochs take a plain CE
 // step while CE > alpha, else pull each row toward a flattened target (its label's probability
 // capped at `upper`, the rest spread evenly). A custom loss on the logits (FitOptions.lossGradient).

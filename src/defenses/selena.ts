@@ -1,4 +1,4 @@
-// SELENA (Tang et al. USENIX Sec'22; SPEC §10). Split-AI: K sub-models, each member left out of L of
+// SELENA (Tang et al. USENIX Sec'22; design §10). Split-AI: K sub-models, each member left out of L of
 // them at random; a member's soft label is the mean softmax of the sub-models that never trained on
 // it. Then self-distillation: a fresh model trained on the members' soft labels is deployed. The K
 // sub-models are independent, so they train together through `fitMany` (the worker pool in Node).

@@ -1,4 +1,4 @@
-// Model stacking (Salem et al. NDSS'19; SPEC §10): the members split in three disjoint parts; the
+// Model stacking (Salem et al. NDSS'19; design §10): the members split in three disjoint parts; the
 // target MLP learns part 1, a logistic regression (an MLP with no hidden layer) part 2, and a
 // second-level logistic regression learns part 3 from the two models' probabilities side by side.
 // No model sees more than a third of the members, which is the defense.

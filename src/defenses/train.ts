@@ -1,4 +1,4 @@
-// The one entry point of the training-time defenses: trains a target model under any SPEC §10
+// The one entry point of the training-time defenses: trains a target model under any design §10
 // recipe, on the members and (where the recipe may use it) the reference rows, deterministic for a
 // seed. Validates everything first, so a bad call fails before any training.
 import { check, MemGuardInputError } from '../errors.js';
@@ -29,11 +29,11 @@ export interface TrainTargetOptions {
   /** The target's training set (rows x d features, integer labels). */
   members: { x: MatrixInput; y: VectorInput };
   /**
-   * The only other rows a defense may use (SPEC §10: Location [1000, 2000)): AdvReg's non-members,
+   * The only other rows a defense may use (design §10: Location [1000, 2000)): AdvReg's non-members,
    * DMP's distillation data. Required by the recipes that use it, ignored by the others.
    */
   reference?: { x: MatrixInput; y: VectorInput };
-  /** Architecture and undefended training (SPEC §6's on Location). */
+  /** Architecture and undefended training (design §6's on Location). */
   training: TargetTraining;
   /** Seeds every initialization, shuffle, mask and split (default 0). */
   seed?: number;
@@ -109,7 +109,7 @@ export function resolveKnobs(defense: DefenseName, given: Record<string, number>
 }
 
 /**
- * Trains a target model under a training-time defense of SPEC §10 (`none` for the undefended
+ * Trains a target model under a training-time defense of design §10 (`none` for the undefended
  * recipe). Deterministic for a seed; reports progress; the only data besides the members a recipe
  * sees is `reference`.
  *
@@ -132,7 +132,7 @@ export async function trainTarget(options: TrainTargetOptions): Promise<TrainedT
   const members = labeled('members', options.members, options.d);
   const reference = options.reference && recipe.usesReference ? labeled('reference', options.reference, options.d) : undefined;
   if (recipe.usesReference && !reference) {
-    throw new MemGuardInputError(`trainTarget: ${defense} needs reference rows (SPEC §10: the defender's non-members, Location [1000, 2000))`);
+    throw new MemGuardInputError(`trainTarget: ${defense} needs reference rows (design §10: the defender's non-members, Location [1000, 2000))`);
   }
   let maxLabel = 0;
   for (const y of [members.y, reference?.y ?? new Int32Array()]) for (const v of y) maxLabel = Math.max(maxLabel, v);

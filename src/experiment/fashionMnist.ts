@@ -1,4 +1,4 @@
-// The SPEC §6 experiment's settings on Fashion-MNIST: the paper's, except the target model, which
+// The design §6 experiment's settings on Fashion-MNIST: the paper's, except the target model, which
 // must overfit 784 pixel inputs enough to leak. Chosen by measurement (scripts/fashion-mnist-width.ts,
 // BENCHMARKS.md "Fashion-MNIST"): 784 -> 512 -> 256 -> 10 for 200 epochs at learning rate 0.05 reached
 // train accuracy 1.00 / test 0.82 and the largest leak of the candidates (NN attack 0.63, strongest
@@ -6,7 +6,7 @@
 import { PAPER_CONFIG, type ExperimentConfig } from './run.js';
 
 /**
- * The target model `memguard demo --dataset fashion-mnist` trains (SPEC §6 recipe: SGD, batch 64,
+ * The target model `memguard demo --dataset fashion-mnist` trains (design §6 recipe: SGD, batch 64,
  * learning rate x0.1 at epoch 150).
  *
  * @example
@@ -17,7 +17,7 @@ export const FASHION_MNIST_TARGET: ExperimentConfig['target'] = Object.freeze({
 });
 
 /**
- * SPEC §6 on Fashion-MNIST: `PAPER_CONFIG` with `FASHION_MNIST_TARGET` as target (and shadow) model.
+ * design §6 on Fashion-MNIST: `PAPER_CONFIG` with `FASHION_MNIST_TARGET` as target (and shadow) model.
  *
  * @example
  * console.log(FASHION_MNIST_CONFIG.target.hidden, FASHION_MNIST_CONFIG.defense.epochs); // [512, 256] 400

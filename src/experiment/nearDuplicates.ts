@@ -1,4 +1,4 @@
-// The near-duplicate experiment (SPEC §7) inside `runExperiment`: the attacker's m perturbed copies
+// The near-duplicate experiment (design §7) inside `runExperiment`: the attacker's m perturbed copies
 // of each evaluation record, answered by MemGuard under three ways of keying the coin, and the NN
 // attack's accuracy and AUC against m. Phase I runs once for all queries (records and copies); the
 // coin variants and epsilons only re-run Phase II (cheap).
@@ -11,7 +11,7 @@ import type { Mlp } from '../nn/mlp.js';
 import { Random } from '../random.js';
 
 /**
- * The near-duplicate query attack's settings in the experiment (SPEC §7).
+ * The near-duplicate query attack's settings in the experiment (design §7).
  *
  * @example
  * const config: NearDuplicateConfig = { records: 100, copies: [1, 10, 100], epsilons: [0.5, 1], resolution: 0.05 };

@@ -1,4 +1,4 @@
-// The results of an evaluation run (SPEC §6): what the pipeline fills in and what the HTML report,
+// The results of an evaluation run (design §6): what the pipeline fills in and what the HTML report,
 // the console table and the JSON results file are made from. Plain objects and arrays only, so a
 // results object serializes to JSON (`serializeResults` also keeps Infinity/NaN).
 import type { NearDuplicateResult } from './nearDuplicates.js';
@@ -7,7 +7,7 @@ import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
 import type { Verdict } from '../report/verdict.js';
 
-// Phase II mixing rule (SPEC §4), defined with the release code.
+// Phase II mixing rule (design §4), defined with the release code.
 import type { MixingMode } from '../memguard/phase2.js';
 export type { MixingMode };
 
@@ -143,9 +143,9 @@ export interface EvaluationResults {
   undefendedTopConfidence?: MembershipHistogram;
   /** Published figures for the default mixing mode, shown beside the measured ones. */
   published?: PublishedResult;
-  /** The near-duplicate query attack (SPEC §7), when it was run. */
+  /** The near-duplicate query attack (design §7), when it was run. */
   nearDuplicates?: NearDuplicateResult;
-  /** The timing channel (SPEC §7), when it was measured. */
+  /** The timing channel (design §7), when it was measured. */
   timing?: TimingResult;
   /** Free-form notes shown at the top of the report (plain text). */
   notes?: string[];

@@ -1,4 +1,4 @@
-// The paper's experiment (SPEC §6), end to end, on Location or any labelled dataset: target, defense
+// The paper's experiment (design §6), end to end, on Location or any labelled dataset: target, defense
 // classifier, shadow and NN attack; Phase I once, Phase II at every epsilon and mixing mode; the
 // honest attack suite; the defense-aware attacker. Returns everything the report and the exports
 // need. Seeded throughout; `runRepeated` reruns it with independent seeds.
@@ -41,7 +41,7 @@ export interface TrainingConfig {
 }
 
 /**
- * The whole experiment of SPEC §6: epsilons, mixing rules, seeds, sizes and each model's training.
+ * The whole experiment of design §6: epsilons, mixing rules, seeds, sizes and each model's training.
  *
  * @example
  * const config: ExperimentConfig = { ...PAPER_CONFIG, epsilons: [0, 0.5, 1], mixingModes: ['exact'] };
@@ -67,31 +67,31 @@ export interface ExperimentConfig {
    * three roles).
    */
   lira: number;
-  /** Most rows used per role (SPEC §6 sizes unless smaller, for --quick; Infinity: every row of the split). */
+  /** Most rows used per role (design §6 sizes unless smaller, for --quick; Infinity: every row of the split). */
   rowsPerSplit: number;
   target: TrainingConfig & { hidden: number[] };
   defense: TrainingConfig & { hidden: number[] };
   attack: TrainingConfig & { hidden: number[] };
-  /** The near-duplicate query attack (SPEC §7), or null to skip it. */
+  /** The near-duplicate query attack (design §7), or null to skip it. */
   nearDuplicates: NearDuplicateConfig | null;
-  /** Measure the timing channel (SPEC §7) of the default, literal and fixed-work searches. */
+  /** Measure the timing channel (design §7) of the default, literal and fixed-work searches. */
   timing: boolean;
   /**
-   * NN-AT (SPEC §11), one attack seed: the NN attack adversarially trained with rho = epsilon at
+   * NN-AT (design §11), one attack seed: the NN attack adversarially trained with rho = epsilon at
    * each epsilon > 0 (at most 2) and rho = `NN_AT_DEFAULTS.rho` undefended; `steps` per search. null: skip.
    */
   nnAt: { steps: number } | null;
-  /** NN-R (SPEC §11), one attack seed per entry: the NN attack on scores rounded to these decimals. */
+  /** NN-R (design §11), one attack seed per entry: the NN attack on scores rounded to these decimals. */
   nnRounded: number[];
   /**
-   * The label-only noise-robustness attack (SPEC §11), or null to skip it: `copies` noisy queries
+   * The label-only noise-robustness attack (design §11), or null to skip it: `copies` noisy queries
    * per record; calibrated on up to `calibrationRows` shadow members and as many non-members.
    */
   noiseRobustness: { copies: number; calibrationRows: number } | null;
 }
 
 /**
- * SPEC §6 with paper hyperparameters.
+ * design §6 with paper hyperparameters.
  *
  * @example
  * console.log(PAPER_CONFIG.epsilons, PAPER_CONFIG.target.epochs); // [0, 0.1, 0.3, 0.5, 0.7, 1] 200
@@ -115,10 +115,10 @@ export const PAPER_CONFIG: ExperimentConfig = Object.freeze({
   noiseRobustness: { copies: 100, calibrationRows: 250 },
 });
 
-/** The MemGuard paper's NN-attack accuracy on Location (SPEC §6), not defense-aware. */
+/** The MemGuard paper's NN-attack accuracy on Location (design §6), not defense-aware. */
 export const PUBLISHED_LOCATION: PublishedResult = Object.freeze({
   attack: 'nn',
-  source: 'Jia et al., MemGuard (CCS 2019), NN attack on Location; reproduction target ±0.03 (SPEC §6)',
+  source: 'Jia et al., MemGuard (CCS 2019), NN attack on Location; reproduction target ±0.03 (docs/evaluating.md)',
   points: [[0, 0.73], [0.1, 0.69], [0.3, 0.62], [0.5, 0.55], [0.7, 0.52], [1.0, 0.50]].map(([epsilon, accuracy]) => ({ epsilon: epsilon!, accuracy: accuracy! })),
   tolerance: 0.03,
 });
@@ -172,8 +172,8 @@ export interface ExperimentOptions {
   /** The dataset (default: the bundled Location). */
   dataset?: Dataset;
   /**
-   * Row indices per role (default: the SPEC §6 positions scaled to the dataset's size, read through
-   * its shuffle permutation; exactly SPEC §6 on Location).
+   * Row indices per role (default: the design §6 positions scaled to the dataset's size, read through
+   * its shuffle permutation; exactly design §6 on Location).
    */
   splits?: Splits;
   /** Called as each stage advances (training epochs, Phase I rows, attacks). */
@@ -283,7 +283,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   // Attack seed j of an NN attack: its base seed + ATTACK_SEED_STRIDE * j (clear of the other seeds).
   const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * ATTACK_SEED_STRIDE);
 
-  // Data and splits (SPEC §6), each role cut to rowsPerSplit rows.
+  // Data and splits (design §6), each role cut to rowsPerSplit rows.
   const data = options.dataset ?? loadLocation();
   const k = data.classes;
   const splits = options.splits ?? scaledSplits(data.shuffle);
@@ -525,7 +525,7 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
   const isLocation = data.name === LOCATION_NAME;
   const results: EvaluationResults = {
     version: 1,
-    title: isLocation ? 'MemGuard on Location (SPEC §6)' : `MemGuard on ${data.name ?? 'a user dataset'} (SPEC §6 protocol)`,
+    title: isLocation ? "MemGuard on Location (the paper's experiment)" : `MemGuard on ${data.name ?? 'a user dataset'} (the paper's evaluation protocol)`,
     createdAt: new Date().toISOString(),
     config: {
       dataset: data.name ?? 'user dataset', epsilons: cfg.epsilons, mixingModes: cfg.mixingModes, seeds,
@@ -553,8 +553,8 @@ export async function runExperiment(options: ExperimentOptions = {}): Promise<Ex
       'Attack accuracy is in expectation over the Phase II coin unless marked "sampled".',
       `nn = the paper's NN attack (trained on undefended shadow outputs); nn/defense-aware = trained on shadow outputs defended with the attacker's own defense classifier; each the mean of ${attackSeeds.length} attack seed${attackSeeds.length === 1 ? '' : 's'}.`,
       'Metric attacks (Song & Mittal 2021) are calibrated on undefended shadow outputs; /hindsight picks the best threshold on the evaluation set itself (an upper bound).',
-      ...(cfg.nnAt ? [`nn-at = NN-AT (SPEC §11): the NN attack adversarially trained (${cfg.nnAt.steps}-step label-preserving L1 search on the simplex, rho = epsilon, ${NN_AT_DEFAULTS.rho} at epsilon 0), one attack seed.`] : []),
-      ...(cfg.nnRounded.length ? [`${cfg.nnRounded.map((d) => `nn-r${d}`).join(', ')} = NN-R (SPEC §11): the NN attack on scores rounded to ${cfg.nnRounded.join(' and ')} decimals, one attack seed.`] : []),
+      ...(cfg.nnAt ? [`nn-at = NN-AT: the NN attack adversarially trained (${cfg.nnAt.steps}-step label-preserving L1 search on the simplex, rho = epsilon, ${NN_AT_DEFAULTS.rho} at epsilon 0), one attack seed.`] : []),
+      ...(cfg.nnRounded.length ? [`${cfg.nnRounded.map((d) => `nn-r${d}`).join(', ')} = NN-R: the NN attack on scores rounded to ${cfg.nnRounded.join(' and ')} decimals, one attack seed.`] : []),
       ...(noiseCalibration ? [`label-only/noise = label-only noise robustness (Choquette-Choo et al. 2021): ${noiseCalibration.copies} noisy copies per record queried on the target model (labels only), level f = ${noiseCalibration.level.flips} flips${noiseCalibration.binary.some((b) => !b) ? `, tau = ${noiseCalibration.level.tau}` : ''} and threshold ${noiseCalibration.threshold.toFixed(2)} calibrated on the shadow model; the label-only floor is the stronger of it and gap.`] : []),
       ...(cfg.lira > 0 ? [`lira = offline LiRA (Carlini et al. 2022): ${cfg.lira} shadow models on random halves of the attacker's pool, one-sided Gaussian test on log(p_y / (1 - p_y)) of the released vector; its decision threshold is calibrated on undefended shadow outputs.`] : []),
     ],

@@ -1,4 +1,4 @@
-// The timing channel in the experiment (SPEC §7): how well the time of a response, or the Phase I
+// The timing channel in the experiment (design §7): how well the time of a response, or the Phase I
 // work behind it, tells members from non-members, for the default search, the paper-literal search
 // and the fixed-work search that is its mitigation. The measurement itself is attacks/timing.ts.
 import { timingLeakage } from '../attacks/timing.js';

@@ -1,4 +1,4 @@
-// Phase II's release decision (SPEC §4): given the mixing probability p of a row, release s + r
+// Phase II's release decision (design §4): given the mixing probability p of a row, release s + r
 // (weight 1) or s (weight 0). Three modes:
 // - 'key': the coin is u = SipHash-2-4(key, query) mapped to [0, 1) with 53 bits; release iff u < p.
 //   The query is its input vector (float32 bytes) or a caller-given id, so asking the same query
@@ -10,7 +10,7 @@ import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';
 
 /**
- * The release coin (SPEC §4): 'key' (a keyed hash of the query: the same query always gets the
+ * The release coin (design §4): 'key' (a keyed hash of the query: the same query always gets the
  * same answer), 'seed' (a reproducible stream, experiments only) or 'expectation' (weight = p).
  *
  * @example
@@ -49,7 +49,7 @@ export type QueryRef = { input: ArrayLike<number> } | { id: string | Uint8Array 
 export type QueryBatch = { inputs: ArrayLike<number>; dim: number } | { ids: ReadonlyArray<string | Uint8Array> };
 
 /**
- * What the keyed coin hashes when the caller gives no query id (SPEC §7, near-duplicate queries):
+ * What the keyed coin hashes when the caller gives no query id (design §7, near-duplicate queries):
  * - `content: 'exact'`: the query's bytes. A query that differs in one bit draws an independent
  *   coin, so an attacker asking m near-duplicates sees a clean vector with probability 1 - p^m.
  * - `content: 'coarse'`: the predicted label and the top `entries` scores of the confidence

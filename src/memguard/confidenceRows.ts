@@ -1,4 +1,4 @@
-// SPEC §5's input checks, shared by MemGuard and the post-hoc rivals (src/posthoc/): rows of
+// design §5's input checks, shared by MemGuard and the post-hoc rivals (src/posthoc/): rows of
 // confidence vectors (or logits) in, validated probabilities out, or a typed error naming the row.
 import { check, MemGuardInputError } from '../errors.js';
 import { toRows, type MatrixInput } from '../nn/matrix.js';
@@ -8,7 +8,7 @@ import type { Engine } from '../wasm/engine.js';
 export interface ConfidenceRows { scores: Float32Array; logits: Float32Array | undefined; count: number }
 
 /**
- * Checks `rows` (rows x k) as SPEC §5 asks and returns probabilities: logits are softmaxed on
+ * Checks `rows` (rows x k) as design §5 asks and returns probabilities: logits are softmaxed on
  * `engine`; probabilities must be finite, in [0, 1] and sum to 1 within `sumTolerance`. Errors name
  * `where`, the row and the problem. The scores never alias the caller's buffer.
  */

@@ -1,12 +1,12 @@
 // Training a membership classifier on sorted confidence vectors: the defender's defense classifier
-// g (SPEC §2) and, with other hyperparameters, the attacker's NN attack (SPEC §6).
+// g (docs/design.md §2) and, with other hyperparameters, the attacker's NN attack (design §6).
 import { check } from '../errors.js';
 import { toRows, type MatrixInput } from '../nn/matrix.js';
 import { Mlp, type EpochInfo, type FitOptions, type Optimizer } from '../nn/mlp.js';
 import type { Engine } from '../wasm/engine.js';
 
 /**
- * Architecture and training settings of a membership classifier (defaults: SPEC §2, the paper's).
+ * Architecture and training settings of a membership classifier (defaults: design §2, the paper's).
  *
  * @example
  * const options: MembershipClassifierOptions = { hidden: [16], epochs: 5, learningRate: 0.01, seed: 1 };
@@ -29,7 +29,7 @@ export interface MembershipClassifierOptions {
 }
 
 /**
- * SPEC §2: k -> 256 -> 128 -> 64 -> 1, plain SGD, learning rate 0.001, batch 64, 400 epochs.
+ * design §2: k -> 256 -> 128 -> 64 -> 1, plain SGD, learning rate 0.001, batch 64, 400 epochs.
  *
  * @example
  * console.log(DEFENSE_CLASSIFIER_DEFAULTS.hidden, DEFENSE_CLASSIFIER_DEFAULTS.epochs); // [256, 128, 64] 400
@@ -100,7 +100,7 @@ export function trainMembershipClassifier(
 }
 
 /**
- * The defender's defense classifier g (SPEC §2): members = the target's training-set outputs,
+ * The defender's defense classifier g (docs/design.md §2): members = the target's training-set outputs,
  * non-members = outputs on held-out data it never saw. Paper hyperparameters by default.
  *
  * @example

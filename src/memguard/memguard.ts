@@ -1,4 +1,4 @@
-// The public defense: MemGuard between a classifier and its callers (SPEC §1-§5).
+// The public defense: MemGuard between a classifier and its callers (design §1-§5).
 import { check } from '../errors.js';
 import { outputLike, type MatrixInput, type MatrixOutput } from '../nn/matrix.js';
 import { confidenceRows, type ConfidenceRows } from './confidenceRows.js';
@@ -93,7 +93,7 @@ export interface ProtectResult<R> {
   /**
    * Phase I gradient steps per row, and `ticks`, the forward/backward passes of g it took part in.
    * Diagnostics: never return them (or the time a row took) to callers, they are a membership
-   * signal (SPEC §7; `search: { fixedWork }` makes the work equal for every row).
+   * signal (design §7; `search: { fixedWork }` makes the work equal for every row).
    */
   steps: Int32Array;
   ticks: Int32Array;
@@ -101,7 +101,7 @@ export interface ProtectResult<R> {
   /** g(s) and g(sort(s + r)) (with 'crossing' mixing, r is the shrunk noise t r). */
   g: Float32Array;
   gNoisy: Float32Array;
-  /** SPEC §5 repair of the candidate: 0 kept, 1 projected onto the simplex, 2 replaced by s. */
+  /** design §5 repair of the candidate: 0 kept, 1 projected onto the simplex, 2 replaced by s. */
   repair: Int32Array;
 }
 
@@ -186,7 +186,7 @@ export class MemGuard {
     this.sumTolerance = options.sumTolerance ?? 1e-3;
   }
 
-  /** Protects a batch of queries (rows x k): Phase I noise, Phase II coin, SPEC §5 repair. */
+  /** Protects a batch of queries (rows x k): Phase I noise, Phase II coin, design §5 repair. */
   protect<X extends MatrixInput>(rows: X, options: ProtectOptions = {}): ProtectResult<MatrixOutput<X>> {
     const output = outputLike(rows, 'protect rows');
     const search = this.search(rows, options.input ?? 'probabilities');
@@ -272,7 +272,7 @@ export class MemGuard {
     };
   }
 
-  /** SPEC §5 input checks; returns probabilities (and logits when given). */
+  /** design §5 input checks; returns probabilities (and logits when given). */
   private validate(rows: MatrixInput, input: 'probabilities' | 'logits'): ConfidenceRows {
     return confidenceRows(rows, this.k, input, this.sumTolerance, this.defenseClassifier.engine);
   }

@@ -4,7 +4,7 @@ import { check } from '../errors.js';
 import type { Mlp } from '../nn/mlp.js';
 
 /**
- * Phase I search parameters (SPEC §3); every field defaults to the paper's value.
+ * Phase I search parameters (design §3); every field defaults to the paper's value.
  *
  * @example
  * const g = Mlp.create([3, 8, 1], { head: 'sigmoid', seed: 1 }); // a defense classifier (see trainDefenseClassifier)
@@ -65,7 +65,7 @@ export interface Phase1Options {
   deepStallDominance?: number;
   deepStallBand?: number;
   /**
-   * Fixed work per row (SPEC §7 timing channel): false (default) or a tick budget B (true = 512):
+   * Fixed work per row (design §7 timing channel): false (default) or a tick budget B (true = 512):
    * every row takes exactly B forward/backward passes of g, padding with masked passes when it is
    * done sooner, so a batch's running time does not depend on its rows. A search still running at
    * its B-th pass stops there with its last success (rare at B = 512 with the early stop: see
@@ -101,10 +101,10 @@ export const FAST_STALL_STEPS = 8;
 export const FIXED_WORK_TICKS = 512;
 
 /**
- * The paper's Phase I constants (SPEC §3): what every `Phase1Options` field defaults to.
+ * The paper's Phase I constants (design §3): what every `Phase1Options` field defaults to.
  *
  * @example
- * console.log(PHASE1_DEFAULTS.maxSteps, PHASE1_DEFAULTS.beta); // 299 0.1 (SPEC §3)
+ * console.log(PHASE1_DEFAULTS.maxSteps, PHASE1_DEFAULTS.beta); // 299 0.1 (design §3)
  */
 export const PHASE1_DEFAULTS: Readonly<Required<Phase1Options>> = Object.freeze({
   c2: 10, c3Start: 0.1, c3Factor: 10, c3Max: 1e5, beta: 0.1, maxSteps: 299, tolerance: 1e-5, margin: 2 ** -20,
@@ -175,7 +175,7 @@ export interface Phase1Batch {
   gNoisy: Float32Array;
   /**
    * Diagnostics of the search's cost (never return them to callers: the work a query takes is a
-   * membership signal, SPEC §7). ticks: forward/backward passes of g the row took part in (equal
+   * membership signal, design §7). ticks: forward/backward passes of g the row took part in (equal
    * for every row under `fixedWork`); stop: the rule that ended the last round early; stopStep:
    * its in-round step; longestStall, longestDeepStall: the longest stretch a stall rule counted
    * in a round that went on to succeed (the rule's margin: it must stay below the rule's window).

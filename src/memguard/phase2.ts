@@ -1,4 +1,4 @@
-// Phase II of MemGuard (SPEC §4): the closed-form probability of releasing s + r. Cheap per row
+// Phase II of MemGuard (design §4): the closed-form probability of releasing s + r. Cheap per row
 // (a few flops), so it runs here; the per-element work of the release (s + r, repair) is in WASM.
 import { check } from '../errors.js';
 import type { Mlp } from '../nn/mlp.js';
@@ -34,7 +34,7 @@ function below(x: number): number {
 }
 
 /**
- * Phase II's release probability (SPEC §4). `gS` = g(s), `gSr` = g(sort(s + r)), `noiseL1` = ||r||_1,
+ * Phase II's release probability (design §4). `gS` = g(s), `gSr` = g(sort(s + r)), `noiseL1` = ||r||_1,
  * `epsilon` = the distortion budget (Infinity allowed).
  * - 0 when epsilon = 0, r = 0, or the noise does not help (|gS - .5| <= |gSr - .5|);
  * - 'paper' (and 'crossing', whose r is already shrunk by `crossingNoise`): min(epsilon / ||r||_1, 1);

@@ -78,8 +78,8 @@ export interface EpochInfo {
 }
 
 /**
- * Training settings for `Mlp.fit` (SPEC §6 uses SGD, batch 64, step decay). The regularizers and
- * DP-SGD of SPEC §10 are options of the same loop; with none of them set, training is unchanged
+ * Training settings for `Mlp.fit` (design §6 uses SGD, batch 64, step decay). The regularizers and
+ * DP-SGD of design §10 are options of the same loop; with none of them set, training is unchanged
  * bit for bit.
  *
  * @example
@@ -94,7 +94,7 @@ export interface FitOptions {
   batchSize?: number;
   /** Default 0.01. */
   learningRate?: number;
-  /** Step decay: the rate is multiplied by `gamma` at each epoch in `milestones` (SPEC §6: [150], 0.1). */
+  /** Step decay: the rate is multiplied by `gamma` at each epoch in `milestones` (the paper's: [150], 0.1). */
   schedule?: { milestones: number[]; gamma: number };
   /** Default plain SGD. */
   optimizer?: Optimizer;
@@ -115,7 +115,7 @@ export interface FitOptions {
    * accuracy (ties: the earlier) are restored. `patience`: stop after that many epochs without improvement.
    */
   validation?: { x: MatrixInput; y: VectorInput; patience?: number };
-  /** DP-SGD (SPEC §10): Poisson sampling at `sampleRate`, per-example clipping to `clip`, Gaussian noise. */
+  /** DP-SGD (design §10): Poisson sampling at `sampleRate`, per-example clipping to `clip`, Gaussian noise. */
   dp?: DpOptions;
   /** A custom loss on the logits in place of cross-entropy (RelaxLoss, AdvReg): see `LossBatch`. */
   lossGradient?: (batch: LossBatch) => number;

@@ -1,4 +1,4 @@
-// Validation and setup shared by Mlp.fit and Trainer for the SPEC §10 training options: weight
+// Validation and setup shared by Mlp.fit and Trainer for the design §10 training options: weight
 // decay, dropout, entropy penalty, soft targets, DP-SGD, and the seeded WASM generator state.
 import { check, MemGuardInputError } from '../errors.js';
 import { Random } from '../random.js';

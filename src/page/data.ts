@@ -1,5 +1,5 @@
 // The demo page's data file (page/data/location-demo.json, made once by scripts/make-page-data.ts):
-// a defense classifier trained on Location, the target model's logits on the SPEC §6 evaluation
+// a defense classifier trained on Location, the target model's logits on the design §6 evaluation
 // rows, and the NN attack's scores on them. Binary arrays travel as base64 of little-endian typed
 // arrays (every runtime this library supports is little-endian), so the file stays a few hundred KB.
 import { MemGuardFormatError } from '../errors.js';

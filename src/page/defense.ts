@@ -43,7 +43,7 @@ export interface DefenseView {
   meanDistortion: number;
   /** Mean release probability. */
   meanP: number;
-  /** Rows whose candidate has another argmax than s (SPEC §5: always 0). */
+  /** Rows whose candidate has another argmax than s (design §5: always 0). */
   labelChanges: number;
   /** Top-1 confidence histograms, released vectors weighted by the coin. */
   histogram: MembershipHistogram;

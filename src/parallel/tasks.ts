@@ -54,7 +54,7 @@ export interface WorkerMemory {
   jsHeapUsed: number;
 }
 
-/** A whole training-time defense (SPEC §10) in one worker: `trainTarget`'s options without callbacks (sub-models train one after another there). */
+/** A whole training-time defense (design §10) in one worker: `trainTarget`'s options without callbacks (sub-models train one after another there). */
 export type TrainTargetTask = Omit<TrainTargetOptions, 'onProgress' | 'fitMany'>;
 
 /** The trained target as a predictor file (`loadPredictor`), with `trainTarget`'s params and DP accounting. */

@@ -1,4 +1,4 @@
-// The one call shape every post-hoc defense has (SPEC §10): confidence vectors or logits in,
+// The one call shape every post-hoc defense has (design §10): confidence vectors or logits in,
 // released vectors and per-row distortion out, so a comparison treats MemGuard and its rivals alike.
 import type { MatrixInput } from '../nn/matrix.js';
 
@@ -50,7 +50,7 @@ export interface PostHocResult {
  * A defense between a model and its callers that changes only the released confidence vectors:
  * MemGuard (through `memGuardDefense`) and its rivals (`UniformMixing`, `TemperatureScaling`,
  * `HampOutput`, `Rounding`, `TopK`, `LabelOnly`). Every one keeps each row's label (its first
- * argmax) and releases a valid probability vector (SPEC §5).
+ * argmax) and releases a valid probability vector (design §5).
  *
  * @example
  * const defenses: PostHocDefense[] = [new UniformMixing({ k: 3, epsilon: 0.2 }), new LabelOnly({ k: 3 })];

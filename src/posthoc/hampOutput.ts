@@ -1,4 +1,4 @@
-// HAMP's output modification (Chen & Pattabiraman NDSS'24; SPEC §10): each query is answered from
+// HAMP's output modification (Chen & Pattabiraman NDSS'24; design §10): each query is answered from
 // the model's logits on a fresh random input, re-ranked into the query's order, so the release keeps
 // the query's ranking (and label) but carries nothing else of the query's scores.
 import { check } from '../errors.js';

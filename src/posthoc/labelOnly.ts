@@ -1,4 +1,4 @@
-// Label only (SPEC §10): the one-hot vector of the label, the end point of every label-preserving rival.
+// Label only (design §10): the one-hot vector of the label, the end point of every label-preserving rival.
 import type { MatrixInput } from '../nn/matrix.js';
 import type { PostHocDefense, PostHocOptions, PostHocResult } from './defense.js';
 import { checkClasses, firstArgmax, releaseWith, validatedRows } from './release.js';

@@ -1,5 +1,5 @@
-// What every post-hoc rival shares: SPEC §5 input checks (the same as MemGuard's), one candidate
-// per row from the rival's rule, and SPEC §5 output repair (the same WASM repair as MemGuard's), so
+// What every post-hoc rival shares: design §5 input checks (the same as MemGuard's), one candidate
+// per row from the rival's rule, and design §5 output repair (the same WASM repair as MemGuard's), so
 // a rival can only differ from another in its rule.
 import { check } from '../errors.js';
 import { confidenceRows } from '../memguard/confidenceRows.js';
@@ -10,7 +10,7 @@ import type { PostHocOptions, PostHocResult } from './defense.js';
 /** How far a probability row may sum from 1 (as MemGuard's default `sumTolerance`). */
 export const POSTHOC_SUM_TOLERANCE = 1e-3;
 
-/** The label of a row: its first argmax (SPEC §5). */
+/** The label of a row: its first argmax (design §5). */
 export function firstArgmax(v: ArrayLike<number>, off: number, k: number): number {
   let best = 0;
   for (let j = 1; j < k; j++) if (v[off + j]! > v[off + best]!) best = j;
@@ -31,7 +31,7 @@ export function validatedRows(name: string, k: number, rows: MatrixInput, option
 /**
  * Releases `scores` (rows x k) through `rule`. A candidate equal to s releases s as given; a valid
  * candidate (entries >= 0, sum within 1e-6 in float32, s's first argmax) is released bit for bit;
- * any other (float32 rounding ties or drift) goes through MemGuard's SPEC §5 repair: projection onto
+ * any other (float32 rounding ties or drift) goes through MemGuard's design §5 repair: projection onto
  * the simplex keeping the label on top, else s.
  */
 export function releaseWith(k: number, scores: Float32Array, logits: Float32Array | undefined, rule: RowRule,
@@ -61,7 +61,7 @@ export function releaseWith(k: number, scores: Float32Array, logits: Float32Arra
   return { released, distortion, scores };
 }
 
-/** SPEC §5 on one released row: finite, >= 0, sums to 1 within 1e-6, first argmax `label`. */
+/** design §5 on one released row: finite, >= 0, sums to 1 within 1e-6, first argmax `label`. */
 function isValidRelease(v: Float32Array, o: number, k: number, label: number): boolean {
   let sum = 0;
   for (let j = 0; j < k; j++) {

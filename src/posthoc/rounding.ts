@@ -1,4 +1,4 @@
-// Rounding (SPEC §10): every released entry a multiple of 10^-d, the row still a probability vector
+// Rounding (design §10): every released entry a multiple of 10^-d, the row still a probability vector
 // with the label strictly on top.
 import { check } from '../errors.js';
 import type { MatrixInput } from '../nn/matrix.js';
@@ -14,7 +14,7 @@ import { checkClasses, firstArgmax, releaseWith, validatedRows } from './release
 export interface RoundingOptions {
   /** Classes per vector. */
   k: number;
-  /** Decimals kept, an integer in [1, 6] (SPEC §10 sweeps 1, 2, 3). */
+  /** Decimals kept, an integer in [1, 6] (design §10 sweeps 1, 2, 3). */
   decimals: number;
 }
 

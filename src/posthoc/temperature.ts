@@ -1,4 +1,4 @@
-// Temperature (SPEC §10): softmax(z / T), with T fixed or found so that the mean distortion over
+// Temperature (design §10): softmax(z / T), with T fixed or found so that the mean distortion over
 // the rows of a call equals the budget.
 import { check } from '../errors.js';
 import type { MatrixInput } from '../nn/matrix.js';
@@ -46,7 +46,7 @@ export interface TemperatureResult extends PostHocResult {
 /**
  * Temperature scaling: releases softmax(z / T) per row, z the row's logits (log s when the caller
  * gave probabilities; a zero entry stays 0). T > 0 keeps every row's order, so the label stays
- * (a float32 tie at extreme T goes through MemGuard's SPEC §5 repair). With `epsilon`, T >= 1 is
+ * (a float32 tie at extreme T goes through MemGuard's design §5 repair). With `epsilon`, T >= 1 is
  * found by bisection on log T so that the MEAN distortion over the rows of the call equals epsilon
  * (each row's own distortion varies); a budget above what `MAX_TEMPERATURE` reaches uses that T
  * (the result's mean distortion then says what was reached). `epsilon` 0 releases s as given.

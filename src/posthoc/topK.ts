@@ -1,4 +1,4 @@
-// Top-k release (SPEC §10): the `top` largest entries, renormalized; the rest 0.
+// Top-k release (design §10): the `top` largest entries, renormalized; the rest 0.
 import { check } from '../errors.js';
 import type { MatrixInput } from '../nn/matrix.js';
 import type { PostHocDefense, PostHocOptions, PostHocResult } from './defense.js';

@@ -1,4 +1,4 @@
-// Uniform mixing (SPEC §10): the simplest label-preserving rival. Each row moves toward the uniform
+// Uniform mixing (design §10): the simplest label-preserving rival. Each row moves toward the uniform
 // vector u by exactly the budget: s' = (1 - t) s + t u with ||s' - s||_1 = min(epsilon, ||s - u||_1).
 import { check } from '../errors.js';
 import type { MatrixInput } from '../nn/matrix.js';

@@ -1,4 +1,4 @@
-// The RDP accountant for the sampled Gaussian mechanism (DP-SGD), SPEC §10: Mironov, Talwar and
+// The RDP accountant for the sampled Gaussian mechanism (DP-SGD), design §10: Mironov, Talwar and
 // Zhang 2019 ("Rényi Differential Privacy of the Sampled Gaussian Mechanism") for the per-step RDP
 // at integer and fractional orders, composed over steps and converted to (epsilon, delta) with
 // Balle et al. 2020's bound. Pure functions, apart from training, as Opacus keeps it.

@@ -1,4 +1,4 @@
-// Plain-JS reference of MemGuard for ONE query (SPEC §3, §4): the readable oracle the batched WASM
+// Plain-JS reference of MemGuard for ONE query (design §3, §4): the readable oracle the batched WASM
 // search (assembly/memguard/) is checked against, and the bench baseline. It transcribes the
 // authors' released code (defense_framework.py), which defines the published numbers:
 //
@@ -205,7 +205,7 @@ function* schedule(o: Required<Phase1Options>): Generator<number> {
 }
 
 /**
- * Phase I for one query: the authors' logit-space search (SPEC §3). `s`: the confidence vector in the
+ * Phase I for one query: the authors' logit-space search (design §3). `s`: the confidence vector in the
  * original order; `logits`: the target model's logits for it (optional; else log(max(s, TINY))).
  *
  * @example
@@ -273,7 +273,7 @@ export function projectedLoss(
 }
 
 /**
- * Phase I by projected normalized gradient steps in probability space (SPEC §5, not the paper's
+ * Phase I by projected normalized gradient steps in probability space (design §5, not the paper's
  * method): p = s + r starts at s; p <- Proj(p - beta * grad / ||grad||) where Proj is the exact
  * Euclidean projection onto {simplex, p_l >= p_j + margin} (label l = the original argmax); loss
  * |h(p)| + c3 ||p - s||_1; the same c3 schedule, step budget and stopping rule as `phase1`. Like the

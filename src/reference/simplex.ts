@@ -1,5 +1,5 @@
 // Plain-JS twins of assembly/memguard/simplex.ts: Euclidean projections onto the probability
-// simplex and onto {simplex, label on top}, and the release repair of SPEC §5. Same names and
+// simplex and onto {simplex, label on top}, and the release repair of design §5. Same names and
 // argument order as the kernels, with Float32Arrays plus element offsets in place of pointers (the
 // kernels' `scratch` pointer is internal here). The arithmetic is the kernels', operation for
 // operation: values are read as float32, sorted, accumulated in float64 and rounded to float32 once
@@ -15,7 +15,7 @@
 // test/reference/simplex.test.ts checks it against a generic Dykstra solver and an exact optimality
 // certificate (the support function of C).
 
-/** Release-validity tolerance on |sum - 1| (SPEC §5); the sum is taken in float64 over float32 entries. */
+/** Release-validity tolerance on |sum - 1| (design §5); the sum is taken in float64 over float32 entries. */
 export const SUM_TOLERANCE = 1e-6;
 
 /**
@@ -94,7 +94,7 @@ export function simplexProjectLabelMax(k: number, x: Float32Array, xOff: number,
 }
 
 /**
- * True when `v[off..off+k)` is a valid release for `label` (SPEC §5): every entry finite and >= 0,
+ * True when `v[off..off+k)` is a valid release for `label` (design §5): every entry finite and >= 0,
  * the first maximum at `label`, and |sum - 1| <= 1e-6 (sum in float64 of the float32 entries).
  */
 export function isValidRelease(k: number, v: ArrayLike<number>, off: number, label: number): boolean {

@@ -1,5 +1,5 @@
 // The report of `memguard compare`: one self-contained HTML page (inline CSS and SVG, no script):
-// the verdict sentences first, the matched-utility table, then SPEC §11's figures (attack accuracy,
+// the verdict sentences first, the matched-utility table, then design §11's figures (attack accuracy,
 // AUC and TPR at 1% FPR against distortion, one panel per attack family and one curve per defense,
 // at most 6 curves a panel; the same against label loss; TPR at 1% FPR against test accuracy) and
 // every setting in a table. Everything taken from the results is escaped.

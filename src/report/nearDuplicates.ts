@@ -1,4 +1,4 @@
-// The deployment-threats section of the report (SPEC §7): the near-duplicate query attack under each
+// The deployment-threats section of the report (design §7): the near-duplicate query attack under each
 // way of keying the coin, as one self-contained HTML section and a console block. Kept apart from
 // html.ts and console.ts so the rest of the report can change layout freely.
 import type { EvaluationResults } from '../experiment/results.js';
@@ -63,7 +63,7 @@ export function nearDuplicateConsole(r: EvaluationResults): string {
   const w0 = Math.max(...all.map((x) => [...x.name].length)) + 2;
   const cols = ['shared', 'single', ...nd.config.copies.map((m) => `m=${m}`)];
   const pad = (s: string, w: number) => ' '.repeat(Math.max(0, w - [...s].length)) + s;
-  const lines = ['', 'near-duplicate queries (SPEC §7): NN attack accuracy / AUC, attacker keeps max or median over m copies'];
+  const lines = ['', 'near-duplicate queries: NN attack accuracy / AUC, attacker keeps max or median over m copies'];
   lines.push(' '.repeat(w0) + cols.map((c, j) => pad(c, j === 0 ? 8 : 15)).join(''));
   for (const x of all) lines.push(x.name + ' '.repeat(w0 - [...x.name].length) + pad(x.shared.toFixed(3), 8) + x.cells.map((c) => pad(c, 15)).join(''));
   return lines.join('\n');

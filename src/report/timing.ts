@@ -1,4 +1,4 @@
-// The timing-channel section of the report (SPEC §7): the AUC of the Phase I work and of the
+// The timing-channel section of the report (design §7): the AUC of the Phase I work and of the
 // single-query wall time as membership scores, for each search. Its own HTML section and console
 // block, like the near-duplicate one.
 import type { EvaluationResults } from '../experiment/results.js';
@@ -15,7 +15,7 @@ const SEARCH_TEXT: Record<TimingSearch, string> = {
 
 const SEARCH_NAME: Record<TimingSearch, string> = { default: 'The default search', literal: 'The paper-literal search', 'fixed-work': 'Fixed work' };
 
-/** SPEC §7: the mitigation's latency AUC is to be 0.50 +- this. */
+/** design §7: the mitigation's latency AUC is to be 0.50 +- this. */
 const NO_SIGNAL = 0.02;
 
 const HEAD = ['search', 'AUC of steps', 'AUC of passes of g', 'AUC of wall time', 'mean ms, members / non-members'];
@@ -68,5 +68,5 @@ export function timingConsole(r: EvaluationResults): string {
   const all = [HEAD, ...rows(t)];
   const widths = HEAD.map((_, j) => Math.max(...all.map((cells) => [...cells[j]!].length)) + 2);
   const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('').trimEnd();
-  return ['', 'timing channel (SPEC §7): membership AUC of the work and of the single-query time', ...all.map(line), ...findings(t)].join('\n');
+  return ['', 'timing channel: membership AUC of the work and of the single-query time', ...all.map(line), ...findings(t)].join('\n');
 }

@@ -1,6 +1,6 @@
 // The verdict: per mixing rule and epsilon, the strongest attack by each headline metric beside the
 // label-only floor (the stronger of the gap and noise-robustness attacks: no label-preserving defense
-// can go below it, SPEC §6; the verdict names which one set it) and beside
+// can go below it, design §6; the verdict names which one set it) and beside
 // the undefended value (epsilon 0), with how much of the leakage above the floor the defense removed
 // and where it leaks more than no defense at all. Computed from any results object: whatever attacks
 // and mixing rules it holds.
@@ -10,7 +10,7 @@ import type { EpsilonResult, EvaluationResults } from '../experiment/results.js'
 import { modesOf, runsOf } from './format.js';
 
 /**
- * The label-only attacks (SPEC §6): the floor is, per metric, the strongest of those present.
+ * The label-only attacks (design §6): the floor is, per metric, the strongest of those present.
  *
  * @example
  * console.log(FLOOR_ATTACKS); // ['gap', 'label-only/noise']

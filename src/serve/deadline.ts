@@ -1,4 +1,4 @@
-// The fixed response deadline (SPEC §7): a protect response leaves D ms after its request arrived,
+// The fixed response deadline (design §7): a protect response leaves D ms after its request arrived,
 // whatever Phase I cost. The timer starts when the request arrives, so when it fires does not
 // depend on the work done meanwhile (a timer armed after the work would inherit the event loop's
 // position at that moment). D comes from a startup calibration: time a full batch of the most

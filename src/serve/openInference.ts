@@ -1,5 +1,5 @@
 // The Open Inference Protocol (KServe V2, REST) and KServe's V1 protocol as `memguard serve` speaks
-// them (SPEC §8.1): parsing infer / predict bodies into rows, writing the answers, and, in proxy
+// them (design §8.1): parsing infer / predict bodies into rows, writing the answers, and, in proxy
 // mode, finding and replacing the confidence output of a model server's answer. No Node imports
 // (pure data in, text out); the routes are in server.ts.
 //

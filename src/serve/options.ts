@@ -56,7 +56,7 @@ export const SERVE_DEFAULTS = Object.freeze({
 });
 
 /**
- * How the server keeps a response's time from telling members from non-members (SPEC §7, §8.1):
+ * How the server keeps a response's time from telling members from non-members (design §7, §8.1):
  * - 'fixed-work' (default): every row takes the same Phase I work (`search: { fixedWork: true }`,
  *   512 passes of g, decoy steps once a row is done), so a batch's time depends only on its size
  *   and answers leave as soon as they are ready. Latency AUC 0.50 at a few ms per row.
@@ -71,7 +71,7 @@ export type TimingMode = 'fixed-work' | 'deadline' | 'off';
 export const TIMING_MODES: readonly TimingMode[] = ['fixed-work', 'deadline', 'off'];
 
 /**
- * The fixed response deadline (SPEC §7): 'auto' = chosen by a startup calibration with timing
+ * The fixed response deadline (design §7): 'auto' = chosen by a startup calibration with timing
  * 'deadline', off with the other timing modes; 0 = off
  * (responses leave as soon as they are ready), D > 0 = every answer leaves D ms after its request
  * arrived.

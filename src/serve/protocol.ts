@@ -1,4 +1,4 @@
-// The wire format of `memguard serve` (SPEC §8), shared by the server and the client. No Node
+// The wire format of `memguard serve` (design §8), shared by the server and the client. No Node
 // imports: the client (src/serve/client.ts) runs in browsers too.
 //
 // POST /v1/protect

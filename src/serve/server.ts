@@ -1,7 +1,7 @@
-// `memguard serve`: MemGuard as an HTTP sidecar (SPEC §8, §8.1). This module routes requests and
+// `memguard serve`: MemGuard as an HTTP sidecar (design §8, §8.1). This module routes requests and
 // ties the concerns together: body limits and parsing (body.ts, request.ts, openInference.ts), the
 // micro-batching queue (batcher.ts) over a worker pool, the timing mode (options.ts: fixed work per
-// row by default, or the fixed deadline of deadline.ts, SPEC §7), proxy mode (upstream.ts),
+// row by default, or the fixed deadline of deadline.ts, design §7), proxy mode (upstream.ts),
 // metrics (metrics.ts), the log (log.ts) and draining on shutdown. Its only state is the server object.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -383,7 +383,7 @@ export class MemGuardServer {
     }
     const search = await this.batcher.submit(job);
     const result = this.guard.releaseSearch(search, { queryIds: ids });
-    // The fixed deadline (SPEC §7): the answer leaves at the deadline whatever Phase I cost.
+    // The fixed deadline (design §7): the answer leaves at the deadline whatever Phase I cost.
     if (deadline) {
       if (deadline.passed) this.metrics.lateResponses.inc();
       else await deadline.wait();

@@ -317,7 +317,7 @@ t('a mostly-zero op(A) (sparse path) gives the dense paths\' bits: sparse rows a
   }
 });
 
-// The layers of the SPEC section 6 models and of the defense/attack MLPs, at batch 64, in the three
+// The layers of the design §6 models and of the defense/attack MLPs, at batch 64, in the three
 // layouts backprop uses: forward X W (NN), dW = X^T D (TN), dX = D W^T (NT).
 const LAYERS: Array<[number, number]> = [
   [446, 1024], [1024, 512], [512, 256], [256, 128], [128, 30],

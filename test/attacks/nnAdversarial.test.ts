@@ -1,4 +1,4 @@
-// NN-AT (SPEC §11): the adversarial search stays on the simplex, keeps every row's label and stays
+// NN-AT (design §11): the adversarial search stays on the simplex, keeps every row's label and stays
 // within rho in L1 (a property over many random vectors and networks), moves each row toward the
 // opposite membership; training is deterministic for a seed and, with rho = 0, is the plain NN
 // attack bit for bit (the same shuffles, batches, schedule and steps).

@@ -1,4 +1,4 @@
-// NN-R (SPEC §11): scores rounded to 1 and 2 decimals, in training and in inference.
+// NN-R (design §11): scores rounded to 1 and 2 decimals, in training and in inference.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { roundedNnAttack, roundScores, trainRoundedNnAttack } from '../../src/attacks/nnRounded.js';

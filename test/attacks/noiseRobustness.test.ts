@@ -1,4 +1,4 @@
-// The label-only noise-robustness attack (SPEC §11): a record whose label never changes scores 1,
+// The label-only noise-robustness attack (design §11): a record whose label never changes scores 1,
 // one never given its label scores 0; flips happen at rate f/d and continuous noise has sd tau sd_j;
 // calibration picks the level and threshold that separate the shadow records; seeded.
 import { suite } from 'uvu';

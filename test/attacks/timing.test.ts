@@ -1,4 +1,4 @@
-// timingLeakage (SPEC §7): the AUC of a row's cost as a membership score. Under fixed work every row
+// timingLeakage (design §7): the AUC of a row's cost as a membership score. Under fixed work every row
 // costs the same number of passes, so that score carries nothing (AUC exactly 0.5); the default
 // search's passes differ from row to row.
 import { readFileSync } from 'node:fs';

@@ -18,7 +18,7 @@ function ok(r: Run, what: string): void {
   assert.is(r.code, 0, `${what}: exit ${r.code}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 2000)}`);
 }
 
-/** SPEC §5 on every row of `t`: entries >= 0, sum 1 within 1e-6, argmax of the matching `clean` row. */
+/** design §5 on every row of `t`: entries >= 0, sum 1 within 1e-6, argmax of the matching `clean` row. */
 function checkReleased(t: ScoresTable, clean: ScoresTable, what: string): void {
   assert.is(t.n, clean.n, `${what}: row count`);
   assert.is(t.k, clean.k, `${what}: k`);
@@ -92,7 +92,7 @@ t('usage errors exit 2 with a clear message', async () => {
   });
 });
 
-t('demo --quick writes a report, models and released CSVs that satisfy SPEC §5', async () => {
+t('demo --quick writes a report, models and released CSVs that satisfy design §5', async () => {
   const r = await demoOut();
   ok(r, 'demo --quick');
   const out = join(dir, 'demo');
@@ -108,12 +108,12 @@ t('demo --quick writes a report, models and released CSVs that satisfy SPEC §5'
   assert.equal(results.verdict?.tables.map((x) => x.mixing), ['paper', 'exact']);
   for (const run of results.runs) assert.is(run.labelLoss, 0, `label loss at eps ${run.epsilon} ${run.mixing}`);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
-  // The timing channel (SPEC §7): three searches; fixed work gives every row the same passes of g,
+  // The timing channel: three searches; fixed work gives every row the same passes of g,
   // so their AUC is exactly 0.5; wall time is measured for all but the literal search.
   assert.equal(results.timing?.rows.map((x) => x.search), ['default', 'literal', 'fixed-work']);
   assert.is(results.timing!.rows[2]!.ticksAuc, 0.5);
   assert.ok(Number.isNaN(results.timing!.rows[1]!.wallTimeAuc) && Number.isFinite(results.timing!.rows[0]!.wallTimeAuc));
-  assert.match(r.stdout, /timing channel \(SPEC §7\)/);
+  assert.match(r.stdout, /timing channel \(design §7\)/);
 
   const models = readdirSync(join(out, 'models')).filter((f) => f.endsWith('.json')).sort();
   assert.equal(models, ['attack.json', 'defense.json', 'shadow.json', 'target.json']);
@@ -347,7 +347,7 @@ function memorizable(n: number, d: number, k: number): string {
   return [header, ...rows].join('\n') + '\n';
 }
 
-t('experiment: the SPEC §6 protocol on a user CSV (scaled split, tiny models), same outputs as the demo', async () => {
+t('experiment: the design §6 protocol on a user CSV (scaled split, tiny models), same outputs as the demo', async () => {
   const data = join(dir, 'memorizable.csv');
   writeFileSync(data, memorizable(300, 40, 3));
   const out = join(dir, 'experiment');
@@ -383,7 +383,7 @@ t('experiment: the SPEC §6 protocol on a user CSV (scaled split, tiny models), 
   writeFileSync(join(dir, 'small.csv'), memorizable(50, 4, 2));
   const small = await memguard(['experiment', '--features', join(dir, 'small.csv'), '--label', 'y', ...tiny]);
   assert.is(small.code, 1);
-  assert.match(small.stderr, /a dataset of 50 rows is too small for the SPEC §6 splits/);
+  assert.match(small.stderr, /a dataset of 50 rows is too small for the evaluation protocol's six roles/);
 });
 
 t.run();

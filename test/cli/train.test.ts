@@ -32,7 +32,7 @@ t.before(() => {
 });
 t.after(() => rmSync(dir, { recursive: true, force: true }));
 
-t('trainingRows: members and reference at SPEC §6 positions scaled, held out = the rest, all disjoint', () => {
+t('trainingRows: members and reference at design §6 positions scaled, held out = the rest, all disjoint', () => {
   const shuffle = new Random(1).shuffle(Int32Array.from({ length: 5010 }, (_, i) => i));
   const rows = trainingRows(shuffle);
   assert.equal([rows.members.length, rows.reference.length, rows.heldOut.length], [1000, 1000, 3010]);

@@ -47,7 +47,7 @@ t('the shuffle index is a permutation, as in the shipped text file', () => {
   assert.is(ds.shuffle[0], 875); // first line of MemGuard's shuffle_index
 });
 
-t('splits: SPEC §6 positions, disjoint, members/non-members flagged', () => {
+t('splits: design §6 positions, disjoint, members/non-members flagged', () => {
   const s = locationSplits(ds.shuffle);
   const sizes = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.length]));
   assert.equal(sizes, { targetTrain: 1000, targetTest: 1000, evalNonMembers: 1000, shadowTrain: 500, shadowDefenseNonMembers: 500, shadowTest: 500 });

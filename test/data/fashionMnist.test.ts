@@ -1,6 +1,6 @@
 // The shipped Fashion-MNIST subset: the file is the one its checksum names (5,000 rows of 785
 // integer fields, read here without the loader), it is what scripts/fashion-mnist-data.ts makes from
-// the Fashion-MNIST test set (when that is on this machine), and its split has the SPEC §6 roles,
+// the Fashion-MNIST test set (when that is on this machine), and its split has the design §6 roles,
 // disjoint and of Location's sizes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -6,7 +6,7 @@ import { throwsTyped } from '../helpers.js';
 
 const t = suite('data/splits');
 
-t('scaledRanges: exactly SPEC §6 at 5,010 rows; the same proportions (floored boundaries) elsewhere', () => {
+t('scaledRanges: exactly design §6 at 5,010 rows; the same proportions (floored boundaries) elsewhere', () => {
   assert.equal(scaledRanges(5010), LOCATION_SPLITS);
   // 501 rows: boundaries 0,1000,...,4500 x 501/5010 = one tenth.
   assert.equal(scaledRanges(501), {

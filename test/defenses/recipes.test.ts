@@ -1,4 +1,4 @@
-// Each SPEC §10 recipe shows its defining effect on small data, every recipe is deterministic for a
+// Each design §10 recipe shows its defining effect on small data, every recipe is deterministic for a
 // seed, and trainTarget rejects bad calls before training.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,7 +36,7 @@ function weightNorm(m: Mlp): number {
   return Math.sqrt(s);
 }
 
-test('the registry has every SPEC §10 defense under its CLI name, each knob default inside its range', () => {
+test('the registry has every design §10 defense under its CLI name, each knob default inside its range', () => {
   assert.equal([...DEFENSE_NAMES], ['none', 'l2', 'dropout', 'label-smoothing', 'confidence-penalty', 'early-stopping', 'advreg',
     'dp-sgd', 'relaxloss', 'hamp', 'selena', 'dmp', 'stacking']);
   for (const name of DEFENSE_NAMES) {

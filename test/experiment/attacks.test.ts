@@ -1,4 +1,4 @@
-// The issue-16 attacks in the SPEC §6 pipeline (toy sizes): NN-AT, NN-R and noise robustness appear
+// The issue-16 attacks in the design §6 pipeline (toy sizes): NN-AT, NN-R and noise robustness appear
 // at every setting; noise robustness sees labels only, so it is the same at every epsilon; the
 // verdict's floor is the stronger of gap and noise robustness; a seed gives the same numbers twice.
 import { suite } from 'uvu';

@@ -1,7 +1,7 @@
 // The early-stopping Phase I search (the default) against the paper-literal search (`search:
 // { literal: true }`, the reference): the same status, c3 and noise bit for bit on real Location
-// vectors with the paper's defense classifier and on random vectors; and fixed-work mode (SPEC §7):
-// every row takes the same number of passes and the released vectors keep SPEC §5.
+// vectors with the paper's defense classifier and on random vectors; and fixed-work mode (design §7):
+// every row takes the same number of passes and the released vectors keep design §5.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
@@ -124,7 +124,7 @@ same('the repeated-state rule alone (no stall rule) is exact and fires (k = 2, b
 
 same.run();
 
-const fixed = suite('fixed work per row (SPEC §7 timing)');
+const fixed = suite('fixed work per row (design §7 timing)');
 
 fixed('every row takes exactly the budget in passes; results are the default search where it finished in time', () => {
   for (const budget of [40, 512]) {
@@ -162,7 +162,7 @@ fixed.run();
 
 const fast = suite("mode: 'fast' (the plain stall test: not exact, measured in BENCHMARKS.md)");
 
-fast('fewer steps than the default, the same final round on almost every Location row, SPEC §5 kept', () => {
+fast('fewer steps than the default, the same final round on almost every Location row, design §5 kept', () => {
   const def = guard(defense, {}).search(locationLogits, 'logits');
   const got = guard(defense, { mode: 'fast' }).search(locationLogits, 'logits');
   const steps = (x: Int32Array) => x.reduce((a, v) => a + v, 0);

@@ -1,4 +1,4 @@
-// SPEC §5 checks shared by the defense's property tests (every build): random confidence vectors of
+// design §5 checks shared by the defense's property tests (every build): random confidence vectors of
 // the shapes that break naive code, and the invariants every released row must keep.
 import * as assert from 'uvu/assert';
 import type { ProtectResult } from '../../src/memguard/memguard.js';
@@ -15,7 +15,7 @@ export const INDEPENDENT_SEEDS = [2025, 3000, 4242, 5000, 6000];
 /**
  * A random property set: k x five kinds x 400 rows from Random(seed), with an untrained but
  * non-trivial g of the paper's shape per k and the projected method for the flat rows. The default
- * (PROPERTY_SEED, k in {2, 3, 10, 30, 100}) is the 10,000-row set of the SPEC §5 property test and
+ * (PROPERTY_SEED, k in {2, 3, 10, 30, 100}) is the 10,000-row set of the design §5 property test and
  * of the early-stop measurements; other seeds (k in {2, 3, 5, 10, 30, 100}) check the early stop on
  * rows its rules were not tuned on.
  */
@@ -55,7 +55,7 @@ export function randomVectors(kind: string, rows: number, k: number, rng: Random
   return out;
 }
 
-/** The label of a row: the first index of its maximum (SPEC §5). */
+/** The label of a row: the first index of its maximum (design §5). */
 export function firstArgmax(v: ArrayLike<number>, off: number, k: number): number {
   let best = 0;
   for (let j = 1; j < k; j++) if (v[off + j]! > v[off + best]!) best = j;
@@ -74,7 +74,7 @@ function isProbabilityVector(v: ArrayLike<number>, off: number, k: number): { ok
 }
 
 /**
- * What breaks SPEC §5 in row r of `res` (protect's answer, scores s = res.scores, rows x k), or []:
+ * What breaks design §5 in row r of `res` (protect's answer, scores s = res.scores, rows x k), or []:
  * the released row and the candidate s + r are probability vectors with s's label (a released row
  * may instead be `caller`'s own row bit for bit: probabilities given by the caller are returned
  * untouched when no noise is released); p is in [0, 1]; p ||n||_1 <= epsilon with noiseL1 the
@@ -107,7 +107,7 @@ export function releaseViolations(res: ProtectResult<Float32Array>, k: number, e
   return out;
 }
 
-/** Asserts SPEC §5 (`releaseViolations`) on every row of `res`, protect's answer for `s`. Returns how many rows released noise. */
+/** Asserts design §5 (`releaseViolations`) on every row of `res`, protect's answer for `s`. Returns how many rows released noise. */
 export function assertReleaseInvariants(s: Float32Array, res: ProtectResult<Float32Array>, k: number, epsilon: number, what: string): number {
   let noisyRows = 0;
   for (let r = 0; r < s.length / k; r++) {

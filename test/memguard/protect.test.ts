@@ -1,5 +1,5 @@
 // The public defense against its oracle (the per-query reference) and against the invariants of
-// SPEC §4-§5, which must hold for every row whatever the input.
+// design §4-§5, which must hold for every row whatever the input.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import ndarray from 'ndarray';
@@ -104,7 +104,7 @@ agree.run();
 
 // ---- invariants over many random inputs ----------------------------------------------------------
 
-const props = suite('SPEC §5 invariants over random confidence vectors');
+const props = suite('design §5 invariants over random confidence vectors');
 
 props('label kept, valid simplex vector, E||n||_1 <= epsilon: 10,000 rows, k in {2, 3, 10, 30, 100}', () => {
   let total = 0, noisyRows = 0;
@@ -206,7 +206,7 @@ api('logits input: scores are their softmax, Phase I starts from them; ndarray i
       assert.ok(Math.abs(res.scores[r * 30 + j]! - want) <= 1e-6 + 1e-5 * want, `row ${r} class ${j}`);
     }
   }
-  // The released vectors satisfy SPEC §5 and are built on those scores.
+  // The released vectors satisfy design §5 and are built on those scores.
   for (let r = 0; r < 20; r++) {
     const row = res.released.subarray(r * 30, (r + 1) * 30);
     assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) <= 1e-6);

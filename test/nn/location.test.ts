@@ -1,4 +1,4 @@
-// The engine on the real task: SPEC §6's target architecture memorises its Location training set.
+// The engine on the real task: design §6's target architecture memorises its Location training set.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadLocation } from '../../src/data/datasets.js';

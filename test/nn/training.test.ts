@@ -1,4 +1,4 @@
-// Mlp.fit's SPEC §10 options and the Trainer, end to end through the WASM fit loop: each option's
+// Mlp.fit's design §10 options and the Trainer, end to end through the WASM fit loop: each option's
 // defining effect, equivalences with plain training, reproducibility, and the typed errors.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

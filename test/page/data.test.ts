@@ -34,7 +34,7 @@ t('logits quantize to a power-of-two step: error at most half a step, decoding e
   }
 });
 
-t('the shipped file: SPEC §6 evaluation rows, a working defense classifier, a few hundred KB', () => {
+t('the shipped file: design §6 evaluation rows, a working defense classifier, a few hundred KB', () => {
   assert.ok(statSync(FILE).size < 500 * 1024, `${statSync(FILE).size} bytes`);
   const d = parsePageData(readFileSync(FILE, 'utf8'));
   assert.is(d.k, 30);

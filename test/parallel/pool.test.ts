@@ -179,7 +179,7 @@ fit('fitParallel trains independent models at once, each as Mlp.fit would', asyn
   });
 });
 
-fit('fitParallel carries the SPEC §10 options (soft targets, dropout, weight decay, DP-SGD, validation) bit for bit; a lossGradient is refused', async () => {
+fit('fitParallel carries the design §10 options (soft targets, dropout, weight decay, DP-SGD, validation) bit for bit; a lossGradient is refused', async () => {
   const f = locationFixture();
   const x = locationRows().slice(0, 200 * 30);
   const soft = new Float32Array(200 * 30);

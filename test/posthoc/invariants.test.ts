@@ -1,4 +1,4 @@
-// SPEC §5 for every post-hoc rival, on every row: the label (first argmax) kept, a valid
+// design §5 for every post-hoc rival, on every row: the label (first argmax) kept, a valid
 // probability vector released, the reported distortion the release's true L1 distance, and for
 // uniform mixing that distance min(epsilon, ||s - u||_1) (computed here, independently), over
 // random and adversarial vectors and logits at k = 2 to 1000. Checked by MemGuard's own row
@@ -31,7 +31,7 @@ export function asProtectResult(res: PostHocResult, k: number): ProtectResult<Fl
   void k;
 }
 
-/** Every SPEC §5 violation of `res` (epsilon: the per-row distortion bound, Infinity if none). */
+/** Every design §5 violation of `res` (epsilon: the per-row distortion bound, Infinity if none). */
 function violations(res: PostHocResult, k: number, epsilon: number, caller?: Float32Array): string[] {
   const view = asProtectResult(res, k), out: string[] = [];
   for (let r = 0; r < res.distortion.length && out.length < 5; r++) {
@@ -53,7 +53,7 @@ function rivals(k: number): Array<{ defense: PostHocDefense; bound: number }> {
   ];
 }
 
-const props = suite('post-hoc rivals: SPEC §5 on every row');
+const props = suite('post-hoc rivals: design §5 on every row');
 
 props('every rival keeps the label and releases a valid vector: 9 kinds x k = 2..1000, probabilities', () => {
   const rng = new Random(1515);
@@ -100,7 +100,7 @@ props('uniform mixing: each row moves min(epsilon, ||s - u||_1) toward u, unless
           // Capped: less than the budget, only where the uncapped release would cut the label's
           // lead over the entries below it under the promise (UNIFORM_LEAD, or half the lead it had),
           // and then the label keeps at least that lead (more where float32 rounding tied it and
-          // the SPEC §5 repair lifted it by its own margin).
+          // the design §5 repair lifted it by its own margin).
           const label = firstArgmax(s, o, k);
           let below = -Infinity, belowAfter = -Infinity;
           for (let j = 0; j < k; j++) {
@@ -110,7 +110,7 @@ props('uniform mixing: each row moves min(epsilon, ||s - u||_1) toward u, unless
           const gap = s[o + label]! - below, promised = Math.min(UNIFORM_LEAD, gap / 2);
           const uncappedLead = (1 - want / distance) * gap, lead = res.released[o + label]! - belowAfter;
           // A promised lead below float32's resolution at the label's value may round to a tie; the
-          // label is still the first argmax (the SPEC §5 test above checks that on every row).
+          // label is still the first argmax (the design §5 test above checks that on every row).
           const ulp = 2 ** -23 * res.released[o + label]!, resolvable = promised > ulp;
           assert.ok(got < want && uncappedLead < promised && (lead >= promised - 4 * ulp || !resolvable),
             `k=${k} ${kind} eps=${epsilon} row ${r}: distortion ${got}, want ${want}; lead ${lead} vs ${promised} (uncapped ${uncappedLead})`);

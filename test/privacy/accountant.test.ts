@@ -1,4 +1,4 @@
-// The RDP accountant against SPEC §10's reference values, against a direct numerical integration
+// The RDP accountant against design §10's reference values, against a direct numerical integration
 // of the sampled Gaussian's Rényi divergence (integer and fractional orders), and its inverse.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,7 +26,7 @@ function rdpByQuadrature(q: number, s: number, a: number): number {
   return (shift + Math.log((sum * h) / 3)) / (a - 1);
 }
 
-t('SPEC §10: the five reference epsilons at delta 1e-5, within 0.5 %', () => {
+t('design §10: the five reference epsilons at delta 1e-5, within 0.5 %', () => {
   for (const [q, sigma, steps, expected] of [
     [1 / 11, 2.91, 550, 3.531], [0.064, 1.0, 3125, 31.88], [0.064, 2.0, 625, 4.111], [0.064, 3.0, 3125, 6.055], [0.01, 1.1, 10000, 5.632],
   ] as const) {
@@ -35,7 +35,7 @@ t('SPEC §10: the five reference epsilons at delta 1e-5, within 0.5 %', () => {
   }
 });
 
-t('SPEC §10: one step at order 2, q 0.064, sigma 1 is RDP 0.0070134 (within 1e-6)', () => {
+t('design §10: one step at order 2, q 0.064, sigma 1 is RDP 0.0070134 (within 1e-6)', () => {
   assert.ok(Math.abs(rdpSampledGaussian(0.064, 1, 2) - 0.0070134) < 1e-6, `${rdpSampledGaussian(0.064, 1, 2)}`);
 });
 

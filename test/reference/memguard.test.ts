@@ -1,4 +1,4 @@
-// The per-query MemGuard reference (SPEC §3, §4) on small hand-made defense classifiers: a linear h
+// The per-query MemGuard reference (design §3, §4) on small hand-made defense classifiers: a linear h
 // with a hand-computed trajectory, and a 2-layer MLP written inline.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -58,7 +58,7 @@ function softmax64(u: ArrayLike<number>): Float64Array {
   return e.map((v) => v / s);
 }
 
-/** L(u) in float64, written from SPEC §3 independently of the reference. */
+/** L(u) in float64, written from design §3 independently of the reference. */
 function loss64(u: ArrayLike<number>, sSorted: ArrayLike<number>, h: (x: ArrayLike<number>) => number, c2: number, c3: number): number {
   const k = u.length, sp = softmax64(u);
   let top = -Infinity;
@@ -176,7 +176,7 @@ t('random MLP defense classifiers: label kept, simplex output, g crosses, steps 
       if (r.status === 'converged') {
         converged++;
         assert.ok([0.1, 1, 10, 100, 1e3, 1e4, 1e5].includes(r.c3));
-        // Crossing is judged on the vector in the query's sorted order (no re-sort, SPEC §3).
+        // Crossing is judged on the vector in the query's sorted order (no re-sort, design §3).
         const order = sortOrder(s);
         const h1 = g.logitAndGrad(Float32Array.from(order, (i) => released[i]!), null);
         const h0 = g.logitAndGrad(sorted(s), null);

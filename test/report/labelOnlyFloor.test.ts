@@ -1,4 +1,4 @@
-// The label-only floor (SPEC §6): per metric the stronger of the gap and noise-robustness attacks,
+// The label-only floor (design §6): per metric the stronger of the gap and noise-robustness attacks,
 // named in the verdict (cells, sentences, the floor of each table with both parts), the console
 // verdict and the report.
 import { suite } from 'uvu';

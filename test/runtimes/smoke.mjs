@@ -39,7 +39,7 @@ function argmax(v, at, k) {
   return best;
 }
 
-/** SPEC §5 for one row; returns the first violated invariant, or undefined. */
+/** design §5 for one row; returns the first violated invariant, or undefined. */
 function rowProblem(result, r, k, epsilon) {
   const s = result.scores, out = result.released, at = r * k;
   if (argmax(out, at, k) !== argmax(s, at, k)) return 'argmax changed';

@@ -1,4 +1,4 @@
-// Draining within a stated grace (SPEC §8.1, Kubernetes): drain() stops the server within
+// Draining within a stated grace (design §8.1, Kubernetes): drain() stops the server within
 // drainTimeoutMs (--drain-seconds) even when a request would take longer, logging how many were left
 // unanswered; liveness is up from the start, readiness says 503 + Retry-After until ready.
 import { test } from 'uvu';

@@ -1,4 +1,4 @@
-// The timing guarantee for a JavaScript server that calls the library in-process (SPEC §7, §8.1):
+// The timing guarantee for a JavaScript server that calls the library in-process (design §7, §8.1):
 // examples/inprocess-server.ts with `search: { fixedWork: true }`, measured as the `memguard serve`
 // process test measures it: from this process, the paper's defense classifier (test fixture) and its
 // members and non-members as 1-row requests in a seeded shuffled order, the response time as a

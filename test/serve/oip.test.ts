@@ -1,4 +1,4 @@
-// The Open Inference Protocol (KServe V2, REST) and V1 on `memguard serve` (SPEC §8.1): health,
+// The Open Inference Protocol (KServe V2, REST) and V1 on `memguard serve` (design §8.1): health,
 // metadata, infer with FP32/FP64 tensors flat or nested, logits, ids through parameters, answers
 // byte-identical in values to /v1/protect, errors as {"error": "..."}; the protocol's own documented
 // example; a 413 that reaches a client sending its whole body first (a raw socket and Python's

@@ -126,7 +126,7 @@ t('replicas with the same key answer alike and like memguard protect; SIGTERM dr
     const events = b.log.map((l) => JSON.parse(l).event);
     assert.equal(events.slice(-2), ['draining', 'stopped']);
     assert.is(JSON.parse(b.log.at(-1)!).unanswered, 0);
-    // The timing channel (SPEC §7) through A's default timing mode (fixed work): response time as a membership
+    // The timing channel (design §7) through A's default timing mode (fixed work): response time as a membership
     // score on Location rows. 500 member and 500 non-member queries (the fixture's 300 + 300 rows,
     // then 200 + 200 again) in a shuffled order, so that drift over time cannot line up with
     // membership; under the null the AUC's standard deviation at this size is 0.018 (0.05 = 2.7 of them).

@@ -1,6 +1,6 @@
 // The relaxed build (f32x4.relaxed_madd: fused multiply-add where the engine fuses) against the simd
 // build, kernel by kernel and on the defense, plus the properties it must keep on its own: a row's
-// result does not depend on its batch, and SPEC §5 holds on every released row.
+// result does not depend on its batch, and design §5 holds on every released row.
 //
 // Tolerance (README "Builds"): a GEMM entry of either build is within k u sum_p |a_ip b_pj| of the
 // exact sum (u = 2^-24, k the depth), so the two builds differ by at most 2 k u sum |a b|; MLP
@@ -142,7 +142,7 @@ test('protect: relaxed agrees with simd on real Location vectors (status and c3 
   assert.ok(maxDiff <= 1e-4, `max noise difference ${maxDiff} on rows with the same outcome`);
 });
 
-test('protect: SPEC §5 invariants on the relaxed build over random vectors, k in {2, 3, 10, 30, 100}', () => {
+test('protect: design §5 invariants on the relaxed build over random vectors, k in {2, 3, 10, 30, 100}', () => {
   const rng = new Random(77);
   let total = 0, noisy = 0;
   for (const k of [2, 3, 10, 30, 100]) {

@@ -1,4 +1,4 @@
-// `memguard compare`: SPEC §11, MemGuard against every rival at matched utility, on Location (the
+// `memguard compare`: design §11, MemGuard against every rival at matched utility, on Location (the
 // paper's settings) or a user's CSV. Trained models go to DIR/models/ as they finish, keyed by a
 // hash of everything that determines them, so the same command after a kill resumes.
 import { readFileSync } from 'node:fs';
@@ -28,13 +28,13 @@ const posthocGrids = POSTHOC_DEFENSES.map((d) => ({ name: d.name, grid: d.grid(C
 
 const HELP = `Usage: memguard compare [options]
 
-Runs SPEC §11: every training-time defense over its knob grid, the post-hoc rivals on the undefended
+Runs the defense comparison (docs/evaluating.md): every training-time defense over its knob grid, the post-hoc rivals on the undefended
 model, and MemGuard (every epsilon, each mixing rule) on the undefended model and on top of the
 strongest training-time defenses; each attacked with an undefended and a defense-aware shadow; the
 utility axes (distortion against one undefended reference model, label loss, test accuracy) and the
 seed floor. Default: Location with the paper's models.
 
-Data (default: the bundled Location data, SPEC §6 roles):
+Data (default: the bundled Location data, the paper's roles):
   --dataset NAME         location (default) or fashion-mnist (5,000 test images, the stand-in for the
                          paper's image dataset; its measured ${FASHION_MNIST_TARGET.hidden.join('-')} target)
   --features FILE        a CSV with a header: numeric features and one integer label column
@@ -69,7 +69,7 @@ Running:
   --quiet                no progress output
   -h, --help             this help
 
-Knob grids (SPEC §10):
+Knob grids:
 ${grid(TRAINING_DEFENSES)}
 ${grid(posthocGrids)}
   memguard               epsilon ${COMPARE_PAPER.epsilons.join(' | ')}, mixing ${COMPARE_PAPER.mixingModes.join(' | ')}

@@ -1,4 +1,4 @@
-// `memguard demo`: the SPEC §6 pipeline (cli/pipeline.ts, the same as `memguard experiment`) on the
+// `memguard demo`: the design §6 pipeline (cli/pipeline.ts, the same as `memguard experiment`) on the
 // bundled Location data with the paper's settings, every output written to a folder.
 import { loadLocation } from '../../data/datasets.js';
 import { fashionMnistSplits, loadFashionMnist } from '../../data/fashionMnist.js';
@@ -14,7 +14,7 @@ const DATASETS = ['location', 'fashion-mnist'] as const;
 
 const HELP = `Usage: memguard demo [options]
 
-Runs the MemGuard paper's experiment (SPEC §6) on bundled data (Location by default): trains the target
+Runs the MemGuard paper's experiment on bundled data (Location by default): trains the target
 model, the defense classifier, a shadow model and the NN attack, protects the evaluation set at
 every distortion budget epsilon (paper and exact mixing), runs the attack suite (NN attack,
 defense-aware NN attack, metric attacks, gap attack) and writes everything to a folder. The same

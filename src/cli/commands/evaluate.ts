@@ -1,4 +1,4 @@
-// `memguard evaluate`: the attack suite of SPEC §6 on a user's own released vectors. The NN attack
+// `memguard evaluate`: the attack suite of design §6 on a user's own released vectors. The NN attack
 // is trained on the shadow rows (members vs non-members), the metric attacks are calibrated on them,
 // and everything is evaluated on the target rows.
 import { mkdirSync } from 'node:fs';
@@ -33,7 +33,7 @@ export const USER_DATA_LABEL = 'user data';
 const HELP = `Usage: memguard evaluate --shadow SHADOW.csv --target TARGET.csv [options]
 
 Runs the membership-inference attack suite on your own released confidence vectors:
-  - the NN attack (SPEC §6: ${[...A.hidden!].join(' -> ')} on sorted vectors, paper defaults), trained on the
+  - the NN attack (the paper's: ${[...A.hidden!].join(' -> ')} on sorted vectors, paper defaults), trained on the
     shadow rows, members vs non-members;
   - the metric attacks (correctness, confidence, entropy, modified entropy; Song & Mittal 2021) with
     thresholds calibrated on the shadow rows, their best-threshold-in-hindsight upper bounds, and

@@ -1,4 +1,4 @@
-// `memguard experiment`: the SPEC §6 protocol on a user's own tabular data (numeric features, an
+// `memguard experiment`: the design §6 protocol on a user's own tabular data (numeric features, an
 // integer label column): split sizes scaled from Location's or given in a split file, model sizes
 // and epochs as options with the paper's as defaults; the same pipeline and outputs as the demo.
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const roles = Object.entries(LOCATION_SPLITS).map(([role, [a, b]]) => `${role} $
 
 const HELP = `Usage: memguard experiment --features DATA.csv --label COLUMN [options]
 
-Runs the SPEC §6 protocol on your own tabular data: a target model, the defense classifier, a shadow
+Runs the paper's evaluation protocol (docs/evaluating.md) on your own tabular data: a target model, the defense classifier, a shadow
 model and the attacks (NN attack, defense-aware NN attack, metric attacks, gap attack), MemGuard at
 every distortion budget, the verdict and the report. 'memguard demo' is this on Location.
 

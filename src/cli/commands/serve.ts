@@ -1,4 +1,4 @@
-// `memguard serve`: MemGuard as an HTTP sidecar for model servers in any language (SPEC §8).
+// `memguard serve`: MemGuard as an HTTP sidecar for model servers in any language (design §8).
 // Flag parsing only; the server is src/serve/.
 import { readFileSync } from 'node:fs';
 import { MemGuardServer } from '../../serve/server.js';
@@ -60,7 +60,7 @@ Options:
   --token-file FILE      require "Authorization: Bearer <token>" on POST /v1/protect, the token
                          being this file's content (surrounding whitespace ignored)
   --timing MODE          how response times are kept from telling members from non-members
-                         (Phase I's work differs between them: SPEC §7):
+                         (Phase I's work differs between them; docs/serving.md):
                          fixed-work (default): every row does the same Phase I work (512 passes
                            of g), so an answer's time depends only on its batch's size; leaves
                            as soon as ready (a few ms per row)
@@ -207,7 +207,7 @@ export const serve: Command = {
     const defenseClassifier = readDefense(existingFile('defense', defensePath));
     const log = jsonLogger(ctx.err);
     if (timing === 'off') {
-      log('warning', { message: '--timing off: response times tell members from non-members (SPEC §7); use it only where callers cannot time the answers' });
+      log('warning', { message: '--timing off: response times tell members from non-members; use it only where callers cannot time the answers' });
     }
     if (!['127.0.0.1', '::1', 'localhost'].includes(host) && token === undefined) {
       log('warning', { message: `listening on ${host} (not loopback) without --token-file: anyone who reaches this port can query the defense` });

@@ -1,4 +1,4 @@
-// `memguard train`: trains a target model under any training-time defense of SPEC §10 (or none) on
+// `memguard train`: trains a target model under any training-time defense of design §10 (or none) on
 // a user's CSV, read as `memguard experiment` reads it, and writes the model file. Which rows are
 // members, reference and held out is decided here (trainingRows) and stated in --help and --json.
 import { readFileSync } from 'node:fs';
@@ -30,13 +30,13 @@ const KNOB_FLAGS = [...new Set(DEFENSE_NAMES.flatMap((d) => DEFENSES[d].knobs.ma
 
 function knobLine(k: Knob): string {
   const def = k.default === undefined ? 'off' : String(k.default);
-  const grid = k.grid.length > 1 ? `; SPEC §10 grid ${k.grid.join(', ')}` : '';
+  const grid = k.grid.length > 1 ? `; grid ${k.grid.join(', ')}` : '';
   return `      --${k.flag.padEnd(20)} ${k.description} (default: ${def}${grid})`;
 }
 
 const HELP = `Usage: memguard train --features DATA.csv --label COLUMN --defense NAME --out TARGET.json [options]
 
-Trains a target model under a training-time defense against membership inference (SPEC §10), or
+Trains a target model under a training-time defense against membership inference, or
 none, on your own tabular data, and writes its model file. Same architecture and training as the
 target of 'memguard experiment' unless changed below; a defense changes only what its recipe says.
 
@@ -48,11 +48,11 @@ Data:
                          non-members, DMP's distillation data): 0-based data-row numbers (the first
                          row after the header is 0), one per line or as a JSON array
 Rows: the data rows are shuffled with --seed. Members (the training set) are the shuffled rows at
-positions [${memberStart}, ${memberEnd}) of every ${LOCATION_ROWS} (SPEC §6's target training set, scaled to the data's size);
-the reference rows are those at [${referenceStart}, ${referenceEnd}) (SPEC §6's target test set), or the rows of
+positions [${memberStart}, ${memberEnd}) of every ${LOCATION_ROWS} (the paper's target training set, scaled to the data's size);
+the reference rows are those at [${referenceStart}, ${referenceEnd}) (the paper's target test set), or the rows of
 --reference-rows (then members are taken from the other rows, skipping them). Held-out rows, on
 which the test accuracy is measured, are every row that is neither a member nor a reference row.
-On Location's 5,010 rows this is SPEC §10's split: members [0, 1000), reference [1000, 2000).
+On Location's 5,010 rows this is the paper's split: members [0, 1000), reference [1000, 2000).
 
 Defense:
   --defense NAME         one of:
@@ -63,7 +63,7 @@ ${DEFENSE_NAMES.map((d) => {
   A knob flag belongs to the defenses listed with it; giving it to another is an error.
   For early-stopping, --epochs is its knob.
 
-Model and training (defaults: SPEC §6's target):
+Model and training (defaults: the paper's Location target):
   --target-hidden LIST   hidden layer sizes (default: ${T.hidden.join(',')})
   --epochs N             training epochs (default: ${T.epochs}; the learning-rate step stays at the same
                          fraction of training; AdvReg counts alternation rounds)

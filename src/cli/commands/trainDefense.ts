@@ -1,4 +1,4 @@
-// `memguard train-defense`: the defender's defense classifier g (SPEC §2) from the target model's
+// `memguard train-defense`: the defender's defense classifier g (docs/design.md §2) from the target model's
 // confidence vectors on its training set (members) and on held-out data (non-members).
 import { MemGuardInputError } from '../../errors.js';
 import { DEFENSE_CLASSIFIER_DEFAULTS, membershipProbability, trainDefenseClassifier } from '../../memguard/defenseClassifier.js';
@@ -14,7 +14,7 @@ const D = DEFENSE_CLASSIFIER_DEFAULTS;
 
 const HELP = `Usage: memguard train-defense --members M.csv --nonmembers N.csv --out G.json [options]
 
-Trains MemGuard's defense classifier g (SPEC §2): an MLP on the confidence vectors sorted
+Trains MemGuard's defense classifier g (docs/design.md §2): an MLP on the confidence vectors sorted
 ascending, P(member) out, binary cross-entropy, plain SGD with a fresh shuffle every epoch.
 Members are the target model's outputs on its own training set, non-members its outputs on data
 it never saw. The model file it writes is what memguard protect --defense takes: memguard's JSON, or

@@ -1,4 +1,4 @@
-"""A small synchronous client for ``memguard serve`` (SPEC §8), standard library only.
+"""A small synchronous client for ``memguard serve`` (design §8), standard library only.
 
 Example (a server running on this machine, its key in ``MEMGUARD_KEY``)::
 
@@ -290,7 +290,7 @@ def _error_from(status: int, headers: Mapping[str, str], data: bytes) -> MemGuar
     code, message, row = "unknown", f"HTTP {status}", None
     try:
         err = json.loads(data)["error"]
-        if isinstance(err, dict):  # SPEC §8: {"error": {"code", "message", "row"?}}
+        if isinstance(err, dict):  # design §8: {"error": {"code", "message", "row"?}}
             code = str(err.get("code", code))
             message = str(err.get("message", message))
             row = err.get("row") if isinstance(err.get("row"), int) else None
