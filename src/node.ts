@@ -26,7 +26,7 @@ export { runExperiment, PAPER_CONFIG, QUICK_CONFIG } from './experiment/run.js';
 export type {
   ExperimentConfig, ExperimentOptions, ExperimentOutput, ProgressEvent, ReleasedExport, TrainingConfig,
 } from './experiment/run.js';
-export { writeExperiment } from './experiment/output.js';
+export { writeExperiment } from './report/experimentOutput.js';
 
 export { WorkerPool } from './parallel/pool.js';
 export type { WorkerPoolOptions } from './parallel/pool.js';

@@ -4,12 +4,12 @@
 import { resolve } from 'node:path';
 import type { Dataset } from '../data/datasets.js';
 import type { Splits } from '../data/splits.js';
-import { writeExperiment } from '../experiment/output.js';
+import { writeExperiment } from '../report/experimentOutput.js';
 import { PAPER_CONFIG, runRepeated, type ExperimentConfig } from '../experiment/run.js';
 import { MIXING_MODES, type MixingMode } from '../memguard/phase2.js';
 import type { Phase1Method } from '../memguard/phase1.js';
 import { formatConsoleTable } from '../report/console.js';
-import { computeVerdict } from '../report/verdict.js';
+import { computeVerdict } from '../experiment/verdict.js';
 import {
   formatSeconds, optional, parseChoice, parseIntFlag, parseNumberFlag, parseNumberList, type CliContext,
 } from './args.js';

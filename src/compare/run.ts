@@ -23,7 +23,7 @@ import type { Phase1Method } from '../memguard/phase1.js';
 import type { MixingMode } from '../memguard/phase2.js';
 import type { FitJob } from '../nn/mlp.js';
 import { Mlp } from '../nn/mlp.js';
-import { isUpperBound, VERDICT_METRICS, verdictValue } from '../report/verdict.js';
+import { isUpperBound, VERDICT_METRICS, verdictValue } from '../experiment/verdict.js';
 import type { Predictor } from '../defenses/predictor.js';
 import { loadPredictor, serializePredictor } from '../defenses/predictor.js';
 import { trainTarget } from '../defenses/train.js';

@@ -2,7 +2,7 @@
 // than no defense (any attack, any headline metric), then where MemGuard loses to a rival at the
 // same distortion, then where it wins, the label-only and seed floors, and the matched-utility table.
 import type { AttackSummary } from '../attacks/summary.js';
-import { ABOVE_UNDEFENDED, isUpperBound, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type VerdictMetric } from '../report/verdict.js';
+import { ABOVE_UNDEFENDED, isUpperBound, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type VerdictMetric } from '../experiment/verdict.js';
 import { LABEL_ONLY_ATTACKS, type CompareEntry, type CompareResults } from './results.js';
 
 /** Gap an attack must open over the undefended value (or MemGuard over a rival) to count, beyond any 95% intervals. */

@@ -5,7 +5,7 @@ import type { NearDuplicateResult } from './nearDuplicates.js';
 import type { TimingResult } from './timing.js';
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import { MemGuardFormatError } from '../errors.js';
-import type { Verdict } from '../report/verdict.js';
+import type { Verdict } from './verdict.js';
 
 // Phase II mixing rule (design §4), defined with the release code.
 import type { MixingMode } from '../memguard/phase2.js';
@@ -151,7 +151,7 @@ export interface EvaluationResults {
   notes?: string[];
   /** How many independently seeded runs the numbers are the mean of (absent: one run). */
   repeats?: number;
-  /** The strongest attacks against the label-only floor (see report/verdict.ts); written to results.json. */
+  /** The strongest attacks against the label-only floor (see verdict.ts); written to results.json. */
   verdict?: Verdict;
 }
 
@@ -192,4 +192,32 @@ export function parseResults(text: string): EvaluationResults {
     throw new MemGuardFormatError('parseResults: not a version-1 evaluation results object (expected {version: 1, runs: [...]})');
   }
   return out;
+}
+
+/**
+ * The mixing rules a results file holds, in the configured order.
+ *
+ * @example
+ * const run = { epsilon: 0.5, labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3, attacks: {} };
+ * const results = { version: 1, createdAt: '', models: { targetTrain: 1, targetTest: 0.6 }, config: { dataset: 'location', epsilons: [0.5], mixingModes: ['exact', 'paper'], seeds: {} },
+ *   runs: [{ ...run, mixing: 'paper' }, { ...run, mixing: 'exact' }] } as EvaluationResults;
+ * console.log(modesOf(results)); // ['exact', 'paper']
+ */
+export function modesOf(r: EvaluationResults): MixingMode[] {
+  const out: MixingMode[] = [];
+  for (const m of [...(r.config?.mixingModes ?? []), ...r.runs.map((x) => x.mixing)]) if (!out.includes(m)) out.push(m);
+  return out.filter((m) => r.runs.some((x) => x.mixing === m));
+}
+
+/**
+ * The runs of one mixing rule, by increasing epsilon.
+ *
+ * @example
+ * const run = { labelLoss: 0, meanPhase1Distortion: 0.33, meanP: 0.9, meanReleasedDistortion: 0.3, attacks: {}, mixing: 'paper' as const };
+ * const results = { version: 1, createdAt: '', models: { targetTrain: 1, targetTest: 0.6 }, config: { dataset: 'location', epsilons: [1, 0.1], mixingModes: ['paper'], seeds: {} },
+ *   runs: [{ ...run, epsilon: 1 }, { ...run, epsilon: 0.1 }] } as EvaluationResults;
+ * console.log(runsOf(results, 'paper').map((r) => r.epsilon)); // [0.1, 1]
+ */
+export function runsOf(r: EvaluationResults, mode: MixingMode): EpsilonResult[] {
+  return r.runs.filter((x) => x.mixing === mode).sort((a, b) => a.epsilon - b.epsilon);
 }

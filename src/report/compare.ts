@@ -11,7 +11,7 @@ import { familyOf, MAX_CURVES } from './families.js';
 import { fix3, fix3pm } from './format.js';
 import { escapeXml, formatNumber, linePlot, MARKER_SHAPES, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
 import { htmlTable } from './table.js';
-import { isUpperBound, verdictValue, type VerdictMetric } from './verdict.js';
+import { isUpperBound, verdictValue, type VerdictMetric } from '../experiment/verdict.js';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1b1b1b;max-width:1240px;margin:24px auto;padding:0 16px}

@@ -1,7 +1,8 @@
 // The plain-text summary printed to the console after an evaluation (the HTML report is html.ts).
 import type { EvaluationResults, RunStatistic } from '../experiment/results.js';
-import { eps, fix3, fix3pm, modesOf, publishedAt, runsOf, attacksOf } from './format.js';
-import { computeVerdict, VERDICT_METRIC_LABELS, VERDICT_METRICS, type Verdict } from './verdict.js';
+import { eps, fix3, fix3pm, publishedAt, attacksOf } from './format.js';
+import { modesOf, runsOf } from '../experiment/results.js';
+import { computeVerdict, VERDICT_METRIC_LABELS, VERDICT_METRICS, type Verdict } from '../experiment/verdict.js';
 import { nearDuplicateConsole } from './nearDuplicates.js';
 import { timingConsole } from './timing.js';
 

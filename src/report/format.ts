@@ -14,16 +14,6 @@ export function fix3(v: number | undefined): string {
 }
 
 /** The mixing modes present, in config order first. */
-export function modesOf(r: EvaluationResults): MixingMode[] {
-  const out: MixingMode[] = [];
-  for (const m of [...(r.config?.mixingModes ?? []), ...r.runs.map((x) => x.mixing)]) if (!out.includes(m)) out.push(m);
-  return out.filter((m) => r.runs.some((x) => x.mixing === m));
-}
-
-export function runsOf(r: EvaluationResults, mode: MixingMode): EpsilonResult[] {
-  return r.runs.filter((x) => x.mixing === mode).sort((a, b) => a.epsilon - b.epsilon);
-}
-
 /** Attack ids in order of first appearance. */
 export function attacksOf(runs: EpsilonResult[]): string[] {
   const out: string[] = [];

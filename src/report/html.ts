@@ -3,10 +3,11 @@
 // Everything taken from the results (titles, attack names, config values, notes) is escaped.
 import type { AttackSummary, MembershipHistogram } from '../attacks/summary.js';
 import type { EpsilonResult, EvaluationResults, MixingMode, PublishedResult } from '../experiment/results.js';
-import { attacksOf, eps, fix3, fix3pm, modesOf, publishedAt, runsOf } from './format.js';
+import { attacksOf, eps, fix3, fix3pm, publishedAt } from './format.js';
+import { modesOf, runsOf } from '../experiment/results.js';
 import { familyColors, familyOf, strongestPerFamily } from './families.js';
 import { escapeXml, formatNumber, histogramOverlay, linePlot, PALETTE, REFERENCE_COLOR, type LineSeries, type ReferenceLine } from './svg.js';
-import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACKS, labelOnlyFloor, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from './verdict.js';
+import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACKS, labelOnlyFloor, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type Verdict, type VerdictCell, type VerdictTable, type VerdictValue } from '../experiment/verdict.js';
 import { nearDuplicateSection } from './nearDuplicates.js';
 import { htmlTable } from './table.js';
 import { timingSection } from './timing.js';

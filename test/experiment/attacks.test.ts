@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { QUICK_CONFIG, runExperiment, type ExperimentConfig } from '../../src/experiment/run.js';
-import { computeVerdict } from '../../src/report/verdict.js';
+import { computeVerdict } from '../../src/experiment/verdict.js';
 
 const t = suite('experiment/issue-16 attacks');
 

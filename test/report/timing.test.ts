@@ -48,7 +48,7 @@ t('a plain sentence per search: signal or none, direction-free (an AUC below 0.5
 
 t('console: the same rows', () => {
   const text = formatConsoleTable({ ...makeResults(['nn']), timing });
-  assert.match(text, /timing channel \(design §7\)/);
+  assert.match(text, /timing channel: membership AUC/);
   assert.match(text, /paper-literal search \(the authors' loop\)\s+0\.577\s+0\.578\s+not timed/);
   assert.not.match(formatConsoleTable(makeResults(['nn'])), /timing channel/);
 });

@@ -8,7 +8,7 @@ import { parseSplits } from '../../data/splits.js';
 import { POSTHOC_DEFENSES, TRAINING_DEFENSES, defenseNames, type DefenseParams } from '../../compare/defenses.js';
 import { fashionMnistSplits, loadFashionMnist } from '../../data/fashionMnist.js';
 import { FASHION_MNIST_TARGET } from '../../experiment/fashionMnist.js';
-import { writeCompare } from '../../compare/output.js';
+import { writeCompare } from '../../report/compareOutput.js';
 import { COMPARE_PAPER, COMPARE_QUICK, runCompare, type CompareConfig } from '../../compare/run.js';
 import { ModelStore } from '../../compare/store.js';
 import { computeCompareVerdict } from '../../compare/verdict.js';

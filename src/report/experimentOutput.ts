@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { writeScoresCsv } from '../data/csv/scores.js';
 import { writeFileAtomic } from '../data/files.js';
 import { serializeModel } from '../nn/modelFile.js';
-import { renderReport } from '../report/html.js';
-import { computeVerdict } from '../report/verdict.js';
-import { serializeResults } from './results.js';
-import type { ExperimentOutput } from './run.js';
+import { renderReport } from './html.js';
+import { computeVerdict } from '../experiment/verdict.js';
+import { serializeResults } from '../experiment/results.js';
+import type { ExperimentOutput } from '../experiment/run.js';
 
 /**
  * Writes every output under `dir`; returns the paths written, relative to `dir`.

@@ -6,8 +6,7 @@
 // and mixing rules it holds.
 import { NOISE_ROBUSTNESS_ID } from '../attacks/noiseRobustness.js';
 import type { AttackSummary } from '../attacks/summary.js';
-import type { EpsilonResult, EvaluationResults } from '../experiment/results.js';
-import { modesOf, runsOf } from './format.js';
+import { modesOf, runsOf, type EpsilonResult, type EvaluationResults } from './results.js';
 
 /**
  * The label-only attacks (design §6): the floor is, per metric, the strongest of those present.

@@ -7,7 +7,7 @@ import type { AttackSummary } from '../../src/attacks/summary.js';
 import type { EvaluationResults } from '../../src/experiment/results.js';
 import { formatVerdict } from '../../src/report/console.js';
 import { renderReport } from '../../src/report/html.js';
-import { computeVerdict, FLOOR_ATTACKS, labelOnlyFloor } from '../../src/report/verdict.js';
+import { computeVerdict, FLOOR_ATTACKS, labelOnlyFloor } from '../../src/experiment/verdict.js';
 
 const t = suite('report/label-only floor');
 

@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeScoresCsv } from '../data/csv/scores.js';
 import { writeFileAtomic } from '../data/files.js';
-import { renderCompareReport } from '../report/compare.js';
-import type { CompareOutput } from './run.js';
-import { computeCompareVerdict } from './verdict.js';
+import { renderCompareReport } from './compare.js';
+import type { CompareOutput } from '../compare/run.js';
+import { computeCompareVerdict } from '../compare/verdict.js';
 
 /** JSON text with non-finite numbers kept as strings ("Infinity", "NaN"), as results.json files are. */
 function json(value: unknown): string {

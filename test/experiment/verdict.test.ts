@@ -4,9 +4,9 @@ import type { AttackSummary } from '../../src/attacks/summary.js';
 import type { EpsilonResult, EvaluationResults } from '../../src/experiment/results.js';
 import { formatVerdict } from '../../src/report/console.js';
 import { renderReport } from '../../src/report/html.js';
-import { computeVerdict, verdictValue } from '../../src/report/verdict.js';
+import { computeVerdict, verdictValue } from '../../src/experiment/verdict.js';
 
-const t = suite('report/verdict');
+const t = suite('experiment/verdict');
 
 /** A hand-made summary: only the verdict's metrics matter here. */
 function s(accuracy: number, auc: number, tprAt1Fpr: number, tprAt01Fpr = 0): AttackSummary {
