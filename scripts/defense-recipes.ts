@@ -3,7 +3,7 @@
 // sub-models on a pool of 1 vs 2 workers. Members [0, 1000), reference [1000, 2000) for the recipes
 // that use it; test accuracy on the rows no design §6 role uses, [3500, 4000) and [4500, 5010).
 //
-//   node --import tsx scripts/defense-recipes.ts [--defenses none,l2,...] [--epochs N] [--workers 2]
+//   node --import tsx scripts/defense-recipes.ts [--defenses none,l2,...] [--epochs N] [--workers 2] [--params '{"alpha":1}']
 //   node --import tsx scripts/defense-recipes.ts --selena-workers 1,2 [--epochs N]
 import { availableParallelism, loadavg } from 'node:os';
 import { labelAccuracy } from '../src/attacks/confidence.js';
@@ -25,6 +25,7 @@ const test = take(ds.features, ds.labels, unusedRows);
 const epochs = arg('--epochs');
 const training = epochs === undefined ? { ...PAPER_CONFIG.target } : withEpochs({ ...PAPER_CONFIG.target }, Number(epochs));
 const k = ds.classes;
+const params = JSON.parse(arg('--params') ?? '{}') as Record<string, number>;
 const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
 
 async function run(defense: DefenseName, workers: number) {
@@ -32,7 +33,7 @@ async function run(defense: DefenseName, workers: number) {
   const start = performance.now();
   try {
     const out = await trainTarget({
-      defense, d: ds.d, classes: k, members: { x: members.features, y: members.labels },
+      defense, params, d: ds.d, classes: k, members: { x: members.features, y: members.labels },
       reference: { x: reference.features, y: reference.labels }, training, seed: PAPER_CONFIG.seed,
       fitMany: pool ? (jobs) => fitParallel(jobs, { pool }) : undefined,
     });
