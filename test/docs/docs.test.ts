@@ -13,7 +13,8 @@ import ts from 'typescript';
 import { blockNames, CLI_REFERENCE, helpTexts, renderBlocks } from '../../scripts/cli-reference.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['README.md', 'BENCHMARKS.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const markdownIn = (dir: string): string[] => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.md')).map((f) => `${dir}/${f}`);
+const PAGES = ['README.md', 'BENCHMARKS.md', ...markdownIn('docs'), ...markdownIn('docs/benchmarks')];
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */

@@ -263,11 +263,11 @@ t('GET /metrics parses as Prometheus text and counts what happened', async () =>
   }
 });
 
-t('the Python client example from the README', async () => {
+t('the Python client example of the serving guide', async () => {
   const example = readFileSync(`${ROOT}/examples/python_client.py`, 'utf8');
-  const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+  const guide = readFileSync(`${ROOT}/docs/serving.md`, 'utf8');
   const protectFn = example.slice(example.indexOf('from memguard_client'), example.indexOf('if __name__'));
-  assert.ok(readme.includes(protectFn.trim()), 'README.md shows the same Python client code as examples/python_client.py');
+  assert.ok(guide.includes(protectFn.trim()), 'docs/serving.md shows the same Python client code as examples/python_client.py');
   const { server, url } = await startServer();
   try {
     const python = (input: unknown) => new Promise<any>((resolve, reject) => {
