@@ -11,6 +11,7 @@ import { ABOVE_UNDEFENDED, computeVerdict, FLOOR_ATTACKS, labelOnlyFloor, VERDIC
 import { nearDuplicateSection } from './nearDuplicates.js';
 import { htmlTable } from './table.js';
 import { timingSection } from './timing.js';
+import { baseCss } from './style.js';
 
 /**
  * Options of `renderReport`.
@@ -35,21 +36,13 @@ export interface ReportOptions {
   plotAttacks?: string[];
 }
 
-const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1b1b1b;max-width:1180px;margin:24px auto;padding:0 16px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-h3{font-size:15px;margin:20px 0 6px}.meta{color:#555;margin:0 0 12px}
-table{border-collapse:collapse;margin:8px 0 12px;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d5d5d5;padding:3px 8px;text-align:right}th{background:#f4f4f4}
-td.name,th.name{text-align:left;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.grid{display:flex;flex-wrap:wrap;gap:10px}.grid figure{margin:0}figcaption{font-size:12px;color:#555;text-align:center}
-details{margin:6px 0}summary{cursor:pointer;color:#234}.note{color:#444}.bad{color:#b00020;font-weight:600}
+const CSS = baseCss(1180) + `
+.bad{color:#b00020;font-weight:600}
 .verdict td{vertical-align:top}.verdict td.name{font-family:inherit;font-size:13px}.pm{font-size:11px;color:#666}.pm-value{white-space:nowrap}
 .verdict .att{font-size:10.5px}
 .verdict tr.floor td{background:#f2f2f2;color:#333}.verdict tr.undefended td{background:#fafafa}.verdict .att{display:block;font-size:11px;color:#555;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .verdict td.bad{background:#fde8ea}.floor{color:#555}ul.flags li{color:#b00020}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-@media print{details{display:block}}
 `;
 
 /** Background tint for an accuracy cell: white at 0.5 (chance), red towards 1. */
