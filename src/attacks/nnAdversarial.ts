@@ -8,9 +8,12 @@ import { sortRows } from '../memguard/defenseClassifier.js';
 import { toRows, type MatrixInput } from '../nn/matrix.js';
 import { Mlp, type EpochInfo } from '../nn/mlp.js';
 import { Random } from '../random.js';
-import { argmaxFirst, RELEASE_MARGIN, simplexProjectLabelMax } from '../reference/simplex.js';
+import { firstArgmax } from '../posthoc/release.js';
 import type { Flags } from './metrics.js';
 import { NN_ATTACK_DEFAULTS } from './nnAttack.js';
+
+// The lead a row's label keeps over the others in the search: the release repair's margin (2^-20).
+const LABEL_MARGIN = 2 ** -20;
 
 /**
  * The adversarial search: its L1 radius and number of projected gradient steps.
@@ -89,12 +92,12 @@ export function adversarialSearch(attack: Mlp, vectors: Float32Array, isMember: 
   const labels = new Int32Array(rows), margins = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const off = r * k;
-    labels[r] = argmaxFirst(k, vectors, off);
-    // The margin the row already has (at most RELEASE_MARGIN), so the row itself is feasible and
+    labels[r] = firstArgmax(vectors, off, k);
+    // The margin the row already has (at most LABEL_MARGIN), so the row itself is feasible and
     // every point between it and a projected step is too.
     let second = -Infinity;
     for (let j = 0; j < k; j++) if (j !== labels[r]) second = Math.max(second, vectors[off + j]!);
-    margins[r] = Math.max(0, Math.min(RELEASE_MARGIN, vectors[off + labels[r]!]! - second));
+    margins[r] = Math.max(0, Math.min(LABEL_MARGIN, vectors[off + labels[r]!]! - second));
   }
   const alpha = (STEP_FACTOR * rho) / steps;
   const order = new Int32Array(k);
@@ -109,7 +112,9 @@ export function adversarialSearch(attack: Mlp, vectors: Float32Array, isMember: 
       for (let i = 0; i < k; i++) { perms[off + i] = order[i]!; sorted[off + i] = x[off + order[i]!]!; }
     }
     const g = attack.inputGradient(sorted, { logitWeights: direction });
-    for (let r = 0; r < rows; r++) {
+    // The projection is the engine's kernel (the release repair's, bit for bit its reference twin).
+    const e = attack.engine;
+    e.withScratch([k, k], (px, scratch) => { for (let r = 0; r < rows; r++) {
       const off = r * k;
       // The step keeps the sum (mean removed) and has L1 length alpha.
       let mean = 0;
@@ -119,7 +124,9 @@ export function adversarialSearch(attack: Mlp, vectors: Float32Array, isMember: 
       for (let i = 0; i < k; i++) norm += Math.abs(g[off + i]! - mean);
       if (!(norm > 0)) continue;
       for (let i = 0; i < k; i++) x[off + perms[off + i]!]! += (alpha * (g[off + i]! - mean)) / norm;
-      simplexProjectLabelMax(k, x, off, labels[r]!, margins[r]!);
+      e.writeF32(px, x.subarray(off, off + k));
+      e.abi.simplexProjectLabelMax(k, px, labels[r]!, margins[r]!, scratch);
+      x.set(e.readF32(px, k), off);
       // Back into the ball: the row and the projected point both lie in the convex set, so does any
       // point between them.
       let dist = 0;
@@ -128,7 +135,7 @@ export function adversarialSearch(attack: Mlp, vectors: Float32Array, isMember: 
         const t = rho / dist;
         for (let j = 0; j < k; j++) x[off + j] = vectors[off + j]! + t * (x[off + j]! - vectors[off + j]!);
       }
-    }
+    } });
   }
   return x;
 }

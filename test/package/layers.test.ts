@@ -52,6 +52,10 @@ t('no two folders of src/ import each other, directly or around a loop', () => {
   assert.equal(cycles(edges), []);
 });
 
+t('nothing outside src/reference/ imports it: the plain-JS twins are test oracles, left out of the package', () => {
+  assert.equal([...folderImports()].filter(([, to]) => to.has('reference')).map(([from]) => from), []);
+});
+
 t('the cycle finder finds a cycle', () => {
   assert.equal(cycles(new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]])), ['a -> b -> c -> a']);
 });
