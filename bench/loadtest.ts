@@ -5,7 +5,6 @@
 // channel (design §7): the AUC of response time as a membership score on the 2,000 Location
 // evaluation vectors, without and with the fixed deadline. Bounded in requests and time per
 // scenario; stops by itself. `--quick`: tiny budgets (a smoke run; the numbers mean nothing).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { Random } from '../src/random.js';
 import { protectParallel } from '../src/parallel/protect.js';
 import { setup } from './defense.bench.js';
 import { machine, printTable } from './util.js';
+import { startServeProcess, type ServeProcess } from '../scripts/serve-process.js';
 
 const quick = process.argv.includes('--quick');
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -26,24 +26,12 @@ const K = 30, THREADS = 2, MAX_BATCH = 64, MAX_WAIT_MS = 2;
 const KEY_HEX = '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e';
 const BUDGET = quick ? { requests: 40, seconds: 2 } : { requests: 3000, seconds: 12 };
 
-interface Server { child: ChildProcess; url: string; ready: any; exit: Promise<number | null> }
+type Server = ServeProcess;
 
 function startServer(defensePath: string, extra: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--defense', defensePath, '--epsilon', '0.5', '--port', '0',
+  return startServeProcess([join(ROOT, 'dist/cli/main.js'), 'serve', '--defense', defensePath, '--epsilon', '0.5', '--port', '0',
     '--threads', String(THREADS), '--max-batch', String(MAX_BATCH), '--max-wait-ms', String(MAX_WAIT_MS), '--queue', '100000', ...extra],
-  { env: { ...process.env, MEMGUARD_KEY: KEY_HEX }, stdio: ['ignore', 'inherit', 'pipe'] });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl; (nl = buf.indexOf('\n')) >= 0; buf = buf.slice(nl + 1)) {
-        const e = JSON.parse(buf.slice(0, nl));
-        if (e.event === 'ready') resolve({ child, url: e.url, ready: e, exit });
-      }
-    });
-    void exit.then((code) => reject(new Error(`server exited (${code}) before ready`)));
-  });
+  { cwd: ROOT, env: { ...process.env, MEMGUARD_KEY: KEY_HEX }, stdout: 'inherit' });
 }
 
 async function stop(server: Server): Promise<void> {

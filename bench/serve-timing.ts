@@ -17,7 +17,6 @@
 //
 //   node --import tsx bench/serve-timing.ts [--quick] [--designs fixed-work,deadline,off,echo] [--no-leak]
 //     --no-leak  latency and throughput only (skips the AUC runs and the V2 comparison)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { auc } from '../src/attacks/metrics.js';
+import { startServeProcess, type ServeProcess } from '../scripts/serve-process.js';
 import { MemGuard, type Phase1Options } from '../src/memguard/memguard.js';
 import { loadModel, serializeModel } from '../src/nn/modelFile.js';
 import type { Mlp } from '../src/nn/mlp.js';
@@ -60,25 +60,11 @@ async function workload(): Promise<Workload> {
   return { defense: w.defense, logits: w.logits, isMember: w.isMember, rows: w.isMember.length };
 }
 
-interface Proc { child: ChildProcess; url: string; ready: any; exit: Promise<number | null> }
+type Proc = ServeProcess;
 
 function startProcess(args: string[]): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, MEMGUARD_KEY: KEY_HEX }, stdio: ['ignore', 'inherit', 'pipe'] });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl; (nl = buf.indexOf('\n')) >= 0; buf = buf.slice(nl + 1)) {
-        const line = buf.slice(0, nl);
-        try {
-          const e = JSON.parse(line);
-          if (e.event === 'ready') resolve({ child, url: e.url, ready: e, exit });
-        } catch { process.stderr.write(line + '\n'); }
-      }
-    });
-    void exit.then((code) => reject(new Error(`${args.join(' ')} exited (${code}) before ready`)));
-  });
+  return startServeProcess(['--import', 'tsx', ...args],
+    { cwd: ROOT, env: { ...process.env, MEMGUARD_KEY: KEY_HEX }, stdout: 'inherit', name: args.join(' '), tolerant: true });
 }
 
 function post(agent: Agent, url: string, path: string, body: string): Promise<number> {

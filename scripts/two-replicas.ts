@@ -23,6 +23,7 @@ import { Random } from '../src/random.js';
 import { locationFixture } from '../test/fixtures.js';
 // @ts-expect-error: a plain .mjs script without declarations
 import { ensureDebianPackage } from './debian-packages.mjs';
+import { startServeProcess, type ServeProcess } from './serve-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NGINX = '/usr/sbin/nginx';
@@ -61,34 +62,16 @@ export interface TwoReplicaReport {
   rowsPerSecond: number;
 }
 
-interface Replica { child: ChildProcess; port: number; log: string[]; exit: Promise<number | null> }
+type Replica = ServeProcess & { port: number };
 
-function startReplica(dir: string, name: string): Promise<Replica> {
+async function startReplica(dir: string, name: string): Promise<Replica> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.MEMGUARD_KEY; // the key comes from --key-file only
   delete env.PORT;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve',
+  const replica = await startServeProcess(['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve',
     '--defense', join(dir, 'g.json'), '--epsilon', String(EPSILON), '--key-file', join(dir, 'key.hex'),
-    '--port', '0', '--threads', '1', '--fixed-latency-ms', '0'], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env,
-  });
-  const log: string[] = [];
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        log.push(line);
-        const event = JSON.parse(line);
-        if (event.event === 'ready') resolve({ child, port: Number(new URL(event.url).port), log, exit });
-      }
-    });
-    void exit.then((code) => reject(new Error(`replica ${name} exited with ${code} before it was ready:\n${log.join('\n')}${buffered}`)));
-  });
+    '--port', '0', '--threads', '1', '--fixed-latency-ms', '0'], { cwd: ROOT, env, name: `replica ${name}` });
+  return { ...replica, port: Number(new URL(replica.url).port) };
 }
 
 function freePort(): Promise<number> {

@@ -5,7 +5,7 @@
 // deadline calibrates its deadline at startup.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { auc } from '../../src/attacks/metrics.js';
 import { Random } from '../../src/random.js';
 import { MemGuardClient } from '../../src/serve/client.js';
 import { KEY_HEX, post, sampleRows, workDir, type Reply } from './helpers.js';
+import { startServeProcess, type ServeProcess } from '../../scripts/serve-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -24,29 +25,12 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-interface Replica { child: ChildProcess; url: string; log: string[]; exit: Promise<number | null> }
+type Replica = ServeProcess;
 
 /** Starts `memguard serve ...args` and resolves once its log says ready. */
 function startReplica(args: string[], env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, [...CLI, 'serve', '--defense', join(workDir(), 'g.json'), '--epsilon', '0.5', '--port', '0', ...args],
-    { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        log.push(line);
-        const event = JSON.parse(line);
-        if (event.event === 'ready') resolve({ child, url: event.url, log, exit });
-      }
-    });
-    void exit.then((code) => reject(new Error(`memguard serve exited with ${code} before it was ready:\n${log.join('\n')}${buffered}`)));
-  });
+  return startServeProcess([...CLI, 'serve', '--defense', join(workDir(), 'g.json'), '--epsilon', '0.5', '--port', '0', ...args],
+    { cwd: ROOT, env: cleanEnv(env), stdout: 'pipe', name: 'memguard serve' });
 }
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
