@@ -16,7 +16,7 @@ import { loadLocation } from '../src/data/datasets.js';
 import { locationSplits, take } from '../src/data/splits.js';
 import { trainDefenseClassifier } from '../src/memguard/defenseClassifier.js';
 import { MemGuard, type MemGuardOptions, type ProtectResult } from '../src/memguard/memguard.js';
-import { Mlp } from '../src/nn/mlp.js';
+import { ACTIVATION_CODE, Mlp } from '../src/nn/mlp.js';
 import { WorkerPool } from '../src/parallel/pool.js';
 import { protectParallel } from '../src/parallel/protect.js';
 import { gemm } from '../src/reference/blas.js';
@@ -31,7 +31,6 @@ export const description = 'protected queries/s on 2,000 Location vectors (k = 3
 export const K = 30;
 export const EPSILON = 0.5;
 export const KEY = Uint8Array.from({ length: 16 }, (_, i) => (i * 73 + 11) & 0xff);
-const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, softmax: 3 } as const;
 
 export interface Setup {
   /** rows x 30: target outputs on members [0, 1000), then non-members [2000, 3000). */

@@ -8,7 +8,7 @@
 // weights, so a wrong kernel cannot post a figure.
 import { Bench } from 'tinybench';
 import { loadLocation } from '../src/data/datasets.js';
-import { Mlp, type LayerParameters } from '../src/nn/mlp.js';
+import { ACTIVATION_CODE, Mlp, type LayerParameters } from '../src/nn/mlp.js';
 import { gemm } from '../src/reference/blas.js';
 import { mlpForward, type ReferenceLayer } from '../src/reference/mlp.js';
 import { activateBackward, columnSum, sgdStep, sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from '../src/reference/nn.js';
@@ -19,7 +19,6 @@ export const description = 'one training step (forward + backward + SGD), batch 
 
 const BATCH = 64;
 const LEARNING_RATE = 0.01;
-const ACTIVATION_CODE = { linear: 0, relu: 1, sigmoid: 2, softmax: 3 } as const;
 
 interface Model {
   name: string;

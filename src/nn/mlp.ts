@@ -21,7 +21,8 @@ export type Activation = 'linear' | 'relu' | 'sigmoid' | 'softmax' | 'tanh';
  * console.log(ACTIVATIONS.includes('relu')); // true
  */
 export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh'];
-const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, softmax: 3, tanh: 4 };
+/** Each activation's code in the WASM layer descriptor (assembly/nn/activations.ts); also the reference twins'. */
+export const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, softmax: 3, tanh: 4 };
 
 /**
  * A dense layer's shape and activation: `y = activation(x W + b)`.
