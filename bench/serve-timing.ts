@@ -16,7 +16,12 @@
 // budgets (a smoke run: the numbers mean nothing).
 //
 //   node --import tsx bench/serve-timing.ts [--quick] [--designs fixed-work,deadline,off,echo] [--no-leak]
-//     --no-leak  latency and throughput only (skips the AUC runs and the V2 comparison)
+//                                           [--no-load] [--leak-repeats N] [--serve-args "--max-batch 1 ..."]
+//     --no-leak       latency and throughput only (skips the AUC runs and the V2 comparison)
+//     --no-load       the AUC runs only (skips latency and throughput)
+//     --leak-repeats  each AUC run N times, each in its own shuffled order (the spread shows what is
+//                     noise: one run's AUC has a standard error of about 0.013 on 2,000 rows)
+//     --serve-args    extra arguments for every 'memguard serve' (to measure a variant)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -37,6 +42,9 @@ const quick = process.argv.includes('--quick');
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
 // The echo runs first whatever the order given: the others' added latency is measured against it.
 const DESIGNS = (arg('--designs') ?? 'echo,fixed-work,deadline,off').split(',').sort((a, b) => Number(b === 'echo') - Number(a === 'echo'));
+const LEAK_REPEATS = Number(arg('--leak-repeats') ?? 1);
+const SERVE_ARGS = (arg('--serve-args') ?? '').split(' ').filter(Boolean);
+const NO_LOAD = process.argv.includes('--no-load');
 const K = 30, THREADS = 2;
 const KEY_HEX = '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e';
 const BUDGET = quick ? { requests: 16, seconds: 1 } : { requests: 4000, seconds: 10 };
@@ -109,9 +117,9 @@ async function load(url: string, w: Workload, concurrency: number) {
 }
 
 /** AUC of response time as a membership score, with `loaders` extra clients sending random rows meanwhile. */
-async function leak(url: string, w: Workload, measured: number, loaders: number) {
+async function leak(url: string, w: Workload, measured: number, loaders: number, orderSeed = 11) {
   const agent = new Agent({ keepAlive: true, maxSockets: measured + loaders });
-  const order = new Random(11).shuffle(Int32Array.from({ length: w.rows }, (_, i) => i));
+  const order = new Random(orderSeed).shuffle(Int32Array.from({ length: w.rows }, (_, i) => i));
   const times = new Float64Array(w.rows);
   let next = 0, done = false;
   const rng = new Random(5);
@@ -183,13 +191,13 @@ async function main(): Promise<void> {
   try {
     for (const design of DESIGNS) {
       const search: Phase1Options = design === 'fixed-work' ? { fixedWork: true } : {};
-      const reference = design === 'echo' ? NaN : await batched(w, search);
+      const reference = design === 'echo' || NO_LOAD ? NaN : await batched(w, search);
       const proc = design === 'echo'
         ? await startProcess(['bench/echo-server.ts'])
         : await startProcess(['src/cli/main.ts', 'serve', '--defense', gPath, '--epsilon', '0.5', '--logits', '--port', '0', '--threads', String(THREADS),
-          '--queue', '100000', '--timing', design]);
+          '--queue', '100000', '--timing', design, ...SERVE_ARGS]);
       try {
-        for (const c of CONCURRENCY) {
+        for (const c of NO_LOAD ? [] : CONCURRENCY) {
           const r = await load(proc.url, w, c);
           if (design === 'echo' && c === 1) echoP50 = r.p50;
           const vs = Number.isNaN(reference) ? '-' : `${Math.round((100 * r.rowsPerSecond) / reference)} %`;
@@ -200,11 +208,14 @@ async function main(): Promise<void> {
         if (design !== 'echo' && !process.argv.includes('--no-leak')) {
           // The deadline holds every answer for D (hundreds of ms): 64 measured clients, or it takes hours.
           const [measured, underLoad] = design === 'deadline' ? [64, 48] : [2, 4];
-          const alone = await leak(proc.url, w, measured, 0);
-          const loaded = await leak(proc.url, w, underLoad, 16);
-          for (const [name, l] of [[`${measured} measured clients`, alone], [`${underLoad} measured + 16 loading clients`, loaded]] as const) {
-            leaks.push(`| ${design} | ${name} | ${w.rows} | ${l.auc.toFixed(3)} | ${l.membersMs.toFixed(1)} | ${l.nonMembersMs.toFixed(1)} |`);
-            console.error(leaks.at(-1));
+          for (let i = 0; i < LEAK_REPEATS; i++) {
+            const alone = await leak(proc.url, w, measured, 0, 11 + i);
+            const loaded = await leak(proc.url, w, underLoad, 16, 11 + i);
+            const order = LEAK_REPEATS > 1 ? ` (order ${i + 1})` : '';
+            for (const [name, l] of [[`${measured} measured clients${order}`, alone], [`${underLoad} measured + 16 loading clients${order}`, loaded]] as const) {
+              leaks.push(`| ${design} | ${name} | ${w.rows} | ${l.auc.toFixed(3)} | ${l.membersMs.toFixed(1)} | ${l.nonMembersMs.toFixed(1)} |`);
+              console.error(leaks.at(-1));
+            }
           }
           if (design === 'fixed-work') {
             const o = await protocolOverhead(proc.url, w);

@@ -62,7 +62,7 @@ export function keyFromEnv(value: string): Uint8Array {
 
 /**
  * The key from a key file: hex / `base64:` text when the whole file is such text, else its raw
- * bytes. `warn` receives a warning when other users may read the file.
+ * bytes. `warn` receives a warning when every user may read the file or its group may change it.
  */
 export function keyFromFile(path: string, warn: (message: string) => void = () => {}): Uint8Array {
   const bytes = new Uint8Array(readFileSync(path));
@@ -71,8 +71,10 @@ export function keyFromFile(path: string, warn: (message: string) => void = () =
   const text = isPrintableAscii(bytes) ? Buffer.from(bytes).toString('latin1') : undefined;
   const key = (text !== undefined ? decodeKeyText(text, where) : undefined) ?? checkKey(bytes, where);
   if (process.platform !== 'win32') {
+    // Group read is how Kubernetes hands a Secret to a non-root container (defaultMode 0440 with
+    // fsGroup, as deploy/ does), so only access by every user, or group write, is worth a warning.
     const mode = statSync(path).mode & 0o777;
-    if (mode & 0o077) warn(`warning: the key file ${path} can be read by other users (mode ${mode.toString(8)}); consider chmod 600`);
+    if (mode & 0o027) warn(`warning: the key file ${path} can be ${mode & 0o007 ? 'read by every user' : 'changed by its group'} (mode ${mode.toString(8)}); consider chmod 600 (or 440 for a group that must read it)`);
   }
   return key;
 }

@@ -2,6 +2,8 @@
 // - stderr is a terminal: one line, redrawn in place with `\r`: stage, bar, done/total, elapsed, ETA;
 // - stderr is a pipe or a file: at most one line per stage, when the stage first appears;
 // - `--quiet`: nothing.
+// A command whose stages differ in length (compare) also passes the share of the whole job done:
+// then the bar ends with the whole job's time left, and a pipe gets a line at every tenth of it.
 import { formatSeconds } from './args.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'off';
@@ -39,6 +41,8 @@ export class Progress {
   private lastDraw = -Infinity;
   private drawn = false;
   private readonly seen = new Set<string>();
+  /** Tenths of the whole job already announced on a pipe. */
+  private tenths = 0;
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
@@ -46,8 +50,11 @@ export class Progress {
     this.interval = options.interval ?? 100;
   }
 
-  /** Reports `done` of `total` steps of `stage` (`total` undefined: a plain counter). */
-  update(stage: string, done: number, total?: number): void {
+  /**
+   * Reports `done` of `total` steps of `stage` (`total` undefined: a plain counter); `overall`, the
+   * share of the whole job done (0 to 1), when the command can estimate it.
+   */
+  update(stage: string, done: number, total?: number, overall?: number): void {
     if (this.mode === 'off') return;
     const now = performance.now();
     const changed = stage !== this.stage;
@@ -56,17 +63,24 @@ export class Progress {
       this.stageStart = this.lastEvent;
     }
     this.lastEvent = now;
+    const left = timeLeft((now - this.start) / 1000, overall);
     if (this.mode === 'lines') {
+      const at = `[${formatSeconds((this.stageStart - this.start) / 1000).padStart(8)}]`;
       if (!this.seen.has(stage)) {
         this.seen.add(stage);
-        this.stream.write(`[${formatSeconds((this.stageStart - this.start) / 1000).padStart(8)}] ${stage}\n`);
+        this.stream.write(`${at} ${stage}${left}\n`);
+      }
+      const tenths = overall === undefined ? 0 : Math.floor(Math.min(1, overall) * 10 + 1e-9);
+      if (tenths > this.tenths && tenths < 10) {
+        this.tenths = tenths;
+        this.stream.write(`[${formatSeconds((now - this.start) / 1000).padStart(8)}] ${tenths * 10} % of the whole run${left}\n`);
       }
       return;
     }
     const finished = total !== undefined && done >= total;
     if (!changed && !finished && now - this.lastDraw < this.interval) return;
     this.lastDraw = now;
-    this.draw(this.render(stage, done, total, (now - this.stageStart) / 1000));
+    this.draw(this.render(stage, done, total, (now - this.stageStart) / 1000, left));
   }
 
   /** Prints a whole line on the progress stream without breaking the bar (the bar redraws later). */
@@ -82,15 +96,15 @@ export class Progress {
   }
 
   /** The bar's text for one state (exported for tests through the instance). */
-  render(stage: string, done: number, total: number | undefined, elapsed: number): string {
+  render(stage: string, done: number, total: number | undefined, elapsed: number, left = ''): string {
     const columns = this.stream.columns;
     const width = columns !== undefined && columns >= 20 ? columns - 1 : 100;
-    if (total === undefined || !(total > 0)) return fit(stage, `  ${done}  ${formatSeconds(elapsed)}`, width);
+    if (total === undefined || !(total > 0)) return fit(stage, `  ${done}  ${formatSeconds(elapsed)}${left}`, width);
     const f = Math.max(0, Math.min(1, done / total));
     const full = Math.round(f * BAR_WIDTH);
     const bar = `  [${'#'.repeat(full)}${'.'.repeat(BAR_WIDTH - full)}]`;
     const eta = done > 0 && done < total ? `, ETA ${formatSeconds((elapsed * (total - done)) / done)}` : '';
-    const numbers = `  ${done}/${total}  ${formatSeconds(elapsed)}${eta}`;
+    const numbers = `  ${done}/${total}  ${formatSeconds(elapsed)}${eta}${left}`;
     // On a narrow terminal, shorten the stage name, then drop the bar; the numbers stay whole.
     return stage.length + bar.length + numbers.length <= width || width - bar.length - numbers.length >= 16
       ? fit(stage, bar + numbers, width)
@@ -109,6 +123,12 @@ export class Progress {
       this.lastDraw = -Infinity;
     }
   }
+}
+
+/** `, about X left in all` from the job's elapsed seconds and share done; '' before there is a share to go on. */
+function timeLeft(elapsed: number, overall: number | undefined): string {
+  if (overall === undefined || !(overall > 0.005) || overall >= 1) return '';
+  return `, about ${formatSeconds((elapsed * (1 - overall)) / overall)} left in all`;
 }
 
 /** `stage + tail` within `width` columns, shortening the stage name first. */

@@ -124,7 +124,16 @@ export interface CompareProgress {
   stage: string;
   done: number;
   total: number;
+  /** The share of the whole run done (0 to 1): an estimate from STAGE_SHARES. */
+  overall: number;
 }
+
+/**
+ * Each stage's share of a full run's wall time, measured on the full Location comparison
+ * (docs/benchmarks/comparison.md); the quick run and other datasets are near enough for a
+ * time-left estimate.
+ */
+const STAGE_SHARES = [0.5, 0.3, 0.03, 0.06, 0.02, 0.03, 0.05, 0.01];
 
 /**
  * What `runCompare` runs on.
@@ -232,7 +241,10 @@ export async function runCompare(options: CompareOptions = {}): Promise<CompareO
   let stackBases: string[] | undefined;
   for (let r = 0; r < repeats; r++) {
     const onProgress = options.onProgress;
-    const out = await runOnce({ ...options, onProgress: onProgress && repeats > 1 ? (e) => onProgress({ ...e, stage: `run ${r + 1}/${repeats}: ${e.stage}` }) : onProgress },
+    const out = await runOnce({
+      ...options,
+      onProgress: onProgress && repeats > 1 ? (e) => onProgress({ ...e, stage: `run ${r + 1}/${repeats}: ${e.stage}`, overall: (r + e.overall) / repeats }) : onProgress,
+    },
       { ...cfg, seed: cfg.seed + REPEAT_SEED_STRIDE * r }, stackBases);
     stackBases = out.stackBases;
     outs.push(out);
@@ -257,7 +269,13 @@ function scoresTable(vectors: Float32Array, k: number, isMember: Uint8Array, lab
 }
 
 async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?: string[]): Promise<CompareOutput & { stackBases: string[] }> {
-  const progress = options.onProgress ?? (() => {});
+  const onProgress = options.onProgress ?? (() => {});
+  // Events of stage N count the shares of the stages before it and part of N's own (stages run one after another).
+  const progress = (e: Omit<CompareProgress, 'overall'>) => {
+    const at = Math.min(stageNo, STAGE_SHARES.length) - 1;
+    const before = STAGE_SHARES.slice(0, Math.max(0, at)).reduce((a, b) => a + b, 0);
+    onProgress({ ...e, overall: Math.min(1, before + (at >= 0 ? STAGE_SHARES[at]! * Math.min(1, e.total > 0 ? e.done / e.total : 0) : 0)) });
+  };
   const fitMany = options.fitMany ?? sequentialFit;
   const timings: Record<string, number> = {};
   let clock = performance.now();
@@ -268,7 +286,7 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
     releaseCoin: s + 7, attackerCoin: s + 8, lira: s + 9, nnRounded: s + 30, nnAt: s + 31, noiseRobustness: s + 32, posthoc: s + 40,
   };
   const attackSeeds = Array.from({ length: Math.max(1, cfg.attackSeeds) }, (_, j) => j * 100);
-  const STAGES = 7;
+  const STAGES = 8;
   let stageNo = 0;
   const stage = (name: string) => `stage ${++stageNo}/${STAGES}: ${name}`;
 
@@ -517,7 +535,9 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const mgAwareR = defendedShadows.map((list) => list.map((v) => roundedJobs(v)));
   if (mgAware.length) await train(stage(`MemGuard: train ${mgAware.flat(2).length + mgAwareR.flat(2).length} defense-aware attacks`), [...mgAware.flat(2), ...mgAwareR.flat(2)]);
   else stageNo++;
+  const releaseStage = stage('MemGuard: release and attack every setting');
   searches.forEach(({ search, g }, b) => {
+    progress({ stage: releaseStage, done: b, total: searches.length });
     const i = baseIndex[b]!;
     const base = trainingSettings[i]!;
     const testAccuracy = predictTest(models[i]!.target);

@@ -1,7 +1,7 @@
 // The CLI's helpers in-process: flag parsing, key decoding, the progress reporter, atomic output.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemGuardInputError } from '../../src/errors.js';
@@ -79,7 +79,16 @@ t('key: hex and base64 text, raw key files, length checked, never echoed', () =>
   assert.equal(keyFromFile(hexFile, (m) => warnings.push(m)), bytes);
   assert.equal(warnings, []);
   assert.equal(keyFromFile(rawFile, (m) => warnings.push(m)), raw);
-  if (process.platform !== 'win32') assert.match(warnings[0] ?? '', /can be read by other users/);
+  if (process.platform !== 'win32') {
+    assert.match(warnings[0] ?? '', /can be read by every user \(mode 644\)/);
+    // A Kubernetes Secret mounted 0440 for the pod's fsGroup (deploy/): no warning; group-writable: one.
+    chmodSync(hexFile, 0o440);
+    keyFromFile(hexFile, (m) => warnings.push(m));
+    assert.is(warnings.length, 1, warnings.join('\n'));
+    chmodSync(hexFile, 0o660);
+    keyFromFile(hexFile, (m) => warnings.push(m));
+    assert.match(warnings[1] ?? '', /can be changed by its group \(mode 660\)/);
+  }
   assert.throws(() => keyFromFile(shortFile), /has 8 bytes; at least 16/);
 });
 
@@ -111,6 +120,19 @@ t('progress: a redrawn bar on a terminal, one line per stage otherwise, nothing 
   lines.update('train', 4, 4);
   assert.is(lines.mode, 'lines');
   assert.is(pipe.text.split('\n').filter(Boolean).length, 2, pipe.text);
+
+  // With the whole job's share: the time left in all, on the bar and every tenth on a pipe.
+  const whole = fakeStream(true, 200);
+  const wholeBar = new Progress({ stream: whole, interval: 0 });
+  wholeBar.update('train', 1, 4, 0.25);
+  assert.match(whole.text, /1\/4 {2}[\d.]+ s, ETA [\d.]+ s, about [\d.]+ s left in all$/);
+  const wholePipe = fakeStream(false);
+  const tenths = new Progress({ stream: wholePipe });
+  for (const f of [0, 0.05, 0.12, 0.15, 0.34, 1]) tenths.update(f < 0.3 ? 'train' : 'attack', 1, 4, f);
+  const wholeLines = wholePipe.text.split('\n').filter(Boolean);
+  assert.equal(wholeLines.map((l) => l.replace(/^\[[^\]]*\] /, '').replace(/, about .*/, '')),
+    ['train', '10 % of the whole run', 'attack', '30 % of the whole run'], wholePipe.text);
+  assert.ok(wholeLines.slice(1).every((l) => / left in all$/.test(l)), wholePipe.text);
 
   const quiet = fakeStream(true, 80);
   const off = new Progress({ stream: quiet, quiet: true });

@@ -129,10 +129,14 @@ t('a killed run resumes from the models it wrote, retrains none of them, and wri
   assert.ok(loaded! >= saved, `loaded ${loaded} of the ${saved} models written before the kill`);
   assert.is(trained! + loaded!, total, 'every model once: trained before the kill, or now');
   assert.equal(resultsOf(out), resultsOf(join(dir, 'fresh')), 'same results as the uninterrupted run');
-  // A third run trains nothing at all.
-  const third = await memguard([...args(out), '--quiet']);
+  // A third run trains nothing at all; its progress (a pipe: a line per stage and per tenth of the run) names the 8 stages in order.
+  const third = await memguard(args(out));
   ok(third, 'third compare');
   assert.match(third.stdout, new RegExp(`models/\\s+0 trained now, ${total} loaded`));
+  const stages = [...new Set([...third.stderr.matchAll(/stage (\d)\/8: /g)].map((m) => Number(m[1])))];
+  assert.equal(stages, [1, 2, 3, 4, 5, 6, 7, 8], third.stderr);
+  const tenths = [...third.stderr.matchAll(/(\d+) % of the whole run, about .* left in all/g)].map((m) => Number(m[1]));
+  assert.ok(tenths.length >= 3 && tenths.every((p, i) => i === 0 || p > tenths[i - 1]!), third.stderr);
 });
 
 t('usage errors: an unknown defense, --features without --label', async () => {

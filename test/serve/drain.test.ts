@@ -1,6 +1,7 @@
 // Draining within a stated grace (design §8.1, Kubernetes): drain() stops the server within
 // drainTimeoutMs (--drain-seconds) even when a request would take longer, logging how many were left
-// unanswered; liveness is up from the start, readiness says 503 + Retry-After until ready.
+// unanswered, and readiness fails from the moment it starts; liveness is up from the start, readiness
+// says 503 + Retry-After until ready.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { call, post, sampleRows, startServer } from './helpers.js';
@@ -9,9 +10,15 @@ test('drain() ends within drainTimeoutMs when an answer is held longer', async (
   // Every answer is held 5 s (a fixed deadline); the grace is 300 ms.
   const { server, url, lines } = await startServer({ fixedLatency: 5000, drainTimeoutMs: 300 });
   const held = post(url, { scores: sampleRows(1) }).then((r) => r.status, () => 'reset');
-  await new Promise((r) => setTimeout(r, 100));
+  // Until the server holds it (the gauge counts the /metrics request itself too), however slow the machine.
+  const inFlight = async () => Number(/^memguard_in_flight_requests (\d+)/m.exec((await call(url, 'GET', '/metrics')).text)?.[1]);
+  while (await inFlight() < 2) await new Promise((r) => setTimeout(r, 20));
   const t0 = performance.now();
-  await server.drain('test');
+  const drained = server.drain('test');
+  // A readiness probe during the drain must not pass: refused (the listener is closed) or 503.
+  const probe = await call(url, 'GET', '/v2/health/ready').then((r) => r.status, (e: NodeJS.ErrnoException) => e.code);
+  assert.ok(probe === 503 || probe === 'ECONNREFUSED' || probe === 'ECONNRESET', `readiness while draining: ${probe}`);
+  await drained;
   const took = performance.now() - t0;
   assert.ok(took < 3000, `stopped ${took.toFixed(0)} ms after drain() (grace 300 ms), not when the 5 s answer was due`);
   const stopped = JSON.parse(lines.find((l) => l.includes('"event":"stopped"'))!);

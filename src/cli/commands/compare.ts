@@ -165,7 +165,7 @@ export const compare: Command = {
       out = await runCompare({
         config, dataset: data, splits, repeats, store, runRecipe: pool.runRecipe(),
         fitMany: store.fitMany(pool.fitMany() ?? (async (jobs) => { for (const j of jobs) j.model.fit(j.x, j.y, j.options); })),
-        onProgress: (e) => progress.update(e.stage, e.done, e.total),
+        onProgress: (e) => progress.update(e.stage, e.done, e.total, e.overall),
       });
       progress.update('write outputs', 0, 1);
       written = writeCompare(out, dir);
