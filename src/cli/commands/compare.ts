@@ -66,7 +66,8 @@ Running:
   --out DIR              output folder (default: memguard-compare); a run killed half way resumes
                          from DIR/models/ when started again with the same options
   --threads N            worker threads for the independent trainings (default: all cores)
-  --quiet                no progress output
+  --quiet                no progress output (otherwise on stderr: the stage and the time left for the
+                         whole run, estimated from the stages' shares of a full Location run)
   -h, --help             this help
 
 Knob grids:
