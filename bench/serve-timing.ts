@@ -22,6 +22,7 @@
 //     --leak-repeats  each AUC run N times, each in its own shuffled order (the spread shows what is
 //                     noise: one run's AUC has a standard error of about 0.013 on 2,000 rows)
 //     --serve-args    extra arguments for every 'memguard serve' (to measure a variant)
+//     --warm-up-ms    how long the loading clients run before the measured ones start (default 3000)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,7 @@ const DESIGNS = (arg('--designs') ?? 'echo,fixed-work,deadline,off').split(',').
 const LEAK_REPEATS = Number(arg('--leak-repeats') ?? 1);
 const SERVE_ARGS = (arg('--serve-args') ?? '').split(' ').filter(Boolean);
 const NO_LOAD = process.argv.includes('--no-load');
+const WARM_UP_MS = Number(arg('--warm-up-ms') ?? 3000);
 const K = 30, THREADS = 2;
 const KEY_HEX = '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e';
 const BUDGET = quick ? { requests: 16, seconds: 1 } : { requests: 4000, seconds: 10 };
@@ -126,6 +128,10 @@ async function leak(url: string, w: Workload, measured: number, loaders: number,
   const background = Array.from({ length: loaders }, async () => {
     while (!done) await post(agent, url, '/v1/protect', protectBody(w.logits, rng.int(w.rows)));
   });
+  // Measure the loaded server in its steady state: its first seconds under load are slower (larger
+  // batches meet cold code and a growing WebAssembly memory), a trend that one shuffled order can
+  // happen to line up with membership.
+  if (loaders > 0) await new Promise((r) => setTimeout(r, WARM_UP_MS));
   await Promise.all(Array.from({ length: measured }, async () => {
     while (next < w.rows) {
       const r = order[next++]!;

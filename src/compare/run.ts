@@ -129,11 +129,11 @@ export interface CompareProgress {
 }
 
 /**
- * Each stage's share of a full run's wall time, measured on the full Location comparison
- * (docs/benchmarks/comparison.md); the quick run and other datasets are near enough for a
- * time-left estimate.
+ * Each stage's share of a full run's wall time, measured on the full Location comparison of
+ * 2026-12-05 (88 min: 43.1, 13.4, 3.2, 6.8, 7.0, 0.7, 12.5 and 1.4 min; docs/benchmarks/comparison.md);
+ * the quick run and other datasets are near enough for a time-left estimate.
  */
-const STAGE_SHARES = [0.5, 0.3, 0.03, 0.06, 0.02, 0.03, 0.05, 0.01];
+const STAGE_SHARES = [0.49, 0.15, 0.04, 0.08, 0.08, 0.01, 0.14, 0.01];
 
 /**
  * What `runCompare` runs on.

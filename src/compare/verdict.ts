@@ -1,18 +1,21 @@
-// The comparison's verdict (design §11): first every setting where a defense makes an attack STRONGER
-// than no defense (any attack, any headline metric), then where MemGuard loses to a rival at the
-// same distortion, then where it wins, the label-only and seed floors, and the matched-utility table.
+// The comparison's verdict (design §11): first every setting where a defense makes the attacker STRONGER
+// than against no defense (its strongest attack above the undefended model's strongest, on any headline
+// metric), then where MemGuard loses to a rival at the same distortion, then where it wins, the
+// label-only and seed floors, and the matched-utility table.
 import type { AttackSummary } from '../attacks/summary.js';
 import { ABOVE_UNDEFENDED, isUpperBound, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type VerdictMetric } from '../experiment/verdict.js';
 import { LABEL_ONLY_ATTACKS, type CompareEntry, type CompareResults } from './results.js';
 
 /** Gap an attack must open over the undefended value (or MemGuard over a rival) to count, beyond any 95% intervals. */
 export const COMPARE_MARGIN = 0.005;
+/** Test accuracy a setting may lose and still count as matching the undefended model's. */
+const SAME_ACCURACY = 0.01;
 
 /**
  * A setting where a defense helps an attack: the attack, the metric, and both values.
  *
  * @example
- * const s: Strengthened = { id: 'memguard-mixingpaper-epsilon0.1', defense: 'memguard', attack: 'lira', metric: 'tprAt01Fpr', value: 0.055, undefended: 0.024, seedFloorReaches: false, settings: 3, of: 14 };
+ * const s: Strengthened = { id: 'memguard-mixingpaper-epsilon0.1', defense: 'memguard', attack: 'lira', metric: 'tprAt01Fpr', value: 0.055, undefended: 0.024, undefendedAttack: 'lira', seedFloorReaches: false, settings: 3, of: 14 };
  */
 export interface Strengthened {
   id: string;
@@ -20,7 +23,9 @@ export interface Strengthened {
   attack: string;
   metric: VerdictMetric;
   value: number;
+  /** The strongest attack's value on the undefended model, and which attack that is. */
   undefended: number;
+  undefendedAttack: string;
   /** The second undefended model (seed only) reaches the value too: within seed noise. */
   seedFloorReaches: boolean;
   /** How many of the defense's settings strengthen some attack, of how many. */
@@ -96,16 +101,31 @@ function params(e: CompareEntry): string {
   return p ? `${e.defense} (${p})` : e.defense;
 }
 
-/** Every (attack, metric) where `e` beats the undefended value by more than the margin and the intervals. */
+/** The strongest attack of a setting on one metric (upper bounds left out): its name, value and interval half-width. */
+function strongestOn(attacks: Record<string, AttackSummary>, metric: VerdictMetric): { attack: string; value: number; halfWidth: number } | undefined {
+  let best: { attack: string; value: number; halfWidth: number } | undefined;
+  for (const [attack, s] of Object.entries(attacks)) {
+    if (isUpperBound(attack)) continue;
+    const value = verdictValue(s, metric);
+    if (Number.isFinite(value) && (!best || value > best.value)) best = { attack, value, halfWidth: s.halfWidth?.[metric] ?? 0 };
+  }
+  return best;
+}
+
+/**
+ * Every metric on which the attacker does better against `e` than against no defense: `e`'s strongest
+ * attack beats the strongest attack on the undefended model by more than the margin and the
+ * intervals. Attack against attack would mislead: an attack can score 0 undefended for want of a
+ * threshold (NN-R's rounded scores tie at TPR @ 1% FPR) while another reaches 0.16 there.
+ */
 function strengthenedBy(e: CompareEntry, none: CompareEntry): Array<Omit<Strengthened, 'seedFloorReaches' | 'settings' | 'of'> & { excess: number }> {
   const out = [];
-  for (const [attack, s] of Object.entries(e.attacks)) {
-    const u = none.attacks[attack];
-    if (!u || isUpperBound(attack)) continue;
-    for (const metric of VERDICT_METRICS) {
-      const v = verdictValue(s, metric), w = verdictValue(u, metric);
-      const margin = Math.max(ABOVE_UNDEFENDED, COMPARE_MARGIN * (metric === 'tprAt1Fpr' || metric === 'tprAt01Fpr' ? 0 : 1)) + (s.halfWidth?.[metric] ?? 0) + (u.halfWidth?.[metric] ?? 0);
-      if (v > w + margin) out.push({ id: e.id, defense: e.defense, attack, metric, value: v, undefended: w, excess: (v - w) / Math.max(w, 0.01) });
+  for (const metric of VERDICT_METRICS) {
+    const s = strongestOn(e.attacks, metric), u = strongestOn(none.attacks, metric);
+    if (!s || !u) continue;
+    const margin = Math.max(ABOVE_UNDEFENDED, COMPARE_MARGIN * (metric === 'tprAt1Fpr' || metric === 'tprAt01Fpr' ? 0 : 1)) + s.halfWidth + u.halfWidth;
+    if (s.value > u.value + margin) {
+      out.push({ id: e.id, defense: e.defense, attack: s.attack, metric, value: s.value, undefended: u.value, undefendedAttack: u.attack, excess: (s.value - u.value) / Math.max(u.value, 0.01) });
     }
   }
   return out;
@@ -145,20 +165,20 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
     const settings = hits.filter((h) => h.length).length;
     const worst = hits.flat().sort((a, b) => b.excess - a.excess)[0];
     if (!worst) continue;
-    const floor = r.seedFloor.attacks[worst.attack];
-    const seedFloorReaches = floor !== undefined && verdictValue(floor, worst.metric) >= worst.value;
+    const floor = strongestOn(r.seedFloor.attacks, worst.metric);
+    const seedFloorReaches = floor !== undefined && floor.value >= worst.value;
     const { excess: _e, ...rest } = worst;
     strengthened.push({ ...rest, seedFloorReaches, settings, of: list.length });
     const setting = list.find((e) => e.id === worst.id)!;
-    const text = `${defense} makes an attack STRONGER than no defense at ${settings} of its ${list.length} setting${list.length === 1 ? '' : 's'}; ` +
-      `worst: ${params(setting)}, ${worst.attack} ${VERDICT_METRIC_LABELS[worst.metric]} ${f3(worst.value)} vs ${f3(worst.undefended)} undefended`;
+    const text = `${defense} makes the attacker STRONGER than against no defense at ${settings} of its ${list.length} setting${list.length === 1 ? '' : 's'}; ` +
+      `worst: ${params(setting)}, ${worst.attack} ${VERDICT_METRIC_LABELS[worst.metric]} ${f3(worst.value)} vs ${f3(worst.undefended)} for the strongest attack on the undefended model (${worst.undefendedAttack})`;
     if (seedFloorReaches) noisy.push(`${defense} (${worst.attack} ${VERDICT_METRIC_LABELS[worst.metric]} ${f3(worst.value)} vs ${f3(worst.undefended)})`);
     else strong.push(text + '.');
   }
   // Beyond what a second undefended model reaches by its seed alone first; within that noise after, in one sentence.
   sentences.push(...strong);
   if (noisy.length) {
-    sentences.push(`These make an attack STRONGER than no defense too, but no more than a second undefended model differing only in seed does (within seed noise): ${noisy.join('; ')}.`);
+    sentences.push(`These make the attacker STRONGER than against no defense too, but no more than against a second undefended model differing only in seed (within seed noise): ${noisy.join('; ')}.`);
   }
 
   // 2. MemGuard (on the undefended model) against each rival at the rival's distortion.
@@ -189,6 +209,20 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
     } else if (list.length) wins.push(d);
     const beyond = rivals.filter((e) => e.defense === d && !matchups.some((m) => m.rival === e.id));
     if (beyond.length && !list.length) unmatched.push(`${d} (${f3(Math.min(...beyond.map((e) => e.utility.distortion)))})`);
+  }
+  // At matched test accuracy: what a user who will not give up accuracy can choose.
+  const keeps = (e: CompareEntry) => e.utility.testAccuracy >= r.reference.testAccuracy - SAME_ACCURACY - 1e-9;
+  const byStrongest = (list: CompareEntry[]) => [...list].sort((a, b) => strongest(a.attacks) - strongest(b.attacks))[0];
+  const rivalKeeping = byStrongest(rivals.filter(keeps)), mgKeeping = byStrongest(mg.filter(keeps));
+  if (rivalKeeping && mgKeeping) {
+    const rv = strongest(rivalKeeping.attacks), mv = strongest(mgKeeping.attacks);
+    const stacked = byStrongest(r.defenses.filter((e) => e.defense.startsWith('memguard+') && keeps(e)));
+    const at = `at matched test accuracy (within ${SAME_ACCURACY} of the undefended ${f3(r.reference.testAccuracy)})`;
+    const detail = `${params(rivalKeeping)}: test accuracy ${f3(rivalKeeping.utility.testAccuracy)}, NN attack ${f3(rivalKeeping.attacks.nn?.accuracy ?? NaN)}`;
+    sentences.push(rv < mv - COMPARE_MARGIN
+      ? `MemGuard LOSES to ${rivalKeeping.defense} ${at}: the strongest attack reaches ${f3(mv)} against MemGuard at its best (${params(mgKeeping)}) and ${f3(rv)} against ${detail}` +
+        (stacked ? `; MemGuard on top of it: ${f3(strongest(stacked.attacks))} (${params(stacked)}).` : '.')
+      : `MemGuard beats every rival ${at}: the strongest attack reaches ${f3(mv)} against MemGuard at its best (${params(mgKeeping)}), ${f3(rv)} against the best rival, ${detail}.`);
   }
   if (unmatched.length) {
     sentences.push(`No matched-distortion comparison with MemGuard (their least distortion is beyond its largest budget): ${unmatched.join(', ')}; see the test-accuracy rows of the table.`);

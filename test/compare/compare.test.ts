@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readScoresCsv } from '../../src/data/csv/scores.js';
@@ -137,6 +137,23 @@ t('a killed run resumes from the models it wrote, retrains none of them, and wri
   assert.equal(stages, [1, 2, 3, 4, 5, 6, 7, 8], third.stderr);
   const tenths = [...third.stderr.matchAll(/(\d+) % of the whole run, about .* left in all/g)].map((m) => Number(m[1]));
   assert.ok(tenths.length >= 3 && tenths.every((p, i) => i === 0 || p > tenths[i - 1]!), third.stderr);
+});
+
+t('--report-only rewrites the verdict and report.html from results.json alone', async () => {
+  ok(await freshRun(), 'compare');
+  const fresh = JSON.parse(readFileSync(join(dir, 'fresh', 'results.json'), 'utf8'));
+  const out = join(dir, 'rerender');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'results.json'), JSON.stringify({ ...fresh, verdict: { sentences: ['stale'] } }));
+  const r = await memguard(['compare', '--report-only', '--out', out]);
+  ok(r, 'compare --report-only');
+  assert.equal(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')), fresh, 'the same numbers and the verdict recomputed');
+  assert.ok(readFileSync(join(out, 'report.html'), 'utf8').includes('<html'), 'report.html written');
+  assert.ok(r.stdout.startsWith('Verdict:'), r.stdout);
+  assert.not.ok(existsSync(join(out, 'models')), 'nothing trained');
+  const missing = await memguard(['compare', '--report-only', '--out', join(dir, 'nowhere')]);
+  assert.is(missing.code, 1, missing.stderr);
+  assert.match(missing.stderr, /results\.json/);
 });
 
 t('usage errors: an unknown defense, --features without --label', async () => {

@@ -43,12 +43,22 @@ t('a setting that makes an attack stronger than no defense is named first, with 
   list[1]!.attacks.lira = summary(0.55, { tprAt01Fpr: 0.055 });
   list[0]!.attacks.lira = summary(0.55, { tprAt01Fpr: 0.024 });
   const v = computeCompareVerdict(results(list));
-  assert.match(v.sentences[0]!, /^memguard makes an attack STRONGER than no defense at 1 of its 3 settings/);
-  assert.match(v.sentences[0]!, /lira TPR @ 0\.1% FPR 0\.055 vs 0\.024 undefended/);
+  assert.match(v.sentences[0]!, /^memguard makes the attacker STRONGER than against no defense at 1 of its 3 settings/);
+  assert.match(v.sentences[0]!, /lira TPR @ 0\.1% FPR 0\.055 vs 0\.024 for the strongest attack on the undefended model \(lira\)/);
   assert.is(v.strengthened[0]!.id, 'memguard-mixingpaper-epsilon0.1');
   // Without it, no such sentence.
   const clean = computeCompareVerdict(results(base()));
   assert.not.ok(clean.sentences.some((s) => s.includes('STRONGER')));
+  // An attack that scores 0 undefended (rounded scores tie at the threshold) and 0.05 against a defense is
+  // no stronger attacker while another attack reaches 0.16 undefended: not flagged; above 0.16 it is.
+  const ties = base();
+  ties[0]!.attacks['nn-r2'] = summary(0.7, { tprAt1Fpr: 0 });
+  ties[0]!.attacks.lira = summary(0.55, { tprAt1Fpr: 0.16 });
+  ties[2]!.attacks['nn-r2'] = summary(0.6, { tprAt1Fpr: 0.05 });
+  assert.not.ok(computeCompareVerdict(results(ties)).sentences.some((s) => s.includes('STRONGER')));
+  ties[2]!.attacks['nn-r2'] = summary(0.6, { tprAt1Fpr: 0.2 });
+  const worse = computeCompareVerdict(results(ties));
+  assert.match(worse.sentences[0]!, /memguard \(mixing paper, epsilon 0\.3\), nn-r2 TPR @ 1% FPR 0\.200 vs 0\.160 .* \(lira\)/);
 });
 
 t('MemGuard losing to a rival at matched distortion is said before its wins', () => {
@@ -58,6 +68,17 @@ t('MemGuard losing to a rival at matched distortion is said before its wins', ()
   const win = v.sentences.findIndex((s) => s.startsWith('MemGuard beats early-stopping'));
   assert.ok(lose >= 0 && win > lose, v.sentences.join('\n'));
   assert.match(v.sentences[lose]!, /at distortion 0\.300 the (NN|strongest) attack reaches 0\.600 against MemGuard and 0\.550/);
+});
+
+t('at matched test accuracy: a rival that keeps accuracy and leaks less is a loss for MemGuard; one that costs accuracy is not', () => {
+  // MemGuard's strongest attack bottoms out at 0.6 (base: gap 0.6 at every budget).
+  const keepsAccuracy = entry('selena', 'selena', {}, 1, 0.605, attacks(0.5, { gap: summary(0.55), lira: summary(0.54) }));
+  const v = computeCompareVerdict(results([...base(), keepsAccuracy]));
+  const s = v.sentences.find((x) => x.includes('matched test accuracy'))!;
+  assert.match(s, /^MemGuard LOSES to selena at matched test accuracy \(within 0\.01 of the undefended 0\.600\): the strongest attack reaches 0\.600 against MemGuard .* and 0\.550 against selena: test accuracy 0\.605/);
+  // The same rival at 5 points of test accuracy less is no match for that sentence.
+  const costly = computeCompareVerdict(results([...base(), { ...keepsAccuracy, utility: { ...keepsAccuracy.utility, testAccuracy: 0.55 } }]));
+  assert.not.ok(costly.sentences.some((x) => x.includes('matched test accuracy')), costly.sentences.join('\n'));
 });
 
 t('the matched-utility table picks the weakest strongest attack within each budget', () => {

@@ -8,7 +8,7 @@ import { parseSplits } from '../../data/splits.js';
 import { POSTHOC_DEFENSES, TRAINING_DEFENSES, defenseNames, type DefenseParams } from '../../compare/defenses.js';
 import { fashionMnistSplits, loadFashionMnist } from '../../data/fashionMnist.js';
 import { FASHION_MNIST_TARGET } from '../../experiment/fashionMnist.js';
-import { writeCompare } from '../../report/compareOutput.js';
+import { readCompareResults, writeCompare, writeCompareReport } from '../../report/compareOutput.js';
 import { COMPARE_PAPER, COMPARE_QUICK, runCompare, type CompareConfig } from '../../compare/run.js';
 import { ModelStore } from '../../compare/store.js';
 import { computeCompareVerdict } from '../../compare/verdict.js';
@@ -66,6 +66,8 @@ Running:
   --out DIR              output folder (default: memguard-compare); a run killed half way resumes
                          from DIR/models/ when started again with the same options
   --threads N            worker threads for the independent trainings (default: all cores)
+  --report-only          rewrite DIR/report.html and the verdict in DIR/results.json from that file's
+                         numbers with this version's verdict (nothing is trained or attacked)
   --quiet                no progress output (otherwise on stderr: the stage and the time left for the
                          whole run, estimated from the stages' shares of a full Location run)
   -h, --help             this help
@@ -92,7 +94,7 @@ Examples:
 const OPTIONS = {
   out: { type: 'string' }, quick: { type: 'boolean' }, defenses: { type: 'string' }, epsilons: { type: 'string' }, mixing: { type: 'string' },
   'stack-on': { type: 'string' }, lira: { type: 'string' }, 'attack-seeds': { type: 'string' }, repeats: { type: 'string' }, seed: { type: 'string' },
-  threads: { type: 'string' }, quiet: { type: 'boolean' }, features: { type: 'string' }, label: { type: 'string' }, split: { type: 'string' },
+  threads: { type: 'string' }, quiet: { type: 'boolean' }, 'report-only': { type: 'boolean' }, features: { type: 'string' }, label: { type: 'string' }, split: { type: 'string' },
   'target-hidden': { type: 'string' }, epochs: { type: 'string' }, dataset: { type: 'string' }, 'learning-rate': { type: 'string' },
   'batch-size': { type: 'string' }, 'defense-hidden': { type: 'string' }, 'defense-epochs': { type: 'string' }, 'attack-hidden': { type: 'string' },
   'attack-epochs': { type: 'string' },
@@ -103,6 +105,15 @@ export const compare: Command = {
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);
+    if (v['report-only']) {
+      // The verdict and report of this version on an earlier run's numbers: no model is touched.
+      const dir = optional(v, 'out') ?? 'memguard-compare';
+      const results = readCompareResults(existingFile('out', join(dir, 'results.json')));
+      writeCompareReport(results, dir);
+      ctx.out('Verdict:\n' + computeCompareVerdict(results).sentences.map((s) => `  - ${s}\n`).join(''));
+      ctx.out(`\nrewrote ${resolve(dir)}/results.json (its verdict) and report.html\n`);
+      return 0;
+    }
     const base = v.quick ? COMPARE_QUICK : COMPARE_PAPER;
     const config: CompareConfig = { ...base, target: { ...base.target }, defense: { ...base.defense }, attack: { ...base.attack } };
     const text = (flag: string) => optional(v, flag);
