@@ -76,6 +76,10 @@ t('at matched test accuracy: a rival that keeps accuracy and leaks less is a los
   const v = computeCompareVerdict(results([...base(), keepsAccuracy]));
   const s = v.sentences.find((x) => x.includes('matched test accuracy'))!;
   assert.match(s, /^MemGuard LOSES to selena at matched test accuracy \(within 0\.01 of the undefended 0\.600\): the strongest attack reaches 0\.600 against MemGuard .* and 0\.550 against selena: test accuracy 0\.605/);
+  // Below the label-only floor (gap 0.6): the cheap setting is named beside the lowest of all.
+  const dp = entry('dp-sgd-targetEpsilon1', 'dp-sgd', { targetEpsilon: 1 }, 1.8, 0.05, attacks(0.5, { gap: summary(0.5), lira: summary(0.5) }));
+  const floors = computeCompareVerdict(results([...base(), keepsAccuracy, dp])).sentences.find((x) => x.includes('below the label-only floor'))!;
+  assert.match(floors, /^2 training-time settings go below the label-only floor; the lowest within 0\.03 of the undefended test accuracy: selena at 0\.550, test accuracy 0\.605; lowest of all: dp-sgd \(targetEpsilon 1\) at 0\.500, test accuracy 0\.050/);
   // The same rival at 5 points of test accuracy less is no match for that sentence.
   const costly = computeCompareVerdict(results([...base(), { ...keepsAccuracy, utility: { ...keepsAccuracy.utility, testAccuracy: 0.55 } }]));
   assert.not.ok(costly.sentences.some((x) => x.includes('matched test accuracy')), costly.sentences.join('\n'));
