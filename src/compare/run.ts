@@ -124,16 +124,20 @@ export interface CompareProgress {
   stage: string;
   done: number;
   total: number;
-  /** The share of the whole run done (0 to 1): an estimate from STAGE_SHARES. */
+  /** The share of the whole run done (0 to 1): an estimate from the stages' measured shares. */
   overall: number;
 }
 
 /**
- * Each stage's share of a full run's wall time, measured on the full Location comparison of
- * 2026-12-05 (88 min: 43.1, 13.4, 3.2, 6.8, 7.0, 0.7, 12.5 and 1.4 min; docs/benchmarks/comparison.md);
- * the quick run and other datasets are near enough for a time-left estimate.
+ * Each stage's share of a run's wall time, measured on Location on 2026-12-05
+ * (docs/benchmarks/comparison.md): the full run (88 min: 43.1, 13.4, 3.2, 6.8, 7.0, 0.7, 12.5 and
+ * 1.4 min) and the quick run (78 s, 67 of them training the targets); other datasets and options are
+ * near enough for a time-left estimate.
  */
-const STAGE_SHARES = [0.49, 0.15, 0.04, 0.08, 0.08, 0.01, 0.14, 0.01];
+const STAGE_SHARES = {
+  full: [0.49, 0.15, 0.04, 0.08, 0.08, 0.01, 0.14, 0.01],
+  quick: [0.88, 0.01, 0.01, 0.04, 0.01, 0.01, 0.02, 0.02],
+} as const;
 
 /**
  * What `runCompare` runs on.
@@ -272,9 +276,10 @@ async function runOnce(options: CompareOptions, cfg: CompareConfig, fixedBases?:
   const onProgress = options.onProgress ?? (() => {});
   // Events of stage N count the shares of the stages before it and part of N's own (stages run one after another).
   const progress = (e: Omit<CompareProgress, 'overall'>) => {
-    const at = Math.min(stageNo, STAGE_SHARES.length) - 1;
-    const before = STAGE_SHARES.slice(0, Math.max(0, at)).reduce((a, b) => a + b, 0);
-    onProgress({ ...e, overall: Math.min(1, before + (at >= 0 ? STAGE_SHARES[at]! * Math.min(1, e.total > 0 ? e.done / e.total : 0) : 0)) });
+    const shares = STAGE_SHARES[cfg.grids];
+    const at = Math.min(stageNo, shares.length) - 1;
+    const before = shares.slice(0, Math.max(0, at)).reduce((a, b) => a + b, 0);
+    onProgress({ ...e, overall: Math.min(1, before + (at >= 0 ? shares[at]! * Math.min(1, e.total > 0 ? e.done / e.total : 0) : 0)) });
   };
   const fitMany = options.fitMany ?? sequentialFit;
   const timings: Record<string, number> = {};
