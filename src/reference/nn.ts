@@ -68,16 +68,22 @@ export function activateBackward(act: number, rows: number, cols: number, y: Flo
   else if (act === TANH) tanhBackward(rows * cols, y, d, d);
 }
 
+/** A row's largest logit m and sum of exp(logit - m): the stable log-sum-exp is m + log(sum). */
+function shiftedExpSum(logits: Float32Array, o: number, cols: number): { m: number; sum: number } {
+  let m = -Infinity;
+  for (let j = 0; j < cols; j++) m = Math.max(m, logits[o + j]!);
+  let sum = 0;
+  for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j]! - m);
+  return { m, sum };
+}
+
 export function softmaxCrossEntropy(
   rows: number, cols: number, logits: Float32Array, labels: Int32Array, dLogits: Float32Array | null,
 ): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols, label = labels[r]!;
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) m = Math.max(m, logits[o + j]!);
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j]! - m);
+    const { m, sum } = shiftedExpSum(logits, o, cols);
     total += Math.log(sum) - (logits[o + label]! - m);
     if (dLogits) {
       for (let j = 0; j < cols; j++) {
@@ -141,10 +147,7 @@ export function softmaxCrossEntropySoft(
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) m = Math.max(m, logits[o + j]!);
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j]! - m);
+    const { m, sum } = shiftedExpSum(logits, o, cols);
     let mass = 0;
     for (let j = 0; j < cols; j++) {
       const t = targets[o + j]!;
@@ -160,10 +163,7 @@ export function entropyPenalty(rows: number, cols: number, logits: Float32Array,
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) m = Math.max(m, logits[o + j]!);
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(logits[o + j]! - m);
+    const { m, sum } = shiftedExpSum(logits, o, cols);
     const logP = Array.from({ length: cols }, (_, j) => logits[o + j]! - m - Math.log(sum));
     const h = -logP.reduce((s, l) => s + Math.exp(l) * l, 0);
     total -= weight * h;
