@@ -3,7 +3,7 @@
 // metric), then where MemGuard loses to a rival at the same distortion, then where it wins, the
 // label-only and seed floors, and the matched-utility table.
 import type { AttackSummary } from '../attacks/summary.js';
-import { ABOVE_UNDEFENDED, isUpperBound, VERDICT_METRIC_LABELS, VERDICT_METRICS, verdictValue, type VerdictMetric } from '../experiment/verdict.js';
+import { ABOVE_UNDEFENDED, isUpperBound, strongestAttack, VERDICT_METRIC_LABELS, VERDICT_METRICS, type VerdictMetric } from '../experiment/verdict.js';
 import { LABEL_ONLY_ATTACKS, type CompareEntry, type CompareResults } from './results.js';
 
 /** Gap an attack must open over the undefended value (or MemGuard over a rival) to count, beyond any 95% intervals. */
@@ -103,17 +103,6 @@ function params(e: CompareEntry): string {
   return p ? `${e.defense} (${p})` : e.defense;
 }
 
-/** The strongest attack of a setting on one metric (upper bounds left out): its name, value and interval half-width. */
-function strongestOn(attacks: Record<string, AttackSummary>, metric: VerdictMetric): { attack: string; value: number; halfWidth: number } | undefined {
-  let best: { attack: string; value: number; halfWidth: number } | undefined;
-  for (const [attack, s] of Object.entries(attacks)) {
-    if (isUpperBound(attack)) continue;
-    const value = verdictValue(s, metric);
-    if (Number.isFinite(value) && (!best || value > best.value)) best = { attack, value, halfWidth: s.halfWidth?.[metric] ?? 0 };
-  }
-  return best;
-}
-
 /**
  * Every metric on which the attacker does better against `e` than against no defense: `e`'s strongest
  * attack beats the strongest attack on the undefended model by more than the margin and the
@@ -123,9 +112,9 @@ function strongestOn(attacks: Record<string, AttackSummary>, metric: VerdictMetr
 function strengthenedBy(e: CompareEntry, none: CompareEntry): Array<Omit<Strengthened, 'seedFloorReaches' | 'settings' | 'of'> & { excess: number }> {
   const out = [];
   for (const metric of VERDICT_METRICS) {
-    const s = strongestOn(e.attacks, metric), u = strongestOn(none.attacks, metric);
+    const s = strongestAttack(e.attacks, metric), u = strongestAttack(none.attacks, metric);
     if (!s || !u) continue;
-    const margin = Math.max(ABOVE_UNDEFENDED, COMPARE_MARGIN * (metric === 'tprAt1Fpr' || metric === 'tprAt01Fpr' ? 0 : 1)) + s.halfWidth + u.halfWidth;
+    const margin = Math.max(ABOVE_UNDEFENDED, COMPARE_MARGIN * (metric === 'tprAt1Fpr' || metric === 'tprAt01Fpr' ? 0 : 1)) + (s.halfWidth ?? 0) + (u.halfWidth ?? 0);
     if (s.value > u.value + margin) {
       out.push({ id: e.id, defense: e.defense, attack: s.attack, metric, value: s.value, undefended: u.value, undefendedAttack: u.attack, excess: (s.value - u.value) / Math.max(u.value, 0.01) });
     }
@@ -167,7 +156,7 @@ export function computeCompareVerdict(r: CompareResults): CompareVerdict {
     const settings = hits.filter((h) => h.length).length;
     const worst = hits.flat().sort((a, b) => b.excess - a.excess)[0];
     if (!worst) continue;
-    const floor = strongestOn(r.seedFloor.attacks, worst.metric);
+    const floor = strongestAttack(r.seedFloor.attacks, worst.metric);
     const seedFloorReaches = floor !== undefined && floor.value >= worst.value;
     const { excess: _e, ...rest } = worst;
     strengthened.push({ ...rest, seedFloorReaches, settings, of: list.length });

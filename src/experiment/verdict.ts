@@ -211,8 +211,19 @@ function epsText(e: number): string {
 }
 
 function strongest(run: EpsilonResult, metric: VerdictMetric): VerdictCell | undefined {
+  return strongestAttack(run.attacks, metric);
+}
+
+/**
+ * The strongest attack on one metric among `attacks` (upper bounds and non-finite values left out):
+ * its name, value, half-width over repeats, and whether its AUC is inverted.
+ *
+ * @example
+ * const cell = strongestAttack(results.runs[1].attacks, 'tprAt1Fpr'); // { attack: 'lira', value: 0.16 }
+ */
+export function strongestAttack(attacks: Record<string, AttackSummary>, metric: VerdictMetric): VerdictCell | undefined {
   let best: VerdictCell | undefined;
-  for (const [attack, s] of Object.entries(run.attacks)) {
+  for (const [attack, s] of Object.entries(attacks)) {
     if (isUpperBound(attack)) continue;
     const value = verdictValue(s, metric);
     if (!Number.isFinite(value)) continue;
