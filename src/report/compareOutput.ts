@@ -8,7 +8,7 @@ import { renderCompareReport } from './compare.js';
 import type { CompareResults } from '../compare/results.js';
 import type { CompareOutput } from '../compare/run.js';
 import { MemGuardFormatError } from '../errors.js';
-import { computeCompareVerdict } from '../compare/verdict.js';
+import { computeCompareVerdict, type CompareVerdict } from '../compare/verdict.js';
 
 /** JSON text with non-finite numbers kept as strings ("Infinity", "NaN"), as results.json files are. */
 function json(value: unknown): string {
@@ -16,36 +16,36 @@ function json(value: unknown): string {
 }
 
 /**
- * Writes every output under `dir`; returns the paths written, relative to `dir`.
+ * Writes every output under `dir`; returns the paths written, relative to `dir`, and the verdict.
  *
  * @example
- * const written = writeCompare(await runCompare({ config: COMPARE_QUICK }), 'compare-out');
+ * const { written, verdict } = writeCompare(await runCompare({ config: COMPARE_QUICK }), 'compare-out');
  */
-export function writeCompare(out: CompareOutput, dir: string): string[] {
-  const written = writeCompareReport(out.results, dir);
+export function writeCompare(out: CompareOutput, dir: string): { written: string[]; verdict: CompareVerdict } {
+  const { written, verdict } = writeCompareReport(out.results, dir);
   for (const e of out.exports) {
     mkdirSync(dirname(join(dir, e.path)), { recursive: true });
     writeScoresCsv(join(dir, e.path), e.table);
     written.push(e.path);
   }
-  return written;
+  return { written, verdict };
 }
 
 /**
  * Writes results.json (with the verdict of this version) and report.html for `results`; returns the
- * paths written. `memguard compare --report-only` uses it on an earlier run's results.json.
+ * paths written and the verdict. `memguard compare --report-only` uses it on an earlier run's results.json.
  *
  * @example
- * writeCompareReport(readCompareResults('compare-out/results.json'), 'compare-out');
+ * const { verdict } = writeCompareReport(readCompareResults('compare-out/results.json'), 'compare-out');
  */
-export function writeCompareReport(results: CompareResults, dir: string): string[] {
+export function writeCompareReport(results: CompareResults, dir: string): { written: string[]; verdict: CompareVerdict } {
   mkdirSync(dir, { recursive: true });
   const { verdict: _old, ...rest } = results as CompareResults & { verdict?: unknown };
   const verdict = computeCompareVerdict(rest);
   const withVerdict = { ...rest, verdict };
   writeFileAtomic(join(dir, 'results.json'), json(withVerdict));
   writeFileAtomic(join(dir, 'report.html'), renderCompareReport(withVerdict, verdict));
-  return ['results.json', 'report.html'];
+  return { written: ['results.json', 'report.html'], verdict };
 }
 
 /**

@@ -11,7 +11,7 @@ import { FASHION_MNIST_TARGET } from '../../experiment/fashionMnist.js';
 import { readCompareResults, writeCompare, writeCompareReport } from '../../report/compareOutput.js';
 import { COMPARE_PAPER, COMPARE_QUICK, runCompare, type CompareConfig } from '../../compare/run.js';
 import { ModelStore } from '../../compare/store.js';
-import { computeCompareVerdict } from '../../compare/verdict.js';
+import type { CompareVerdict } from '../../compare/verdict.js';
 import { MIXING_MODES, type MixingMode } from '../../memguard/phase2.js';
 import { withEpochs } from './experiment.js';
 import {
@@ -105,12 +105,12 @@ export const compare: Command = {
   help: HELP,
   async run(argv, ctx) {
     const v = parseFlags(NAME, argv, OPTIONS);
+    const printVerdict = (verdict: CompareVerdict) => ctx.out('Verdict:\n' + verdict.sentences.map((s) => `  - ${s}\n`).join(''));
     if (v['report-only']) {
       // The verdict and report of this version on an earlier run's numbers: no model is touched.
       const dir = optional(v, 'out') ?? 'memguard-compare';
-      const results = readCompareResults(existingFile('out', join(dir, 'results.json')));
-      writeCompareReport(results, dir);
-      ctx.out('Verdict:\n' + computeCompareVerdict(results).sentences.map((s) => `  - ${s}\n`).join(''));
+      const { verdict } = writeCompareReport(readCompareResults(existingFile('out', join(dir, 'results.json'))), dir);
+      printVerdict(verdict);
       ctx.out(`\nrewrote ${resolve(dir)}/results.json (its verdict) and report.html\n`);
       return 0;
     }
@@ -172,7 +172,7 @@ export const compare: Command = {
     const pool = new CliPool(threads);
     const progress = new Progress({ quiet: v.quiet === true, stream: ctx.progressStream });
     const start = performance.now();
-    let written: string[], out;
+    let written: string[], verdict: CompareVerdict, out;
     try {
       out = await runCompare({
         config, dataset: data, splits, repeats, store, runRecipe: pool.runRecipe(),
@@ -180,14 +180,13 @@ export const compare: Command = {
         onProgress: (e) => progress.update(e.stage, e.done, e.total, e.overall),
       });
       progress.update('write outputs', 0, 1);
-      written = writeCompare(out, dir);
+      ({ written, verdict } = writeCompare(out, dir));
     } finally {
       progress.finish();
       await pool.close();
     }
     const wall = (performance.now() - start) / 1000;
-    const verdict = computeCompareVerdict(out.results);
-    ctx.out('Verdict:\n' + verdict.sentences.map((s) => `  - ${s}\n`).join(''));
+    printVerdict(verdict);
     ctx.out(`\nwrote ${resolve(dir)}/\n`);
     for (const line of artifactGroups(written)) ctx.out(`  ${line}\n`);
     ctx.out(`  models/        ${store.counts.trained} trained now, ${store.counts.loaded} loaded (written by an earlier run, or the same training met twice in this one)\n`);
